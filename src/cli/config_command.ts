@@ -1,0 +1,78 @@
+/**
+ * `naq config show` and `naq config validate`: what configuration naq would run with, and
+ * where each value came from.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { leafKindAt } from "../config/_walk.ts";
+import { formatValue } from "../config/format_value.ts";
+import { valueAt } from "../config/layer.ts";
+import { redactConfig, resolveConfig, type ResolvedConfig } from "../config/mod.ts";
+
+interface ConfigOptions {
+  config?: string;
+  json?: boolean;
+}
+
+/**
+ * The `config` command group.
+ *
+ * @returns a commander command with the subcommands `show` and `validate`
+ */
+export function configCommand(): Command {
+  const group = new Command("config")
+    .description(
+      "Show or check the configuration naq resolves from file, environment and defaults",
+    );
+  group.command("show")
+    .description("Print every setting, its value and where it came from (secrets redacted)")
+    .option("--config <file>", "read this YAML file instead of searching for one")
+    .option("--json", "print one JSON document: { file, config, sources }")
+    .action(async (options: ConfigOptions) => {
+      const resolved = await resolveConfig({ file: options.config });
+      console.log(options.json ? showJson(resolved) : showTable(resolved));
+    });
+  group.command("validate")
+    .description("Check the configuration; exit 1 with every problem listed if it is invalid")
+    .option("--config <file>", "read this YAML file instead of searching for one")
+    .option("--json", 'print { "valid": true, "file": ... } instead of a sentence')
+    .action(async (options: ConfigOptions) => {
+      // An invalid configuration throws a ConfigError, which main() prints with exit code 1.
+      const resolved = await resolveConfig({ file: options.config });
+      console.log(
+        options.json
+          ? JSON.stringify({ valid: true, file: resolved.file ?? null })
+          : `Configuration is valid (${resolved.file ?? "defaults and environment only"})`,
+      );
+    });
+  return group;
+}
+
+function showJson(resolved: ResolvedConfig): string {
+  return JSON.stringify(
+    {
+      file: resolved.file ?? null,
+      config: redactConfig(resolved.config),
+      sources: resolved.sources,
+    },
+    null,
+    2,
+  );
+}
+
+function showTable(resolved: ResolvedConfig): string {
+  const config = redactConfig(resolved.config);
+  const rows = Object.entries(resolved.sources).map(([key, source]) => {
+    const path = key.split(".");
+    return [key, formatValue(leafKindAt(path), valueAt(config, path)), source];
+  });
+  return formatTable([["KEY", "VALUE", "SOURCE"], ...rows]);
+}
+
+function formatTable(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows
+    .map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd())
+    .join("\n");
+}

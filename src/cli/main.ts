@@ -1,0 +1,59 @@
+import { Command, CommanderError } from "commander";
+import denoJson from "../../deno.json" with { type: "json" };
+import { configCommand } from "./config_command.ts";
+import { NaqError } from "../errors.ts";
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 bad usage. */
+export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
+
+/** Builds the `naq` program; every command group lives in a file of its own. */
+export function buildProgram(): Command {
+  const program = new Command("naq")
+    .description("A job queue for Deno on NATS JetStream")
+    .version(denoJson.version, "-V, --version")
+    .option("--verbose", "print stack traces with errors")
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .addCommand(configCommand());
+  inheritSettings(program);
+  return program;
+}
+
+/**
+ * Unlike `.command()`, `.addCommand()` does not pass settings down; without this a usage
+ * error in a subcommand would call `process.exit(1)` instead of reaching {@linkcode main}.
+ */
+function inheritSettings(parent: Command): void {
+  for (const sub of parent.commands) {
+    sub.copyInheritedSettings(parent);
+    inheritSettings(sub);
+  }
+}
+
+/**
+ * Runs `naq` with `args` and returns the exit code; errors are printed, not thrown.
+ *
+ * @param args the arguments after the program name
+ * @returns 0 on success, 1 when the operation failed, 2 on bad usage
+ */
+export async function main(args: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help asked for exits 0; help shown because a subcommand is missing exits non-zero.
+      const helpOrVersion = err.code === "commander.helpDisplayed" ||
+        err.code === "commander.version" || err.code === "commander.help";
+      return helpOrVersion && err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    const verbose = args.includes("--verbose");
+    if (err instanceof NaqError && !verbose) {
+      console.error(`naq: ${err.message}`);
+    } else {
+      console.error(verbose && err instanceof Error ? err.stack : `naq: ${String(err)}`);
+    }
+    return ExitCode.Failed;
+  }
+}

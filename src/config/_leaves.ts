@@ -1,0 +1,153 @@
+/**
+ * The leaf schemas of the configuration. Each is tagged with a {@linkcode LeafKind} so that
+ * code walking the schema (environment variables, interpolation, `naq config show`) knows
+ * how to read a string into it and how to print it, without a hand-written list.
+ *
+ * Each leaf carries one `error` message that states the expectation; the formatter adds
+ * the value seen, so messages read "expected …, got …".
+ *
+ * @module
+ */
+import { z } from "zod";
+import { tryParseDuration } from "../core/duration.ts";
+import { tryParseBytes } from "../core/bytes.ts";
+
+/** What kind of value a leaf of the configuration holds. */
+export type LeafKind =
+  | "string"
+  | "servers"
+  | "integer"
+  | "number"
+  | "boolean"
+  | "enum"
+  | "duration"
+  | "durations"
+  | "size";
+
+const kinds = new WeakMap<object, LeafKind>();
+
+function tag<T extends z.ZodType>(schema: T, kind: LeafKind): T {
+  kinds.set(schema, kind);
+  return schema;
+}
+
+/** The kind a schema was tagged with, if it is a leaf. */
+export function leafKindOf(schema: z.ZodType): LeafKind | undefined {
+  return kinds.get(schema);
+}
+
+/** A string. */
+export function str(error = "expected a string"): z.ZodString {
+  return tag(z.string({ error }), "string");
+}
+
+/** A string made only of characters that are safe in NATS stream names. */
+export function name(what: string): z.ZodString {
+  const error = `expected ${what} of letters, digits, "_" and "-"`;
+  return tag(z.string({ error }).regex(NAME, { error }), "string");
+}
+
+/** The characters a prefix or queue name may contain. */
+export const NAME: RegExp = /^[A-Za-z0-9_-]+$/;
+
+/** An integer in `[min, max]`. */
+export function int(min: number, max?: number, note = ""): z.ZodNumber {
+  const error =
+    (max === undefined
+      ? `expected an integer >= ${min}`
+      : `expected an integer from ${min} to ${max}`) + note;
+  let schema = z.number({ error }).int({ error }).min(min, { error });
+  if (max !== undefined) schema = schema.max(max, { error });
+  return tag(schema, "integer");
+}
+
+/** A number in `[min, max]`. */
+export function num(min: number, max: number): z.ZodNumber {
+  const error = `expected a number from ${min} to ${max}`;
+  return tag(z.number({ error }).min(min, { error }).max(max, { error }), "number");
+}
+
+/** `true` or `false`. */
+export function bool(): z.ZodBoolean {
+  return tag(z.boolean({ error: "expected true or false" }), "boolean");
+}
+
+/** One of `values`. */
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+): z.ZodEnum<{ [K in T[number]]: K }> {
+  const list = values.map((v) => JSON.stringify(v));
+  const error = `expected one of ${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
+  return tag(z.enum(values, { error }), "enum");
+}
+
+type Parsed = z.ZodPipe<
+  z.ZodUnion<readonly [z.ZodString, z.ZodNumber]>,
+  z.ZodTransform<number, string | number>
+>;
+
+function parsedFrom(parse: (v: string | number) => number | undefined, error: string): Parsed {
+  return z.union([z.string(), z.number()], { error }).transform((value, ctx) => {
+    const parsed = parse(value);
+    if (parsed === undefined) {
+      ctx.issues.push({ code: "custom", message: error, input: value });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+const DURATION_ERROR = 'expected a duration such as "30s", "5m" or "2h"';
+
+/** A duration: `"30s"`, `"1h30m"` or milliseconds; resolves to milliseconds. */
+export function duration(): Parsed {
+  return tag(parsedFrom(tryParseDuration, DURATION_ERROR), "duration");
+}
+
+/** A list of durations; resolves to milliseconds. */
+export function durations(): z.ZodArray<Parsed> {
+  return tag(z.array(duration(), { error: `expected a list of durations` }), "durations");
+}
+
+/** A size: `"512MB"`, `"1GiB"` or bytes; resolves to bytes. */
+export function size(): Parsed {
+  return tag(
+    parsedFrom(tryParseBytes, 'expected a size such as "512MB" or "1GiB", or a number of bytes'),
+    "size",
+  );
+}
+
+const SCHEME_URL =
+  /^(?:nats|tls|ws|wss):\/\/(?:[^@/\s]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** True when `url` looks like `host:port` or `nats|tls|ws|wss://host[:port]`. */
+export function isServerUrl(url: string): boolean {
+  const match = SCHEME_URL.exec(url) ?? HOST_PORT.exec(url);
+  return match !== null && (match[1] === undefined || Number(match[1]) <= 65535);
+}
+
+const SERVER_ERROR = 'expected a server such as "nats://host:4222" or "host:4222"';
+
+type Servers = z.ZodPipe<
+  z.ZodPipe<
+    z.ZodUnion<readonly [z.ZodString, z.ZodArray<z.ZodString>]>,
+    z.ZodTransform<string[], string | string[]>
+  >,
+  z.ZodArray<z.ZodString>
+>;
+
+/** Server URLs: one, a comma-separated string, or a list; resolves to a list. */
+export function servers(): Servers {
+  const list = z.union([z.string(), z.array(z.string({ error: SERVER_ERROR }))], {
+    error: "expected a server URL, a comma-separated string of them, or a list of them",
+  });
+  const split = list.transform((value) =>
+    (typeof value === "string" ? value.split(",") : value).map((s) => s.trim()).filter((s) =>
+      s !== ""
+    )
+  );
+  const urls = z.array(z.string().refine(isServerUrl, { error: SERVER_ERROR }))
+    .min(1, { error: "expected at least one server URL" });
+  return tag(split.pipe(urls), "servers");
+}

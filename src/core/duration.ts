@@ -1,0 +1,85 @@
+/**
+ * Durations as people write them ("500ms", "30s", "5m", "2h", "1d", "1h30m") and as
+ * naq stores them (milliseconds).
+ *
+ * @module
+ */
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+
+/**
+ * Parses a duration such as `"30s"`, `"5m"`, `"1h30m"` or a number of milliseconds.
+ *
+ * @param input a duration string or a non-negative number of milliseconds
+ * @returns the duration in milliseconds, or `undefined` when `input` is not a duration
+ */
+export function tryParseDuration(input: string | number): number | undefined {
+  if (typeof input === "number") {
+    return Number.isFinite(input) && input >= 0 ? input : undefined;
+  }
+  const text = input.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === "") return undefined;
+  let total = 0;
+  PART.lastIndex = 0;
+  while (PART.lastIndex < text.length) {
+    const at = PART.lastIndex;
+    const match = PART.exec(text);
+    if (!match || match.index !== at) return undefined;
+    total += Number(match[1]) * UNIT_MS[match[2]];
+  }
+  return Math.round(total);
+}
+
+/**
+ * Parses a duration, throwing when it is not one.
+ *
+ * @param input a duration string such as `"30s"`, or milliseconds
+ * @returns the duration in milliseconds
+ * @throws {RangeError} when `input` is not a duration
+ *
+ * @example Parse a duration
+ * ```ts
+ * import { parseDuration } from "./duration.ts";
+ * parseDuration("1h30m"); // 5_400_000
+ * ```
+ */
+export function parseDuration(input: string | number): number {
+  const ms = tryParseDuration(input);
+  if (ms === undefined) {
+    throw new RangeError(
+      `Cannot parse duration ${JSON.stringify(input)}: ` +
+        `write a number followed by ms, s, m, h or d, such as "500ms", "30s", "5m" or "1h30m"`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * Formats milliseconds as the shortest duration string that parses back to the same value.
+ *
+ * @param ms a non-negative number of milliseconds
+ * @returns such as `"1h30m"`, `"250ms"` or `"0s"`
+ */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  let rest = Math.round(ms);
+  let out = "";
+  for (const unit of ["d", "h", "m", "s", "ms"]) {
+    const size = UNIT_MS[unit];
+    const count = Math.floor(rest / size);
+    if (count > 0) {
+      out += `${count}${unit}`;
+      rest -= count * size;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * Every name naq puts on the wire (streams, subjects, consumers, buckets), derived from the
+ * configured prefix, so two applications with different prefixes share a NATS account safely.
+ *
+ * @module
+ */
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+
+/** The names one naq deployment uses on the wire. */
+export interface WireNames {
+  /** The prefix every name starts with. */
+  readonly prefix: string;
+  /** The work-queue stream holding a queue's jobs. */
+  queueStream(queue: string): string;
+  /** The subject a queue's jobs are published on. */
+  queueSubject(queue: string): string;
+  /** The durable consumer that a queue's workers share. */
+  queueConsumer(queue: string): string;
+  /** The limits stream holding every event. */
+  readonly eventsStream: string;
+  /** The subject an event of `type` about a job in `queue` is published on. */
+  eventSubject(queue: string, type: string): string;
+  /** A KV bucket of this deployment, such as `bucket("jobs")`. */
+  bucket(kind: string): string;
+}
+
+/**
+ * Derives the wire names for `prefix`.
+ *
+ * @param prefix letters, digits, `_` and `-` only, as stream names allow
+ * @returns the names
+ * @throws {TypeError} when the prefix or, later, a queue name has other characters
+ */
+export function wireNames(prefix: string): WireNames {
+  checkName("prefix", prefix);
+  const queue = (name: string) => checkName("queue name", name);
+  return {
+    prefix,
+    queueStream: (name) => `${prefix}_queue_${queue(name)}`,
+    queueSubject: (name) => `${prefix}.queue.${queue(name)}`,
+    queueConsumer: (name) => `${prefix}_workers_${queue(name)}`,
+    eventsStream: `${prefix}_events`,
+    eventSubject: (name, type) => `${prefix}.events.${queue(name)}.${type}`,
+    bucket: (kind) => `${prefix}_${checkName("bucket kind", kind)}`,
+  };
+}
+
+function checkName(what: string, value: string): string {
+  if (!NAME.test(value)) {
+    throw new TypeError(
+      `Cannot use ${JSON.stringify(value)} as a ${what}: ` +
+        `use only letters, digits, "_" and "-", as NATS stream names require`,
+    );
+  }
+  return value;
+}

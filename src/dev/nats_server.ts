@@ -1,0 +1,170 @@
+/**
+ * A `nats-server` child process with JetStream, on free loopback ports, for `naq dev`, the
+ * demo and the tests. Not a production deployment: one process, loopback only.
+ *
+ * @module
+ */
+import { findNatsServerBinary } from "./nats_server_binary.ts";
+
+/** How to start a {@linkcode NatsServer}. */
+export interface NatsServerOptions {
+  /** Client port; a free one when omitted. */
+  port?: number;
+  /** Monitoring (HTTP) port; a free one when omitted. */
+  monitorPort?: number;
+  /** JetStream store directory; a new temporary one (removed on dispose) when omitted. */
+  storeDir?: string;
+  /** Server name, also its JetStream node name. */
+  name?: string;
+  /** Extra lines for the server's configuration file, such as `max_payload: 4096`. */
+  extraConfig?: string;
+  /** How long to wait for the server to report healthy. Default 10 s. */
+  readyTimeoutMs?: number;
+}
+
+/** A running `nats-server`; `await using` stops it and removes what it created. */
+export interface NatsServer extends AsyncDisposable {
+  /** The client URL, such as `nats://127.0.0.1:4222`. */
+  readonly url: string;
+  /** The client port. */
+  readonly port: number;
+  /** The monitoring endpoint, such as `http://127.0.0.1:8222`. */
+  readonly monitorUrl: string;
+  /** The JetStream store directory. */
+  readonly storeDir: string;
+  /** The server's log file. */
+  readonly logFile: string;
+  /** The process id, or `undefined` while stopped. */
+  readonly pid: number | undefined;
+  /** GETs a monitoring endpoint (`connz`, `varz`, `jsz`, …) and returns its JSON. */
+  monitor<T = Record<string, unknown>>(endpoint: string): Promise<T>;
+  /** The number of client connections open now, from `/connz`. */
+  connectionCount(): Promise<number>;
+  /** Sends `signal` (default SIGKILL) and waits for the process to exit. */
+  kill(signal?: Deno.Signal): Promise<void>;
+  /** Starts the process again on the same ports and store, after {@linkcode kill}. */
+  restart(): Promise<void>;
+}
+
+/** Finds a TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts `nats-server -js` and waits until its health endpoint says it is ready.
+ *
+ * @param options ports, store directory, extra configuration
+ * @returns the running server
+ * @throws {NatsServerNotFoundError} when `nats-server` is not installed
+ * @throws {Error} when it exits or is not healthy in time; the message quotes its log
+ */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const binary = findNatsServerBinary();
+  const workDir = await Deno.makeTempDir({ prefix: "naq-nats-" });
+  const storeDir = options.storeDir ?? `${workDir}/jetstream`;
+  const port = options.port ?? freePort();
+  const monitorPort = options.monitorPort ?? freePort();
+  const name = options.name ?? `naq-${port}`;
+  const configFile = `${workDir}/server.conf`;
+  const logFile = `${workDir}/server.log`;
+  const monitorUrl = `http://127.0.0.1:${monitorPort}`;
+  await Deno.writeTextFile(
+    configFile,
+    [
+      `server_name: ${JSON.stringify(name)}`,
+      `listen: "127.0.0.1:${port}"`,
+      `http: "127.0.0.1:${monitorPort}"`,
+      `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
+      options.extraConfig ?? "",
+    ].join("\n"),
+  );
+
+  let child: Deno.ChildProcess | undefined;
+  const spawn = async () => {
+    child = new Deno.Command(binary, {
+      args: ["-c", configFile, "-l", logFile],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await waitUntilHealthy(child, monitorUrl, logFile, options.readyTimeoutMs ?? 10_000);
+  };
+  const kill = async (signal: Deno.Signal = "SIGKILL") => {
+    const running = child;
+    if (!running) return;
+    child = undefined;
+    try {
+      running.kill(signal);
+    } catch {
+      // it already exited
+    }
+    await running.status;
+  };
+  const monitor = async <T>(endpoint: string): Promise<T> => {
+    const response = await fetch(`${monitorUrl}/${endpoint}`);
+    if (!response.ok) throw new Error(`GET ${monitorUrl}/${endpoint}: ${response.status}`);
+    return await response.json() as T;
+  };
+
+  try {
+    await spawn();
+  } catch (err) {
+    await kill();
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    throw err;
+  }
+
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    monitorUrl,
+    storeDir,
+    logFile,
+    get pid() {
+      return child?.pid;
+    },
+    monitor,
+    async connectionCount() {
+      return (await monitor<{ num_connections: number }>("connz")).num_connections;
+    },
+    kill,
+    async restart() {
+      await kill();
+      await spawn();
+    },
+    async [Symbol.asyncDispose]() {
+      await kill();
+      await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+async function waitUntilHealthy(
+  child: Deno.ChildProcess,
+  monitorUrl: string,
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
+  let exited = false;
+  child.status.then(() => exited = true);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !exited) {
+    try {
+      const response = await fetch(`${monitorUrl}/healthz`);
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const log = await Deno.readTextFile(logFile).catch(() => "(no log)");
+  throw new Error(
+    `nats-server ${exited ? "exited" : `was not healthy after ${timeoutMs} ms`}; ` +
+      `its log (${logFile}) ends with:\n${log.split("\n").slice(-15).join("\n")}`,
+  );
+}

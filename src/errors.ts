@@ -1,0 +1,78 @@
+/**
+ * The errors naq throws. Each has a stable {@linkcode NaqError.code} to branch on;
+ * messages are for people and may change.
+ *
+ * @module
+ */
+
+/** The stable codes of {@linkcode NaqError} and its subclasses. */
+export const ErrorCode = {
+  /** Configuration could not be read, parsed or validated. */
+  Config: "CONFIG",
+  /** A NATS server could not be reached, or the connection was lost for good. */
+  Connection: "CONNECTION",
+  /** An operation did not finish within its deadline. */
+  Timeout: "TIMEOUT",
+  /** A resource (ServiceManager, Queue, Worker) was used after it was closed. */
+  Closed: "CLOSED",
+  /** A stored value could not be decoded. */
+  Decode: "DECODE",
+  /** A job failed for good; its last error is the cause. */
+  JobFailed: "JOB_FAILED",
+} as const;
+
+/** One of the values of {@linkcode ErrorCode}. */
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+
+/** The base of every error naq throws on purpose. */
+export class NaqError extends Error {
+  /** A stable code: compare against {@linkcode ErrorCode}, not against the message. */
+  readonly code: ErrorCode;
+
+  /**
+   * @param code the stable code
+   * @param message what was wrong, the value seen, and how to fix it
+   * @param options the underlying error, if any
+   */
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Configuration is invalid; the message names the source, line, key path and expectation. */
+export class ConfigError extends NaqError {
+  /** @param message the full, user-facing explanation */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Config, message, options);
+  }
+}
+
+/** A NATS server could not be reached; the message names the server URLs tried. */
+export class ConnectionError extends NaqError {
+  /** The server URLs that were tried. */
+  readonly servers: readonly string[];
+
+  /**
+   * @param servers the server URLs tried
+   * @param message what went wrong and what to check
+   */
+  constructor(servers: readonly string[], message: string, options?: ErrorOptions) {
+    super(ErrorCode.Connection, message, options);
+    this.servers = servers;
+  }
+}
+
+/** An operation did not finish within its deadline. */
+export class TimeoutError extends NaqError {
+  /** @param message what timed out and after how long */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Timeout, message, options);
+  }
+}
+
+/** True when `err` is a {@linkcode NaqError} with the given code. */
+export function isNaqError(err: unknown, code?: ErrorCode): err is NaqError {
+  return err instanceof NaqError && (code === undefined || err.code === code);
+}

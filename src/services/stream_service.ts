@@ -1,0 +1,142 @@
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type StreamConfig,
+  type StreamInfo,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/nats-core";
+import { ConfigError } from "../errors.ts";
+import { ConnectionService } from "./connection_service.ts";
+import type { ServiceManager } from "./service_manager.ts";
+
+/** What naq needs of a stream; everything else keeps the server's default. */
+export interface StreamSpec {
+  /** The stream's name, from `src/core/names.ts`. */
+  readonly name: string;
+  /** The subjects it captures. */
+  readonly subjects: readonly string[];
+  /** `workqueue` for jobs (a message lives until acknowledged), `limits` for events and KV. */
+  readonly retention: "workqueue" | "limits";
+  /** How many servers hold a copy. Default 1. */
+  readonly replicas?: number;
+  /** Messages older than this are removed; 0 or omitted keeps them. */
+  readonly maxAgeMs?: number;
+  /** The stream's size cap in bytes; -1 or omitted for none. */
+  readonly maxBytes?: number;
+  /** How long `Nats-Msg-Id` deduplication remembers an id: 2 min, or `maxAgeMs` if shorter. */
+  readonly duplicateWindowMs?: number;
+}
+
+/**
+ * Ensures streams exist with the configuration naq needs: creates them, updates them when the
+ * spec changed, and remembers what it ensured so the hot path asks the server once.
+ */
+export class StreamService {
+  readonly #connection: ConnectionService;
+  readonly #ensured = new Map<string, { key: string; info: Promise<StreamInfo> }>();
+
+  private constructor(connection: ConnectionService) {
+    this.#connection = connection;
+  }
+
+  /** Builds the service on the manager's connection. */
+  static async create(services: ServiceManager): Promise<StreamService> {
+    return new StreamService(await services.get(ConnectionService));
+  }
+
+  /**
+   * Creates the stream, or updates it when it differs from `spec`; idempotent, and asks the
+   * server only once per spec, even under concurrent calls.
+   *
+   * @param spec what the stream must be
+   * @returns the stream's info after the change
+   * @throws {ConfigError} when an existing stream cannot be changed to match (its retention)
+   */
+  ensure(spec: StreamSpec): Promise<StreamInfo> {
+    const key = JSON.stringify(spec);
+    const cached = this.#ensured.get(spec.name);
+    if (cached?.key === key) return cached.info;
+    const info = this.#ensureNow(spec);
+    this.#ensured.set(spec.name, { key, info });
+    info.catch(() => {
+      if (this.#ensured.get(spec.name)?.info === info) this.#ensured.delete(spec.name);
+    });
+    return info;
+  }
+
+  /** Returns the stream's current info, or `null` when it does not exist. */
+  async info(name: string): Promise<StreamInfo | null> {
+    const jsm = await this.#connection.jetstreamManager();
+    try {
+      return await jsm.streams.info(name);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  async #ensureNow(spec: StreamSpec): Promise<StreamInfo> {
+    const jsm = await this.#connection.jetstreamManager();
+    const wanted = toStreamConfig(spec);
+    const existing = await this.info(spec.name);
+    if (!existing) {
+      try {
+        return await jsm.streams.add(wanted);
+      } catch (err) {
+        // another process created it first: fall through and reconcile with theirs
+        const raced = await this.info(spec.name);
+        if (!raced) throw err;
+        return await this.#reconcile(spec, raced, wanted);
+      }
+    }
+    return await this.#reconcile(spec, existing, wanted);
+  }
+
+  async #reconcile(
+    spec: StreamSpec,
+    existing: StreamInfo,
+    wanted: WantedConfig,
+  ): Promise<StreamInfo> {
+    if (existing.config.retention !== wanted.retention) {
+      throw new ConfigError(
+        `Stream ${spec.name} exists with retention "${existing.config.retention}", but naq ` +
+          `needs "${wanted.retention}"; delete the stream or choose another prefix`,
+      );
+    }
+    if (!differs(existing.config, wanted)) return existing;
+    const jsm = await this.#connection.jetstreamManager();
+    return await jsm.streams.update(spec.name, { ...existing.config, ...wanted });
+  }
+}
+
+type WantedConfig = Partial<StreamConfig> & { name: string };
+
+// the server's own default; stated so that a stream's config compares equal run to run
+const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+
+function toStreamConfig(spec: StreamSpec): WantedConfig {
+  const maxAgeMs = spec.maxAgeMs ?? 0;
+  // the server refuses a duplicate window longer than the stream keeps messages
+  const duplicateWindowMs = Math.min(
+    spec.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS,
+    maxAgeMs > 0 ? maxAgeMs : Infinity,
+  );
+  return {
+    name: spec.name,
+    subjects: [...spec.subjects],
+    retention: spec.retention as StreamConfig["retention"],
+    storage: "file" as StreamConfig["storage"],
+    num_replicas: spec.replicas ?? 1,
+    max_age: nanos(maxAgeMs),
+    max_bytes: spec.maxBytes ?? -1,
+    duplicate_window: nanos(duplicateWindowMs),
+  };
+}
+
+function differs(current: StreamConfig, wanted: WantedConfig): boolean {
+  return Object.entries(wanted).some(([field, value]) =>
+    JSON.stringify(current[field as keyof StreamConfig]) !== JSON.stringify(value)
+  );
+}

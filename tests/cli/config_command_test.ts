@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { tempProject, yaml } from "../config/_fixture.ts";
+
+const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
+const DENO_JSON = fromFileUrl(new URL("../../deno.json", import.meta.url));
+
+let denoDir: string | undefined;
+
+/** Runs `naq <args>` in `cwd` with only the environment given, so the machine's NAQ_* can't leak in. */
+async function naq(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  permissions = ["-A"],
+) {
+  denoDir ??= JSON.parse(
+    new TextDecoder().decode(
+      (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output()).stdout,
+    ),
+  ).denoDir as string;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, "--config", DENO_JSON, CLI, ...args],
+    cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      DENO_DIR: denoDir,
+      HOME: join(cwd, "home"),
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+const GOOD = yaml`
+  nats:
+    servers: nats://a:4222
+    token: s3cret
+  worker:
+    concurrency: 4
+`;
+
+Deno.test("naq config show prints every setting, its value and its source", async () => {
+  await using project = await tempProject({ "naq.yaml": GOOD });
+  const file = join(project.dir, "naq.yaml");
+  const { code, stdout, stderr } = await naq(project.dir, ["config", "show"], {
+    NAQ_WORKER_HEARTBEAT: "2s",
+  });
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
+  const lines = stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^KEY\s+VALUE\s+SOURCE$/);
+  const row = (key: string) => lines.find((line) => line.startsWith(`${key} `))?.split(/\s{2,}/);
+  assert.deepEqual(row("nats.servers"), ["nats.servers", "nats://a:4222", `${file}:2`]);
+  assert.deepEqual(row("nats.token"), ["nats.token", "<redacted>", `${file}:3`]);
+  assert.deepEqual(row("worker.concurrency"), ["worker.concurrency", "4", `${file}:5`]);
+  assert.deepEqual(row("worker.heartbeat"), ["worker.heartbeat", "2s", "env NAQ_WORKER_HEARTBEAT"]);
+  assert.deepEqual(row("events.maxBytes"), ["events.maxBytes", "1GiB", "default"]);
+  assert.ok(!stdout.includes("s3cret"));
+  // The columns line up.
+  const valueColumn = lines[0].indexOf("VALUE");
+  assert.ok(lines.every((line) => line[valueColumn - 1] === " " && line[valueColumn] !== " "));
+});
+
+Deno.test("naq config show --json prints { file, config, sources } with secrets redacted", async () => {
+  await using project = await tempProject({ "conf/naq.yaml": GOOD });
+  const file = join(project.dir, "conf/naq.yaml");
+  const { code, stdout } = await naq(project.dir, ["config", "show", "--config", file, "--json"]);
+  assert.equal(code, 0);
+  const shown = JSON.parse(stdout);
+  assert.deepEqual(Object.keys(shown), ["file", "config", "sources"]);
+  assert.equal(shown.file, file);
+  assert.deepEqual(shown.config.nats.servers, ["nats://a:4222"]);
+  assert.equal(shown.config.nats.token, "<redacted>");
+  assert.equal(shown.config.worker.concurrency, 4);
+  assert.equal(shown.config.queueDefaults.ackWait, 30_000);
+  assert.equal(shown.sources["worker.concurrency"], `${file}:5`);
+  assert.equal(shown.sources["results.ttl"], "default");
+});
+
+Deno.test("naq config validate names the file it checked and exits 0", async () => {
+  await using project = await tempProject({ "naq.yaml": GOOD });
+  const { code, stdout } = await naq(project.dir, ["config", "validate"]);
+  assert.equal(code, 0);
+  assert.equal(stdout, `Configuration is valid (${join(project.dir, "naq.yaml")})\n`);
+});
+
+Deno.test("naq config validate without a file says so", async () => {
+  await using project = await tempProject();
+  const { code, stdout } = await naq(project.dir, ["config", "validate"], {
+    NAQ_WORKER_CONCURRENCY: "3",
+  });
+  assert.equal(code, 0);
+  assert.equal(stdout, "Configuration is valid (defaults and environment only)\n");
+});
+
+Deno.test("naq config validate prints every problem of a bad file and exits 1", async () => {
+  await using project = await tempProject({
+    "naq.yaml": yaml`
+      worker:
+        concurrency: ten
+      events:
+        maxage: 3d
+    `,
+  });
+  const file = join(project.dir, "naq.yaml");
+  const { code, stdout, stderr } = await naq(project.dir, ["config", "validate", "--config", file]);
+  assert.equal(code, 1);
+  assert.equal(stdout, "");
+  assert.equal(
+    stderr,
+    [
+      `naq: Invalid configuration in ${file}:`,
+      '  line 2, column 16: worker.concurrency: expected an integer >= 1, got "ten"',
+      '  line 4, column 3: events.maxage: unknown key; did you mean "maxAge"?',
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("naq config show exits 1 on a missing --config file, 2 on a bad option", async () => {
+  await using project = await tempProject();
+  const missing = await naq(project.dir, ["config", "show", "--config", "nope.yaml"]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `naq: Config file not found: ${join(project.dir, "nope.yaml")}\n`);
+  const usage = await naq(project.dir, ["config", "show", "--bogus"]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /unknown option '--bogus'/);
+});
+
+Deno.test("naq config validate works with least privilege and names the flag it lacks", async () => {
+  await using project = await tempProject({ "naq.yaml": "prefix: ${PREFIX:-app}\n" });
+  const least = ["--allow-read", "--allow-env=NAQ_*,LOG_TOKENS,LOG_STREAM,PREFIX"];
+  const ok = await naq(project.dir, ["config", "validate"], {}, least);
+  assert.equal(ok.stderr, "");
+  assert.equal(ok.code, 0);
+  const denied = await naq(project.dir, ["config", "validate"], {}, ["--allow-read"]);
+  assert.equal(denied.code, 1);
+  assert.equal(
+    denied.stderr,
+    "naq: Cannot read environment variable NAQ_CONFIG: permission denied; " +
+      "run with --allow-env=NAQ_* or --allow-env\n",
+  );
+});

@@ -1,0 +1,57 @@
+/**
+ * Real nats-server processes for integration tests: one server, or a routed cluster.
+ *
+ * @module
+ */
+import { freePort, type NatsServer, startNatsServer } from "../../src/dev/nats_server.ts";
+
+export { freePort, type NatsServer, startNatsServer };
+
+/** A routed JetStream cluster; `await using` stops every node. */
+export interface NatsCluster extends AsyncDisposable {
+  readonly servers: readonly NatsServer[];
+  /** Every node's client URL. */
+  readonly urls: string[];
+}
+
+/**
+ * Starts `size` routed JetStream servers on loopback and waits until a JetStream meta leader
+ * is elected, so that replicated streams can be created at once.
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const routePorts = Array.from({ length: size }, () => freePort());
+  const routes = routePorts.map((port) => `"nats-route://127.0.0.1:${port}"`).join(", ");
+  const servers = await Promise.all(routePorts.map((routePort, i) =>
+    startNatsServer({
+      name: `n${i + 1}`,
+      extraConfig: `cluster { name: "naq-test", listen: "127.0.0.1:${routePort}", ` +
+        `routes: [${routes}] }`,
+      // a node is only healthy once it has found the others and a meta leader
+      readyTimeoutMs: 30_000,
+    })
+  ));
+  const cluster: NatsCluster = {
+    servers,
+    urls: servers.map((server) => server.url),
+    async [Symbol.asyncDispose]() {
+      await Promise.all(servers.map((server) => server[Symbol.asyncDispose]()));
+    },
+  };
+  try {
+    await waitForMetaLeader(servers[0]);
+  } catch (err) {
+    await cluster[Symbol.asyncDispose]();
+    throw err;
+  }
+  return cluster;
+}
+
+async function waitForMetaLeader(server: NatsServer): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const jsz = await server.monitor<{ meta_cluster?: { leader?: string } }>("jsz");
+    if (jsz.meta_cluster?.leader) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the test cluster elected no JetStream meta leader within 30 s");
+}

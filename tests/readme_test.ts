@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../src/config/mod.ts";
+import { startNatsServer } from "./helpers/nats_server.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const readme = await Deno.readTextFile(`${root}README.md`);
+
+function codeBlocks(language: string): string[] {
+  return [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))]
+    .map((match) => match[1]);
+}
+
+Deno.test("the README's quick start runs against a real server", async () => {
+  const [quickStart] = codeBlocks("ts");
+  assert.ok(quickStart?.includes("ServiceManager"), "the README has a quick start");
+  await using server = await startNatsServer();
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/quick_start.ts`;
+    await Deno.writeTextFile(script, quickStart.replaceAll("jsr:@naq/naq", `${root}mod.ts`));
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", `${root}deno.json`, script],
+      cwd: dir,
+      env: { NAQ_NATS_SERVERS: server.url },
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const info = await server.monitor<
+      { account_details?: { stream_detail?: { name: string }[] }[] }
+    >(
+      "jsz?streams=true",
+    );
+    const streams = info.account_details?.flatMap((account) => account.stream_detail ?? []);
+    assert.deepEqual(streams?.map((stream) => stream.name), ["shop_orders"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the README's example configuration file is valid", async () => {
+  const [example] = codeBlocks("yaml");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/naq.yaml`, example);
+    const config = await loadConfig({ file: `${dir}/naq.yaml`, env: () => undefined });
+    assert.equal(config.queues.emails?.attempts, 5);
+    assert.deepEqual(config.nats.servers, ["nats://127.0.0.1:4222"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

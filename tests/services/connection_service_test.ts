@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { ConnectionError, isNaqError } from "../../src/errors.ts";
+import { ConnectionService } from "../../src/services/connection_service.ts";
+import { KVStoreService } from "../../src/services/kv_store_service.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
+import { StreamService } from "../../src/services/stream_service.ts";
+import { testConfig, waitFor } from "../helpers/config.ts";
+import { freePort, startNatsServer } from "../helpers/nats_server.ts";
+
+Deno.test("1,000 operations through one ServiceManager use one connection, and none after", async () => {
+  await using server = await startNatsServer();
+  const services = new ServiceManager(testConfig(server.url));
+  {
+    await using _ = services;
+    const writes = Array.from({ length: 1_000 }, async (_, i) => {
+      const [connection, streams, kv] = await Promise.all([
+        services.get(ConnectionService),
+        services.get(StreamService),
+        services.get(KVStoreService),
+      ]);
+      await streams.ensure({ name: "reuse", subjects: ["reuse.>"], retention: "limits" });
+      if (i % 2 === 0) {
+        await connection.jetstream().publish(`reuse.${i}`, `${i}`);
+      } else {
+        await (await kv.bucket<number>("reuse")).put(`k${i}`, i);
+      }
+    });
+    await Promise.all(writes);
+    assert.equal(await server.connectionCount(), 1);
+    const info = await (await services.get(StreamService)).info("reuse");
+    assert.equal(info?.state.messages, 500);
+  }
+  await waitFor(
+    "the server to see the connection close",
+    async () => await server.connectionCount() === 0,
+  );
+  await services[Symbol.asyncDispose](); // a second dispose is a no-op
+  assert.equal(await server.connectionCount(), 0);
+});
+
+Deno.test("with the server down, the error names the URL and comes within the connect timeout", async () => {
+  const url = `nats://127.0.0.1:${freePort()}`;
+  await using services = new ServiceManager(testConfig(url, { nats: { connectTimeout: "1s" } }));
+  const started = Date.now();
+  await assert.rejects(services.get(ConnectionService), (err) => {
+    assert.ok(err instanceof ConnectionError);
+    assert.ok(isNaqError(err, "CONNECTION"));
+    assert.match(err.message, new RegExp(`^Cannot connect to NATS at ${url}: `));
+    assert.match(err.message, /Check that nats-server is running there/);
+    assert.deepEqual(err.servers, [url]);
+    return true;
+  });
+  assert.ok(Date.now() - started < 1_500, `took ${Date.now() - started} ms`);
+});
+
+Deno.test("a server that accepts and never answers times out, and the socket is closed", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `nats://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  const peerClosed = (async () => {
+    const conn = await listener.accept();
+    const buffer = new Uint8Array(1024);
+    while (await conn.read(buffer).catch(() => null) !== null) { /* read until EOF */ }
+    conn.close();
+  })();
+  await using services = new ServiceManager(testConfig(url, { nats: { connectTimeout: "500ms" } }));
+  const started = Date.now();
+  await assert.rejects(services.get(ConnectionService), (err) => {
+    assert.ok(err instanceof ConnectionError);
+    assert.match(err.message, new RegExp(`Cannot connect to NATS at ${url}`));
+    return true;
+  });
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 450 && elapsed < 1_500, `took ${elapsed} ms`);
+  await peerClosed; // resolves only once the client closed its socket: nothing half-open
+  listener.close();
+});
+
+Deno.test("a refused login names the reason and leaves no connection on the server", async () => {
+  await using server = await startNatsServer({ extraConfig: `authorization { token: "right" }` });
+  await using services = new ServiceManager(testConfig(server.url, { nats: { token: "wrong" } }));
+  await assert.rejects(
+    services.get(ConnectionService),
+    /Cannot connect to NATS at .*[Aa]uthorization/,
+  );
+  assert.equal(await server.connectionCount(), 0);
+});
+
+Deno.test("the connection survives a server restart and carries on", async () => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+  const streams = await services.get(StreamService);
+  await streams.ensure({ name: "restart", subjects: ["restart.>"], retention: "limits" });
+  const js = (await services.get(ConnectionService)).jetstream();
+  await js.publish("restart.a", "before");
+  await server.kill();
+  await server.restart();
+  await waitFor("the client to reconnect", async () => await server.connectionCount() === 1);
+  await js.publish("restart.a", "after");
+  assert.equal((await streams.info("restart"))?.state.messages, 2);
+});
+
+Deno.test("with one of two configured servers down, it connects to the other", async () => {
+  await using server = await startNatsServer();
+  const down = `nats://127.0.0.1:${freePort()}`;
+  await using services = new ServiceManager(testConfig([down, server.url]));
+  await services.get(ConnectionService);
+  assert.equal(await server.connectionCount(), 1);
+});
