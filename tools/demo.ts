@@ -11,11 +11,9 @@ import {
   ServiceManager,
   StreamService,
 } from "../src/services/mod.ts";
-import { ensureNatsServer } from "./ensure_nats_server.ts";
 
 const say = (line: string) => console.log(`demo: ${line}`);
 
-await ensureNatsServer();
 await using server = await startNatsServer();
 say(`started nats-server with JetStream at ${server.url}`);
 

@@ -6,7 +6,8 @@ import { findNatsServerBinary, NatsServerNotFoundError } from "../src/dev/nats_s
 
 async function run(command: string, args: string[]): Promise<boolean> {
   try {
-    const { success } = await new Deno.Command(command, { args, stdin: "null" }).spawn().status;
+    const { success } = await new Deno.Command(command, { args, stdin: "null", stdout: "null" })
+      .spawn().status;
     return success;
   } catch {
     return false; // not installed, or not allowed
