@@ -39,10 +39,32 @@ export {
   type Versioned,
 } from "./src/services/mod.ts";
 export {
+  type EnqueueItem,
+  type EnqueueOptions,
+  type EventsOptions,
+  type JobHandle,
+  Queue,
+  type ResultOptions,
+  type ServicesOption,
+} from "./src/queue.ts";
+export { consoleLogger, Worker, type WorkerLogger, type WorkerOptions } from "./src/worker.ts";
+export {
+  defineTask,
+  type Task,
+  type TaskContext,
+  type TaskHandler,
+  type TaskLogger,
+  type TaskOptions,
+} from "./src/task.ts";
+export type { AttemptError, JobOptions, JobRecord, JobState } from "./src/core/job.ts";
+export type { JobEvent, JobEventType } from "./src/core/job_event.ts";
+export { type Clock, systemClock } from "./src/clock.ts";
+export {
   ConfigError,
   ConnectionError,
   ErrorCode,
   isNaqError,
+  JobFailedError,
   NaqError,
   TimeoutError,
 } from "./src/errors.ts";

@@ -19,6 +19,10 @@ export const ErrorCode = {
   Decode: "DECODE",
   /** A job failed for good; its last error is the cause. */
   JobFailed: "JOB_FAILED",
+  /** A job was cancelled before it ran. */
+  JobCancelled: "JOB_CANCELLED",
+  /** A job (or another named thing) does not exist. */
+  NotFound: "NOT_FOUND",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */
@@ -69,6 +73,30 @@ export class TimeoutError extends NaqError {
   /** @param message what timed out and after how long */
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorCode.Timeout, message, options);
+  }
+}
+
+/** What `result()` throws for a job that failed for good; `cause` is its last attempt's error. */
+export class JobFailedError extends NaqError {
+  /** The job's id. */
+  readonly jobId: string;
+  /** Every attempt's error message, oldest first. */
+  readonly attemptErrors: readonly string[];
+
+  /**
+   * @param jobId the job
+   * @param message what failed
+   * @param attemptErrors every attempt's error message
+   */
+  constructor(
+    jobId: string,
+    message: string,
+    attemptErrors: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(ErrorCode.JobFailed, message, options);
+    this.jobId = jobId;
+    this.attemptErrors = attemptErrors;
   }
 }
 

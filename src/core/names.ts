@@ -1,6 +1,6 @@
 /**
- * Every name naq puts on the wire (streams, subjects, consumers, buckets), derived from the
- * configured prefix, so two applications with different prefixes share a NATS account safely.
+ * Every name naq puts on the wire (streams, subjects, consumers, buckets, keys), derived from
+ * the configured prefix, so two applications with different prefixes share a NATS account.
  *
  * @module
  */
@@ -19,9 +19,21 @@ export interface WireNames {
   queueConsumer(queue: string): string;
   /** The limits stream holding every event. */
   readonly eventsStream: string;
-  /** The subject an event of `type` about a job in `queue` is published on. */
+  /** The subjects the events stream captures. */
+  readonly eventsSubjects: string;
+  /** The subject an event of `type` (or `*` for any) about a job in `queue` is published on. */
   eventSubject(queue: string, type: string): string;
-  /** A KV bucket of this deployment, such as `bucket("jobs")`. */
+  /** The stream holding dead letters of every queue. */
+  readonly deadStream: string;
+  /** The subject a queue's dead letters are stored under. */
+  deadSubject(queue: string): string;
+  /** The KV bucket holding job records and results. */
+  readonly jobsBucket: string;
+  /** A job's key in the jobs bucket. */
+  jobKey(queue: string, jobId: string): string;
+  /** The pattern matching every job key of a queue. */
+  queueKeys(queue: string): string;
+  /** Another KV bucket of this deployment, such as `bucket("schedules")`. */
   bucket(kind: string): string;
 }
 
@@ -30,7 +42,7 @@ export interface WireNames {
  *
  * @param prefix letters, digits, `_` and `-` only, as stream names allow
  * @returns the names
- * @throws {TypeError} when the prefix or, later, a queue name has other characters
+ * @throws {TypeError} when the prefix, or a queue name given later, has other characters
  */
 export function wireNames(prefix: string): WireNames {
   checkName("prefix", prefix);
@@ -41,7 +53,13 @@ export function wireNames(prefix: string): WireNames {
     queueSubject: (name) => `${prefix}.queue.${queue(name)}`,
     queueConsumer: (name) => `${prefix}_workers_${queue(name)}`,
     eventsStream: `${prefix}_events`,
+    eventsSubjects: `${prefix}.events.>`,
     eventSubject: (name, type) => `${prefix}.events.${queue(name)}.${type}`,
+    deadStream: `${prefix}_dead`,
+    deadSubject: (name) => `${prefix}.dead.${queue(name)}`,
+    jobsBucket: `${prefix}_jobs`,
+    jobKey: (name, jobId) => `${queue(name)}.${jobId}`,
+    queueKeys: (name) => `${queue(name)}.>`,
     bucket: (kind) => `${prefix}_${checkName("bucket kind", kind)}`,
   };
 }

@@ -76,11 +76,40 @@ export class JsonBucket<T> {
     return this.#kv.delete(key);
   }
 
-  /** Lists the keys that have a value, in no particular order. */
-  async keys(): Promise<string[]> {
+  /** Lists the keys that have a value, in no particular order; `filter` may use `*` and `>`. */
+  async keys(filter = ">"): Promise<string[]> {
     const keys: string[] = [];
-    for await (const key of await this.#kv.keys()) keys.push(key);
+    for await (const key of await this.#kv.keys(filter)) keys.push(key);
     return keys;
+  }
+
+  /** Reads every value whose key matches `filter`: a scan, for admin views, not hot paths. */
+  async values(filter = ">"): Promise<Versioned<T>[]> {
+    const entries = await Promise.all((await this.keys(filter)).map((key) => this.get(key)));
+    return entries.filter((entry): entry is Versioned<T> => entry !== null);
+  }
+
+  /**
+   * Yields the key's current value (or `null` when absent), then every later change, until
+   * the signal aborts or the iteration is left.
+   */
+  async *watch(key: string, signal?: AbortSignal): AsyncGenerator<Versioned<T> | null> {
+    const watcher = await this.#kv.watch({ key });
+    const stop = () => watcher.stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      if (signal?.aborted) return;
+      // an absent key sends nothing at first: say so, then wait for it to appear
+      if (!await this.#kv.get(key)) yield null;
+      for await (const entry of watcher) {
+        yield entry.operation === "PUT"
+          ? { value: this.#decode(key, entry.string()), revision: entry.revision }
+          : null;
+      }
+    } finally {
+      signal?.removeEventListener("abort", stop);
+      stop();
+    }
   }
 
   #decode(key: string, text: string): T {

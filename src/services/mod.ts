@@ -13,3 +13,11 @@ export {
   KVStoreService,
   type Versioned,
 } from "./kv_store_service.ts";
+export { type ClaimedJob, type Delivery } from "./claimed_job.ts";
+export {
+  type DeadLetter,
+  DeadLetterService,
+  type StoredDeadLetter,
+} from "./dead_letter_service.ts";
+export { type EventFilter, EventService } from "./event_service.ts";
+export { type EnqueueRequest, JobService, type QueueStats } from "./job_service.ts";

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../clock.ts";
 import type { NaqConfig } from "../config/mod.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 
@@ -32,13 +33,19 @@ export interface ServiceFactory<T extends object> {
 export class ServiceManager implements AsyncDisposable {
   /** The resolved configuration every service reads. */
   readonly config: NaqConfig;
+  /** The time every service reads. */
+  readonly clock: Clock;
   readonly #pending = new Map<ServiceFactory<object>, Promise<object>>();
   readonly #created: object[] = [];
   #disposed?: Promise<void>;
 
-  /** @param config the resolved configuration, from `loadConfig()` or `createConfig()` */
-  constructor(config: NaqConfig) {
+  /**
+   * @param config the resolved configuration, from `loadConfig()` or `createConfig()`
+   * @param options `clock`: the time services read; the system clock by default
+   */
+  constructor(config: NaqConfig, options: { clock?: Clock } = {}) {
     this.config = config;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** True once disposal has begun. */

@@ -1,0 +1,102 @@
+/**
+ * The message a job travels in: what a worker needs to run it, even when its stored record
+ * has expired or was never written.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { JobOptions } from "./job.ts";
+
+/** The body of a job message, version 1. */
+export interface JobEnvelope {
+  /** The format version. */
+  readonly v: 1;
+  /** The job's id. */
+  readonly id: string;
+  /** The task that runs it. */
+  readonly task: string;
+  /** The JSON payload. */
+  readonly payload: unknown;
+  /** Retry and timeout settings. */
+  readonly options: JobOptions;
+  /** Which enqueue published it; see {@linkcode JobRecord.nonce}. */
+  readonly nonce: string;
+  /** When it was enqueued, in ms since the epoch. */
+  readonly enqueuedAt: number;
+}
+
+const duration = z.number().int().nonnegative();
+const envelopeSchema = z.object({
+  v: z.literal(1),
+  id: z.string().min(1),
+  task: z.string().min(1),
+  payload: z.unknown(),
+  options: z.object({
+    attempts: z.number().int().positive(),
+    timeoutMs: duration,
+    backoff: z.object({
+      type: z.enum(["fixed", "exponential", "list"]),
+      delay: duration,
+      maxDelay: duration,
+      jitter: z.number().min(0).max(1),
+      delays: z.array(duration),
+    }),
+  }),
+  nonce: z.string().min(1),
+  enqueuedAt: z.number(),
+});
+
+/** Encodes an envelope as the message body. */
+export function encodeEnvelope(envelope: JobEnvelope): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(envelope));
+}
+
+/** An envelope, or why the bytes are not one. */
+export type ParsedEnvelope =
+  | { readonly ok: true; readonly envelope: JobEnvelope }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Reads a message body as a job envelope.
+ *
+ * @param body the raw message bytes
+ * @returns the envelope, or a reason fit for a dead letter
+ */
+export function parseEnvelope(body: Uint8Array): ParsedEnvelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch (err) {
+    return { ok: false, reason: `the message is not JSON: ${(err as Error).message}` };
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) =>
+      `${issue.path.join(".") || "(body)"}: ${issue.message}`
+    );
+    return { ok: false, reason: `the message is not a naq job: ${problems.join("; ")}` };
+  }
+  return { ok: true, envelope: parsed.data as JobEnvelope };
+}
+
+const JOB_ID = /^[A-Za-z0-9_=-]{1,200}$/;
+
+/** True when `id` can be a job id: 1 to 200 letters, digits, `_`, `-` or `=`. */
+export function isJobId(id: string): boolean {
+  return JOB_ID.test(id);
+}
+
+/**
+ * Checks a job id given by a caller.
+ *
+ * @throws {TypeError} when it has characters a KV key cannot hold, or is too long
+ */
+export function checkJobId(id: string): string {
+  if (!isJobId(id)) {
+    throw new TypeError(
+      `Cannot use ${JSON.stringify(id)} as a job id: use 1 to 200 letters, digits, "_", "-" ` +
+        `or "=" (ids are NATS KV keys)`,
+    );
+  }
+  return id;
+}

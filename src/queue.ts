@@ -1,0 +1,264 @@
+/**
+ * The producer's side of naq: enqueue jobs, look them up, cancel, retry, count, watch.
+ *
+ * @module
+ */
+import type { NaqConfig } from "./config/types.ts";
+import type { JobRecord } from "./core/job.ts";
+import type { JobEvent, JobEventType } from "./core/job_event.ts";
+import { parseDuration } from "./core/duration.ts";
+import { ErrorCode, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
+import { DeadLetterService, type StoredDeadLetter } from "./services/dead_letter_service.ts";
+import { EventService } from "./services/event_service.ts";
+import { type EnqueueRequest, JobService, type QueueStats } from "./services/job_service.ts";
+import { ServiceManager } from "./services/service_manager.ts";
+import type { Task } from "./task.ts";
+import type { BackoffSettings } from "./config/types.ts";
+
+/** Either a shared {@linkcode ServiceManager}, or a configuration to own one with. */
+export type ServicesOption = { readonly services: ServiceManager } | { readonly config: NaqConfig };
+
+/** Per-job options for `enqueue()`. */
+export interface EnqueueOptions {
+  /** The job's id; enqueueing the same id again returns the existing job. */
+  readonly jobId?: string;
+  /** Attempts in all. */
+  readonly attempts?: number;
+  /** Backoff between attempts; durations in ms. */
+  readonly backoff?: Partial<BackoffSettings>;
+  /** Fail an attempt that runs longer than this: ms, or a duration such as `"30s"`. */
+  readonly timeout?: number | string;
+}
+
+/** One job for `enqueueMany()`. */
+export interface EnqueueItem<P = unknown> {
+  /** The task, or its name. */
+  readonly task: Task<P, unknown> | string;
+  /** The payload. */
+  readonly payload: P;
+  /** Per-job options. */
+  readonly options?: EnqueueOptions;
+}
+
+/** Options for `result()`. */
+export interface ResultOptions {
+  /** Give up after this long: ms, or a duration such as `"30s"`. Waits forever when omitted. */
+  readonly timeout?: number | string;
+  /** Give up when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** An enqueued job: its id, its record at enqueue time, and a way to wait for its outcome. */
+export interface JobHandle<R = unknown> {
+  /** The job's id. */
+  readonly id: string;
+  /** Its queue. */
+  readonly queue: string;
+  /** The record as enqueued (or the existing job's, for a repeated id). */
+  readonly job: JobRecord;
+  /**
+   * Waits, without polling, for the job to finish.
+   *
+   * @returns what the handler returned
+   * @throws {JobFailedError} when the job is dead, with its last error as `cause`
+   * @throws {NaqError} with code `JOB_CANCELLED` when it was cancelled
+   * @throws {TimeoutError} when `timeout` passes first
+   */
+  result(options?: ResultOptions): Promise<R>;
+}
+
+/** Which events `events()` yields. */
+export interface EventsOptions {
+  /** Only these types. */
+  readonly types?: readonly JobEventType[];
+  /** Only this job's. */
+  readonly jobId?: string;
+  /** Stops the iteration. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A named queue of jobs.
+ *
+ * @example Enqueue a job and wait for its result
+ * ```ts ignore
+ * import { createConfig, defineTask, Queue } from "@naq/naq";
+ *
+ * const resize = defineTask("resize", (payload: { url: string }) => ({ ok: true }));
+ * await using queue = new Queue("images", { config: createConfig() });
+ * const job = await queue.enqueue(resize, { url: "https://example.com/a.png" });
+ * console.log(await job.result({ timeout: "30s" }));
+ * ```
+ */
+export class Queue implements AsyncDisposable {
+  /** The queue's name. */
+  readonly name: string;
+  readonly #services: ServiceManager;
+  readonly #ownsServices: boolean;
+  #closed?: Promise<void>;
+
+  /**
+   * @param name letters, digits, `_` and `-`
+   * @param options `{ services }` to share a connection, or `{ config }` to own one
+   */
+  constructor(name: string, options: ServicesOption) {
+    this.name = name;
+    this.#ownsServices = !("services" in options);
+    this.#services = "services" in options ? options.services : new ServiceManager(options.config);
+  }
+
+  /**
+   * Enqueues a job and returns once it is stored.
+   *
+   * @param task the task, or its name
+   * @param payload anything JSON can carry
+   * @param options id, attempts, backoff, timeout
+   * @throws {TypeError} for a bad job id or queue name
+   * @throws {RangeError} for bad options, or a message over the server's max payload
+   */
+  async enqueue<P, R>(
+    task: Task<P, R> | string,
+    payload: P,
+    options: EnqueueOptions = {},
+  ): Promise<JobHandle<R>> {
+    const jobs = await this.#jobs();
+    return this.#handle<R>(await jobs.enqueue(this.name, toRequest(task, payload, options)));
+  }
+
+  /** Enqueues many jobs in one pipelined batch; handles come back in the same order. */
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<JobHandle[]> {
+    const jobs = await this.#jobs();
+    const requests = items.map((item) => toRequest(item.task, item.payload, item.options ?? {}));
+    return (await jobs.enqueueMany(this.name, requests)).map((job) => this.#handle(job));
+  }
+
+  /** A job in any state, or `null` when unknown (or its record expired, see `results.ttl`). */
+  async getJob(id: string): Promise<JobRecord | null> {
+    return await (await this.#jobs()).getJob(this.name, id);
+  }
+
+  /** Cancels a job that has not started; false when it is running, finished or unknown. */
+  async cancel(id: string): Promise<boolean> {
+    return await (await this.#jobs()).cancel(this.name, id);
+  }
+
+  /** Runs a dead job again from its first attempt. */
+  async retry(id: string): Promise<JobRecord> {
+    return await (await this.#jobs()).retry(this.name, id);
+  }
+
+  /** Removes every job that has not started; returns how many. */
+  async purge(): Promise<number> {
+    return await (await this.#jobs()).purge(this.name);
+  }
+
+  /** Counts jobs per state. */
+  async stats(): Promise<QueueStats> {
+    return await (await this.#jobs()).stats(this.name);
+  }
+
+  /** Lists dead letters, oldest first. */
+  async deadLetters(limit = 100): Promise<StoredDeadLetter[]> {
+    return await (await this.#services.get(DeadLetterService)).list(this.name, limit);
+  }
+
+  /** Removes every dead letter of this queue; returns how many. */
+  async purgeDeadLetters(): Promise<number> {
+    return await (await this.#services.get(DeadLetterService)).purge(this.name);
+  }
+
+  /**
+   * Yields this queue's events as they happen. The subscription starts with this call, not
+   * with the first `next()`, so events of jobs enqueued right after it are not missed.
+   *
+   * @example Follow one job
+   * ```ts ignore
+   * for await (const event of queue.events({ jobId: job.id })) console.log(event.type);
+   * ```
+   */
+  events(options: EventsOptions = {}): AsyncIterableIterator<JobEvent> {
+    const subscription = this.#services.get(EventService)
+      .then((events) => events.subscribe({ queue: this.name, ...options }));
+    return (async function* () {
+      yield* await subscription;
+    })();
+  }
+
+  /** Closes the connection when this queue owns it; idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#ownsServices ? this.#services.close() : Promise.resolve();
+    return this.#closed;
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #jobs(): Promise<JobService> {
+    return this.#services.get(JobService);
+  }
+
+  #handle<R>(job: JobRecord): JobHandle<R> {
+    return {
+      id: job.id,
+      queue: this.name,
+      job,
+      result: (options) => this.#result<R>(job.id, options),
+    };
+  }
+
+  async #result<R>(id: string, options: ResultOptions = {}): Promise<R> {
+    const jobs = await this.#jobs();
+    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+    const signals = [
+      options.signal,
+      timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
+    ]
+      .filter((signal): signal is AbortSignal => signal !== undefined);
+    let job: JobRecord;
+    try {
+      job = await jobs.waitUntilFinished(this.name, id, AbortSignal.any(signals));
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "TimeoutError") {
+        throw new TimeoutError(
+          `Job ${id} in queue ${this.name} did not finish within ${timeoutMs} ms`,
+        );
+      }
+      throw err;
+    }
+    if (job.state === "completed") return job.result as R;
+    if (job.state === "cancelled") {
+      throw new NaqError(ErrorCode.JobCancelled, `Job ${id} in queue ${this.name} was cancelled`);
+    }
+    const last = job.errors.at(-1);
+    const cause = Object.assign(new Error(last?.message ?? job.deadReason), {
+      name: last?.name ?? "Error",
+      stack: last?.stack,
+    });
+    throw new JobFailedError(
+      id,
+      `Job ${id} (task ${job.task}) in queue ${this.name} failed for good: ${job.deadReason}; ` +
+        `last error: ${last?.message ?? "none"}`,
+      job.errors.map((error) => error.message),
+      { cause },
+    );
+  }
+}
+
+function toRequest<P>(
+  task: Task<P, unknown> | string,
+  payload: P,
+  options: EnqueueOptions,
+): EnqueueRequest {
+  const defaults = typeof task === "string" ? {} : task.options;
+  const timeout = options.timeout ?? defaults.timeoutMs;
+  return {
+    task: typeof task === "string" ? task : task.name,
+    payload,
+    jobId: options.jobId,
+    attempts: options.attempts ?? defaults.attempts,
+    backoff: { ...defaults.backoff, ...options.backoff },
+    timeoutMs: timeout === undefined ? undefined : parseDuration(timeout),
+  };
+}

@@ -1,0 +1,214 @@
+import type { Clock } from "../clock.ts";
+import { type AttemptOutcome, decide, type Decision } from "../core/decide.ts";
+import type { AttemptError, JobRecord } from "../core/job.ts";
+import type { JobEventType } from "../core/job_event.ts";
+import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
+import type { EventService } from "./event_service.ts";
+import type { JsonBucket } from "./kv_store_service.ts";
+
+/** A job message as a worker holds it: its bytes and the acknowledgements it can send. */
+export interface Delivery {
+  /** The message body. */
+  readonly body: Uint8Array;
+  /** Done with: remove it from the queue. */
+  ack(): void;
+  /** Hand it back for redelivery after `delayMs` (at once when omitted). */
+  nak(delayMs?: number): void;
+  /** Still working on it: restart the ack-wait countdown. */
+  working(): void;
+}
+
+/** What a {@linkcode ClaimedJob} needs from the job service. */
+export interface ClaimContext {
+  readonly jobs: JsonBucket<JobRecord>;
+  readonly key: string;
+  readonly events: EventService;
+  readonly deadLetters: DeadLetterService;
+  readonly clock: Clock;
+  readonly worker: string;
+}
+
+/**
+ * A job a worker has claimed: it is `active` in the store and its message is held. Every job
+ * claimed MUST end in exactly one of `complete`, `fail`, `deadLetter` or `handBack`; each
+ * stores the outcome first and only then acknowledges the message.
+ *
+ * If someone else took the job over meanwhile (its message was redelivered elsewhere), the
+ * outcome is dropped rather than overwrite theirs.
+ */
+export class ClaimedJob {
+  #job: JobRecord;
+  #revision: number;
+  #writes: Promise<unknown> = Promise.resolve();
+  #released = false;
+  readonly #delivery: Delivery;
+  readonly #context: ClaimContext;
+
+  /** @internal built by `JobService.claim()` */
+  constructor(job: JobRecord, revision: number, delivery: Delivery, context: ClaimContext) {
+    this.#job = job;
+    this.#revision = revision;
+    this.#delivery = delivery;
+    this.#context = context;
+  }
+
+  /** The job as stored now. */
+  get job(): JobRecord {
+    return this.#job;
+  }
+
+  /** Restarts the message's ack-wait countdown, so a long job is not redelivered. */
+  keepAlive(): void {
+    if (!this.#released) this.#delivery.working();
+  }
+
+  /** Stores the handler's progress value and emits a `progress` event. */
+  async progress(value: unknown): Promise<void> {
+    if (await this.#store({ ...this.#job, progress: value })) this.#emit("progress", value);
+  }
+
+  /** Stores the result, then acknowledges. */
+  async complete(result: unknown): Promise<void> {
+    await this.#settle({ kind: "succeeded", result }, Math.random());
+  }
+
+  /**
+   * Records a failed attempt: schedules a retry while attempts remain, otherwise
+   * dead-letters the job. Returns what was decided.
+   */
+  async fail(error: unknown, random = Math.random()): Promise<Decision> {
+    return await this.#settle({ kind: "failed", error }, random);
+  }
+
+  /** Dead-letters the job at once, without retrying, with `reason`. */
+  async deadLetter(reason: string): Promise<void> {
+    await this.#kill(reason);
+  }
+
+  /**
+   * Gives the job back for immediate redelivery without counting this attempt: for a worker
+   * that stops before the job finished.
+   */
+  async handBack(): Promise<void> {
+    const stored = await this.#store({
+      ...this.#job,
+      state: "waiting",
+      attempt: this.#job.attempt - 1,
+      worker: undefined,
+    });
+    this.#released = true;
+    if (stored) this.#delivery.nak();
+  }
+
+  async #settle(outcome: AttemptOutcome, random: number): Promise<Decision> {
+    const decision = decide(this.#job, outcome, random);
+    const now = this.#context.clock.now();
+    switch (decision.kind) {
+      case "complete":
+        if (
+          await this.#store({
+            ...this.#job,
+            state: "completed",
+            result: decision.result,
+            finishedAt: now,
+          })
+        ) {
+          this.#release(() => this.#delivery.ack());
+          this.#emit("completed", decision.result);
+        }
+        break;
+      case "retry": {
+        const failed: JobRecord = {
+          ...this.#job,
+          state: "failed",
+          retryAt: now + decision.delayMs,
+          errors: [...this.#job.errors, this.#attemptError(outcome, now)],
+        };
+        if (await this.#store(failed)) {
+          this.#release(() => this.#delivery.nak(decision.delayMs));
+          this.#emit("failed", failed.errors.at(-1)?.message);
+          this.#emit("retrying", decision.delayMs);
+        }
+        break;
+      }
+      case "dead":
+        this.#job = {
+          ...this.#job,
+          errors: [...this.#job.errors, this.#attemptError(outcome, now)],
+        };
+        this.#emit("failed", this.#job.errors.at(-1)?.message);
+        await this.#kill(decision.reason);
+        break;
+    }
+    return decision;
+  }
+
+  async #kill(reason: string): Promise<void> {
+    const { deadLetters, clock, worker } = this.#context;
+    const at = clock.now();
+    const dead: JobRecord = { ...this.#job, state: "dead", finishedAt: at, deadReason: reason };
+    const seq = await deadLetters.add({
+      queue: dead.queue,
+      reason,
+      worker,
+      at,
+      raw: toBase64(this.#delivery.body),
+      job: dead,
+    });
+    if (await this.#store({ ...dead, deadLetterSeq: seq })) {
+      this.#release(() => this.#delivery.ack());
+      this.#emit("dead", reason);
+    }
+  }
+
+  #attemptError(outcome: AttemptOutcome, at: number): AttemptError {
+    const error = outcome.kind === "failed" ? outcome.error : undefined;
+    const err = error instanceof Error ? error : new Error(String(error));
+    return {
+      attempt: this.#job.attempt,
+      message: err.message,
+      name: err.name,
+      stack: err.stack,
+      worker: this.#context.worker,
+      at,
+    };
+  }
+
+  /**
+   * Writes `next` over the record with compare-and-swap, one write at a time. Returns false
+   * (and stores nothing) when the job was released or someone else took it over.
+   */
+  #store(next: JobRecord): Promise<boolean> {
+    const write = this.#writes.then(async () => {
+      if (this.#released) return false;
+      const revision = await this.#context.jobs.update(this.#context.key, next, this.#revision);
+      if (revision === null) {
+        this.#released = true;
+        return false;
+      }
+      this.#job = next;
+      this.#revision = revision;
+      return true;
+    });
+    this.#writes = write.catch(() => {});
+    return write;
+  }
+
+  #release(acknowledge: () => void): void {
+    this.#released = true;
+    acknowledge();
+  }
+
+  #emit(type: JobEventType, data?: unknown): void {
+    const job = this.#job;
+    this.#context.events.emit({
+      type,
+      queue: job.queue,
+      jobId: job.id,
+      task: job.task,
+      at: this.#context.clock.now(),
+      attempt: job.attempt,
+      data,
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import type { Subscription } from "@nats-io/nats-core";
+import type { JobEvent, JobEventType } from "../core/job_event.ts";
+import { wireNames } from "../core/names.ts";
+import { ConnectionService } from "./connection_service.ts";
+import type { ServiceManager } from "./service_manager.ts";
+import { StreamService } from "./stream_service.ts";
+
+/** Which events to receive. */
+export interface EventFilter {
+  /** The queue whose events to receive. */
+  readonly queue: string;
+  /** Only these types; all when omitted. */
+  readonly types?: readonly JobEventType[];
+  /** Only this job's events. */
+  readonly jobId?: string;
+  /** Ends the iteration when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Publishes job events to the events stream, and delivers them live to subscribers.
+ *
+ * Events are published without waiting for the server's acknowledgement: the hot path never
+ * awaits them one by one. `flush()` (and dispose) waits until all sent events reached the
+ * server; the stream stores them from there.
+ */
+export class EventService implements AsyncDisposable {
+  readonly #connection: ConnectionService;
+  readonly #names: ReturnType<typeof wireNames>;
+  readonly #enabled: boolean;
+
+  private constructor(connection: ConnectionService, prefix: string, enabled: boolean) {
+    this.#connection = connection;
+    this.#names = wireNames(prefix);
+    this.#enabled = enabled;
+  }
+
+  /** Builds the service and, when events are enabled, ensures the events stream. */
+  static async create(services: ServiceManager): Promise<EventService> {
+    const { prefix, events } = services.config;
+    const connection = await services.get(ConnectionService);
+    if (events.enabled) {
+      const names = wireNames(prefix);
+      await (await services.get(StreamService)).ensure({
+        name: names.eventsStream,
+        subjects: [names.eventsSubjects],
+        retention: "limits",
+        maxAgeMs: events.maxAge,
+        maxBytes: events.maxBytes,
+        replicas: events.replicas,
+      });
+    }
+    return new EventService(connection, prefix, events.enabled);
+  }
+
+  /** Sends an event; returns at once. Does nothing when events are disabled. */
+  emit(event: JobEvent): void {
+    if (!this.#enabled) return;
+    this.#connection.nc.publish(
+      this.#names.eventSubject(event.queue, event.type),
+      JSON.stringify(event),
+    );
+  }
+
+  /** Waits until every event emitted so far has reached the server. */
+  async flush(): Promise<void> {
+    if (!this.#connection.nc.isClosed()) await this.#connection.nc.flush();
+  }
+
+  /**
+   * Receives events as they happen, from the moment of this call (not of the first `next()`),
+   * until the signal aborts or the iteration is left.
+   */
+  subscribe(filter: EventFilter): AsyncIterableIterator<JobEvent> {
+    const type = filter.types?.length === 1 ? filter.types[0] : "*";
+    const subscription = this.#connection.nc.subscribe(
+      this.#names.eventSubject(filter.queue, type),
+    );
+    return matching(subscription, filter);
+  }
+
+  /** Flushes what was emitted. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.flush().catch(() => {});
+  }
+}
+
+async function* matching(
+  subscription: Subscription,
+  filter: EventFilter,
+): AsyncGenerator<JobEvent> {
+  const stop = () => subscription.unsubscribe();
+  filter.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    if (filter.signal?.aborted) return;
+    for await (const message of subscription) {
+      const event = message.json<JobEvent>();
+      if (filter.types && !filter.types.includes(event.type)) continue;
+      if (filter.jobId && event.jobId !== filter.jobId) continue;
+      yield event;
+    }
+  } finally {
+    filter.signal?.removeEventListener("abort", stop);
+    stop();
+  }
+}

@@ -1,0 +1,464 @@
+import type { BackoffSettings } from "../config/types.ts";
+import { queueSettings } from "../config/mod.ts";
+import type { Clock } from "../clock.ts";
+import {
+  checkJobId,
+  encodeEnvelope,
+  isJobId,
+  type JobEnvelope,
+  parseEnvelope,
+} from "../core/envelope.ts";
+import { isFinished, JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
+import type { JobEventType } from "../core/job_event.ts";
+import { wireNames } from "../core/names.ts";
+import { ErrorCode, NaqError } from "../errors.ts";
+import { ConnectionService } from "./connection_service.ts";
+import { ClaimedJob, type Delivery } from "./claimed_job.ts";
+import { DeadLetterService, toBase64 } from "./dead_letter_service.ts";
+import { EventService } from "./event_service.ts";
+import { type JsonBucket, KVStoreService } from "./kv_store_service.ts";
+import type { ServiceManager } from "./service_manager.ts";
+import { QueueConsumer } from "./queue_consumer.ts";
+import { StreamService } from "./stream_service.ts";
+
+/** What to enqueue: a task by name, its payload, and per-job options. */
+export interface EnqueueRequest {
+  /** The task's name; a worker must have a task registered under it. */
+  readonly task: string;
+  /** The payload, anything JSON can carry. */
+  readonly payload: unknown;
+  /** The job's id; the same id enqueued twice runs once. A random UUID when omitted. */
+  readonly jobId?: string;
+  /** Attempts in all; the queue's `attempts` when omitted. */
+  readonly attempts?: number;
+  /** Backoff between attempts, over the queue's. */
+  readonly backoff?: Partial<BackoffSettings>;
+  /** Fail an attempt that runs longer than this many ms; none when omitted. */
+  readonly timeoutMs?: number;
+}
+
+/** Counts of a queue's jobs per state. */
+export type QueueStats = Record<JobState, number>;
+
+// un-awaited publishes in flight at once during enqueueMany: enough to fill the pipe
+const PUBLISH_WINDOW = 512;
+
+/**
+ * Jobs from the producer's side: enqueue, read, cancel, retry, purge, count, and wait for an
+ * outcome. The worker's side of a job is {@linkcode ClaimedJob}.
+ */
+export class JobService {
+  readonly #services: ServiceManager;
+  readonly #connection: ConnectionService;
+  readonly #streams: StreamService;
+  readonly #jobs: JsonBucket<JobRecord>;
+  readonly #events: EventService;
+  readonly #deadLetters: DeadLetterService;
+  readonly #names: ReturnType<typeof wireNames>;
+  readonly #clock: Clock;
+
+  private constructor(
+    services: ServiceManager,
+    deps: {
+      connection: ConnectionService;
+      streams: StreamService;
+      jobs: JsonBucket<JobRecord>;
+      events: EventService;
+      deadLetters: DeadLetterService;
+    },
+  ) {
+    this.#services = services;
+    this.#connection = deps.connection;
+    this.#streams = deps.streams;
+    this.#jobs = deps.jobs;
+    this.#events = deps.events;
+    this.#deadLetters = deps.deadLetters;
+    this.#names = wireNames(services.config.prefix);
+    this.#clock = services.clock;
+  }
+
+  /** Builds the service, its jobs bucket (with the results TTL) and its streams. */
+  static async create(services: ServiceManager): Promise<JobService> {
+    const { config } = services;
+    const [connection, streams, kv, events, deadLetters] = await Promise.all([
+      services.get(ConnectionService),
+      services.get(StreamService),
+      services.get(KVStoreService),
+      services.get(EventService),
+      services.get(DeadLetterService),
+    ]);
+    const jobs = await kv.bucket<JobRecord>(wireNames(config.prefix).jobsBucket, {
+      ttlMs: config.results.ttl,
+      replicas: config.streams.replicas,
+    });
+    return new JobService(services, { connection, streams, jobs, events, deadLetters });
+  }
+
+  /** The jobs bucket; the worker side reads and writes records through it too. */
+  get jobs(): JsonBucket<JobRecord> {
+    return this.#jobs;
+  }
+
+  /** Ensures the queue's work-queue stream exists. */
+  async ensureQueue(queue: string): Promise<void> {
+    await this.#streams.ensure({
+      name: this.#names.queueStream(queue),
+      subjects: [this.#names.queueSubject(queue)],
+      retention: "workqueue",
+      replicas: this.#services.config.streams.replicas,
+    });
+  }
+
+  /**
+   * Enqueues one job and returns its record once the job is stored.
+   *
+   * @throws {TypeError} for a bad job id or task name
+   * @throws {RangeError} when the job's message is over the server's max payload
+   */
+  async enqueue(queue: string, request: EnqueueRequest): Promise<JobRecord> {
+    const [record] = await this.enqueueMany(queue, [request]);
+    return record;
+  }
+
+  /**
+   * Enqueues many jobs in one pipelined batch: their publishes are in flight together.
+   *
+   * @returns each job's record, in the order of `requests`
+   */
+  async enqueueMany(queue: string, requests: readonly EnqueueRequest[]): Promise<JobRecord[]> {
+    await this.ensureQueue(queue);
+    const envelopes = requests.map((request) => this.#envelope(queue, request));
+    const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(envelope));
+    const js = this.#connection.jetstream();
+    const subject = this.#names.queueSubject(queue);
+    return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
+      const ack = await js.publish(subject, bodies[i], { msgID: envelope.id });
+      const record = waitingRecord(queue, envelope);
+      if (ack.duplicate) return (await this.getJob(queue, envelope.id)) ?? record;
+      const created = await this.#jobs.create(this.#names.jobKey(queue, envelope.id), record);
+      if (created === null) {
+        // a worker got the message first and wrote this record, or the id belongs to an
+        // earlier job; either way the stored record is the truth (workers drop the copy)
+        return (await this.getJob(queue, envelope.id)) ?? record;
+      }
+      this.#emit("enqueued", record);
+      return record;
+    });
+  }
+
+  /** Reads a job in any state; `null` when unknown or expired (see `results.ttl`). */
+  async getJob(queue: string, jobId: string): Promise<JobRecord | null> {
+    return (await this.#jobs.get(this.#names.jobKey(queue, checkJobId(jobId))))?.value ?? null;
+  }
+
+  /**
+   * Cancels a job that is waiting or waiting to retry; a worker that receives it later drops it.
+   *
+   * @returns true when cancelled; false when unknown, running or finished
+   */
+  async cancel(queue: string, jobId: string): Promise<boolean> {
+    const key = this.#names.jobKey(queue, checkJobId(jobId));
+    while (true) {
+      const current = await this.#jobs.get(key);
+      if (!current || (current.value.state !== "waiting" && current.value.state !== "failed")) {
+        return false;
+      }
+      const cancelled: JobRecord = {
+        ...current.value,
+        state: "cancelled",
+        finishedAt: this.#clock.now(),
+        retryAt: undefined,
+      };
+      if (await this.#jobs.update(key, cancelled, current.revision) !== null) {
+        this.#emit("cancelled", cancelled);
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Runs a dead job again from its first attempt, and removes its dead letter.
+   *
+   * @throws {NaqError} with code `NOT_FOUND` when the job is unknown
+   * @throws {RangeError} when the job is not dead
+   */
+  async retry(queue: string, jobId: string): Promise<JobRecord> {
+    const key = this.#names.jobKey(queue, checkJobId(jobId));
+    const current = await this.#jobs.get(key);
+    if (!current) throw notFound(queue, jobId);
+    if (current.value.state !== "dead") {
+      throw new RangeError(
+        `Cannot retry job ${jobId} in queue ${queue}: it is ${current.value.state}, ` +
+          `and only dead jobs can be retried`,
+      );
+    }
+    const { deadLetterSeq, ...job } = current.value;
+    const revived: JobRecord = {
+      ...job,
+      state: "waiting",
+      attempt: 0,
+      nonce: crypto.randomUUID(),
+      finishedAt: undefined,
+      deadReason: undefined,
+    };
+    // the record first: a worker that sees the new message must find the new nonce
+    if (await this.#jobs.update(key, revived, current.revision) === null) {
+      throw new RangeError(`Cannot retry job ${jobId} in queue ${queue}: it changed meanwhile`);
+    }
+    await this.ensureQueue(queue);
+    await this.#connection.jetstream().publish(
+      this.#names.queueSubject(queue),
+      encodeEnvelope(toEnvelope(revived)),
+      { msgID: `${jobId}.${revived.nonce}` },
+    );
+    if (deadLetterSeq !== undefined) await this.#deadLetters.remove(deadLetterSeq);
+    this.#emit("enqueued", revived);
+    return revived;
+  }
+
+  /**
+   * Removes every job of the queue that has not started (waiting or waiting to retry), and
+   * marks them cancelled.
+   *
+   * @returns how many were removed
+   */
+  async purge(queue: string): Promise<number> {
+    await this.ensureQueue(queue);
+    const jsm = await this.#connection.jetstreamManager();
+    const { purged } = await jsm.streams.purge(this.#names.queueStream(queue));
+    const pending = (await this.#jobs.values(this.#names.queueKeys(queue)))
+      .filter(({ value }) => value.state === "waiting" || value.state === "failed");
+    await Promise.all(
+      pending.map(({ value, revision }) =>
+        this.#jobs.update(this.#names.jobKey(queue, value.id), {
+          ...value,
+          state: "cancelled",
+          finishedAt: this.#clock.now(),
+        }, revision)
+      ),
+    );
+    return purged;
+  }
+
+  /** Counts the queue's jobs per state: a scan of its records, for dashboards, not hot paths. */
+  async stats(queue: string): Promise<QueueStats> {
+    const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as QueueStats;
+    for (const { value } of await this.#jobs.values(this.#names.queueKeys(queue))) {
+      counts[value.state] += 1;
+    }
+    return counts;
+  }
+
+  /**
+   * Waits, without polling, until the job is completed, dead or cancelled.
+   *
+   * @returns the finished record
+   * @throws {NaqError} with code `NOT_FOUND` when the job vanishes (its record expired)
+   */
+  async waitUntilFinished(queue: string, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
+    const key = this.#names.jobKey(queue, checkJobId(jobId));
+    let seen = false;
+    for await (const entry of this.#jobs.watch(key, signal)) {
+      if (entry && isFinished(entry.value.state)) return entry.value;
+      seen ||= entry !== null;
+      if (entry === null && seen) throw notFound(queue, jobId);
+    }
+    signal?.throwIfAborted();
+    throw notFound(queue, jobId);
+  }
+
+  /** Opens the queue's shared consumer, for a worker. */
+  async consumer(queue: string): Promise<QueueConsumer> {
+    await this.ensureQueue(queue);
+    return await QueueConsumer.open(
+      this.#connection,
+      this.#names.queueStream(queue),
+      this.#names.queueConsumer(queue),
+      this.#names.queueSubject(queue),
+      queueSettings(this.#services.config, queue),
+    );
+  }
+
+  /**
+   * Takes a delivered message for `worker`: marks its job active and returns it, or settles
+   * the message itself and returns `null` when there is nothing to run: a duplicate, a job
+   * already finished or cancelled, or poison (not a job, or a task `hasTask` does not know),
+   * which is dead-lettered with its raw bytes and never retried.
+   */
+  async claim(
+    queue: string,
+    delivery: Delivery,
+    worker: string,
+    hasTask: (task: string) => boolean,
+  ): Promise<ClaimedJob | null> {
+    const parsed = parseEnvelope(delivery.body);
+    const invalidId = parsed.ok && !isJobId(parsed.envelope.id);
+    if (!parsed.ok || invalidId) {
+      const reason = parsed.ok
+        ? `the job id ${JSON.stringify(parsed.envelope.id)} is not valid`
+        : parsed.reason;
+      await this.#deadLetters.add({
+        queue,
+        reason,
+        worker,
+        at: this.#clock.now(),
+        raw: toBase64(delivery.body),
+      });
+      delivery.ack();
+      return null;
+    }
+    const { envelope } = parsed;
+    const key = this.#names.jobKey(queue, envelope.id);
+    while (true) {
+      let current = await this.#jobs.get(key);
+      if (!current) {
+        // published, but the enqueuer did not get to write the record (or it expired)
+        const fresh = waitingRecord(queue, envelope);
+        const revision = await this.#jobs.create(key, fresh);
+        if (revision === null) continue;
+        current = { value: fresh, revision };
+      }
+      const job = current.value;
+      if (job.nonce !== envelope.nonce || isFinished(job.state)) {
+        delivery.ack(); // a duplicate copy, or nothing left to do
+        return null;
+      }
+      // the last attempt started but never reported: its worker died
+      const stalled = job.attempt >= job.options.attempts;
+      const runnable = hasTask(job.task) && !stalled;
+      const active: JobRecord = {
+        ...job,
+        state: "active",
+        attempt: runnable ? job.attempt + 1 : job.attempt,
+        startedAt: this.#clock.now(),
+        retryAt: undefined,
+        worker,
+      };
+      const revision = await this.#jobs.update(key, active, current.revision);
+      if (revision === null) continue;
+      const claimed = new ClaimedJob(active, revision, delivery, {
+        jobs: this.#jobs,
+        key,
+        events: this.#events,
+        deadLetters: this.#deadLetters,
+        clock: this.#clock,
+        worker,
+      });
+      if (!runnable) {
+        await claimed.deadLetter(
+          stalled
+            ? `attempt ${job.attempt} of ${job.options.attempts} stopped without an outcome ` +
+              `(worker ${job.worker ?? "?"} stopped or lost its connection)`
+            : `no task named ${JSON.stringify(job.task)} is registered with worker ${worker}`,
+        );
+        return null;
+      }
+      this.#emit("active", active);
+      return claimed;
+    }
+  }
+
+  #envelope(queue: string, request: EnqueueRequest): JobEnvelope {
+    if (!request.task) throw new TypeError("Cannot enqueue a job without a task name");
+    const settings = queueSettings(this.#services.config, queue);
+    const attempts = request.attempts ?? settings.attempts;
+    if (!Number.isInteger(attempts) || attempts < 1) {
+      throw new RangeError(
+        `Cannot enqueue as 'attempts' must be a positive integer: current value is ${attempts}`,
+      );
+    }
+    const timeoutMs = request.timeoutMs ?? 0;
+    if (!(timeoutMs >= 0)) {
+      throw new RangeError(
+        `Cannot enqueue as 'timeout' must be a non-negative duration: current value is ${timeoutMs}`,
+      );
+    }
+    return {
+      v: 1,
+      id: request.jobId === undefined ? crypto.randomUUID() : checkJobId(request.jobId),
+      task: request.task,
+      payload: request.payload ?? null,
+      options: { attempts, timeoutMs, backoff: { ...settings.backoff, ...request.backoff } },
+      nonce: crypto.randomUUID(),
+      enqueuedAt: this.#clock.now(),
+    };
+  }
+
+  #encodeWithinLimit(envelope: JobEnvelope): Uint8Array {
+    const body = encodeEnvelope(envelope);
+    const maxPayload = this.#connection.nc.info?.max_payload ?? Infinity;
+    if (body.length > maxPayload) {
+      throw new RangeError(
+        `Cannot enqueue job ${envelope.id} (task ${envelope.task}): its message is ` +
+          `${body.length} bytes, over the server's max_payload of ${maxPayload} bytes; ` +
+          `store large data elsewhere and enqueue a reference to it`,
+      );
+    }
+    return body;
+  }
+
+  #emit(type: JobEventType, job: JobRecord, data?: unknown): void {
+    this.#events.emit({
+      type,
+      queue: job.queue,
+      jobId: job.id,
+      task: job.task,
+      at: this.#clock.now(),
+      attempt: job.attempt,
+      data,
+    });
+  }
+}
+
+/** The record of a job that was just enqueued. */
+export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
+  return {
+    id: envelope.id,
+    queue,
+    task: envelope.task,
+    payload: envelope.payload,
+    state: "waiting",
+    attempt: 0,
+    options: envelope.options,
+    nonce: envelope.nonce,
+    enqueuedAt: envelope.enqueuedAt,
+    errors: [],
+  };
+}
+
+function toEnvelope(job: JobRecord): JobEnvelope {
+  return {
+    v: 1,
+    id: job.id,
+    task: job.task,
+    payload: job.payload,
+    options: job.options,
+    nonce: job.nonce,
+    enqueuedAt: job.enqueuedAt,
+  };
+}
+
+function notFound(queue: string, jobId: string): NaqError {
+  return new NaqError(
+    ErrorCode.NotFound,
+    `Job ${jobId} is not in queue ${queue}: it never was, or its record expired (results.ttl)`,
+  );
+}
+
+/** Maps `items` through `work` with at most `window` calls in flight, keeping order. */
+async function inWindows<T, R>(
+  items: readonly T[],
+  window: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(window, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}

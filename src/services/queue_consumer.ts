@@ -1,0 +1,80 @@
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/nats-core";
+import type { QueueSettings } from "../config/types.ts";
+import type { Delivery } from "./claimed_job.ts";
+import type { ConnectionService } from "./connection_service.ts";
+
+// how long one pull waits for messages; also the longest a closing worker waits for a pull
+const PULL_EXPIRES_MS = 1_000;
+
+/**
+ * A queue's durable pull consumer, shared by all its workers: `max_ack_pending` caps the jobs
+ * in flight across them, and naq counts attempts itself (`max_deliver` is unlimited).
+ */
+export class QueueConsumer {
+  readonly #consumer: Consumer;
+
+  private constructor(consumer: Consumer) {
+    this.#consumer = consumer;
+  }
+
+  /** Creates the durable consumer, or updates it when the queue's settings changed. */
+  static async open(
+    connection: ConnectionService,
+    stream: string,
+    name: string,
+    subject: string,
+    settings: QueueSettings,
+  ): Promise<QueueConsumer> {
+    const jsm = await connection.jetstreamManager();
+    const wanted = { ack_wait: nanos(settings.ackWait), max_ack_pending: settings.maxInFlight };
+    try {
+      const info = await jsm.consumers.info(stream, name);
+      if (
+        info.config.ack_wait !== wanted.ack_wait ||
+        info.config.max_ack_pending !== wanted.max_ack_pending
+      ) {
+        // update explicitly: nats-server 2.9 would also accept add(), but that is a quirk
+        await jsm.consumers.update(stream, name, wanted);
+      }
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) {
+        throw err;
+      }
+      await jsm.consumers.add(stream, {
+        durable_name: name,
+        filter_subject: subject,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        max_deliver: -1,
+        ...wanted,
+      }).catch(async (addError) => {
+        // another worker created it first
+        await jsm.consumers.info(stream, name).catch(() => Promise.reject(addError));
+      });
+    }
+    return new QueueConsumer(await connection.jetstream().consumers.get(stream, name));
+  }
+
+  /**
+   * Pulls up to `max` messages, waiting at most about a second for them. Pull only as many as
+   * there are free slots: a pulled message's ack wait is already running.
+   */
+  async *pull(max: number): AsyncGenerator<Delivery> {
+    const messages = await this.#consumer.fetch({ max_messages: max, expires: PULL_EXPIRES_MS });
+    for await (const message of messages) {
+      yield {
+        body: message.data,
+        ack: () => message.ack(),
+        nak: (delayMs) => message.nak(delayMs),
+        working: () => message.working(),
+      };
+    }
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * The consumer's side of naq: pull jobs, run their tasks, store outcomes, retry, dead-letter.
+ *
+ * @module
+ */
+import { queueSettings } from "./config/queue_settings.ts";
+import { Slots } from "./core/slots.ts";
+import { parseDuration } from "./core/duration.ts";
+import { TimeoutError } from "./errors.ts";
+import type { ServicesOption } from "./queue.ts";
+import type { ClaimedJob, Delivery } from "./services/claimed_job.ts";
+import { EventService } from "./services/event_service.ts";
+import { JobService } from "./services/job_service.ts";
+import type { QueueConsumer } from "./services/queue_consumer.ts";
+import { ServiceManager } from "./services/service_manager.ts";
+import type { Task, TaskContext, TaskLogger } from "./task.ts";
+
+/** Where a worker writes one line per job outcome, and its warnings. */
+export type WorkerLogger = TaskLogger;
+
+/** How a worker runs. */
+export interface WorkerOptions {
+  /** Jobs run at once by this worker; `worker.concurrency` from the config by default. */
+  readonly concurrency?: number;
+  /** How long `close()` waits for running jobs before handing them back: ms or `"30s"`. */
+  readonly shutdownTimeout?: number | string;
+  /** This worker's name in job records and dead letters; generated when omitted. */
+  readonly id?: string;
+  /** Close gracefully on SIGINT and SIGTERM while running. Default true. */
+  readonly handleSignals?: boolean;
+  /** Where to log; the console by default. */
+  readonly logger?: WorkerLogger;
+}
+
+/** Logs to the console: job outcomes to stdout, warnings and errors to stderr. */
+export const consoleLogger: WorkerLogger = {
+  info: (message, data) => console.log(data ? `${message} ${JSON.stringify(data)}` : message),
+  warn: (message, data) => console.warn(data ? `${message} ${JSON.stringify(data)}` : message),
+  error: (message, data) => console.error(data ? `${message} ${JSON.stringify(data)}` : message),
+};
+
+// a failing pull (server restarting, consumer deleted) is retried after this long
+const PULL_RETRY_MS = 1_000;
+
+/**
+ * Runs jobs from one or more queues with the tasks registered with it.
+ *
+ * Invariant: every job it claims, it settles exactly once: completes, fails (retry or dead
+ * letter) or, when stopping before the job finished, hands back for immediate redelivery.
+ *
+ * @example Run a worker until Ctrl-C
+ * ```ts ignore
+ * import { createConfig, defineTask, Worker } from "@naq/naq";
+ *
+ * const resize = defineTask("resize", async (payload: { url: string }, ctx) => {
+ *   await ctx.progress(50);
+ *   return { ok: true };
+ * });
+ * await using worker = new Worker("images", [resize], { config: createConfig() });
+ * await worker.run();
+ * ```
+ */
+export class Worker implements AsyncDisposable {
+  /** This worker's name, as job records and dead letters show it. */
+  readonly id: string;
+  readonly #queues: readonly string[];
+  readonly #tasks: ReadonlyMap<string, Task<never, unknown>>;
+  readonly #services: ServiceManager;
+  readonly #ownsServices: boolean;
+  readonly #slots: Slots;
+  readonly #concurrency: number;
+  readonly #shutdownTimeoutMs: number;
+  readonly #handleSignals: boolean;
+  readonly #log: WorkerLogger;
+  readonly #stopping = new AbortController();
+  readonly #running = new Map<ClaimedJob, AbortController>();
+  readonly #handedBack = new Set<ClaimedJob>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #run?: Promise<void>;
+  #loops?: Promise<unknown>;
+  #closed?: Promise<void>;
+
+  /**
+   * @param queues the queue, or queues, to take jobs from
+   * @param tasks the tasks this worker runs; a job for any other task is dead-lettered
+   * @param options `{ services }` or `{ config }`, and how to run
+   * @throws {TypeError} when two tasks share a name, or no queue is given
+   */
+  constructor(
+    queues: string | readonly string[],
+    tasks: readonly Task<never, unknown>[],
+    options: ServicesOption & WorkerOptions,
+  ) {
+    this.#queues = typeof queues === "string" ? [queues] : [...queues];
+    if (this.#queues.length === 0) throw new TypeError("Cannot create a worker without a queue");
+    const byName = new Map<string, Task<never, unknown>>();
+    for (const task of tasks) {
+      if (byName.has(task.name)) {
+        throw new TypeError(
+          `Cannot register two tasks named ${JSON.stringify(task.name)} with one worker`,
+        );
+      }
+      byName.set(task.name, task);
+    }
+    this.#tasks = byName;
+    this.#ownsServices = !("services" in options);
+    this.#services = "services" in options ? options.services : new ServiceManager(options.config);
+    const { worker } = this.#services.config;
+    this.#concurrency = options.concurrency ?? worker.concurrency;
+    this.#slots = new Slots(this.#concurrency);
+    this.#shutdownTimeoutMs = options.shutdownTimeout === undefined
+      ? worker.shutdownTimeout
+      : parseDuration(options.shutdownTimeout);
+    this.#handleSignals = options.handleSignals ?? true;
+    this.#log = options.logger ?? consoleLogger;
+    this.id = options.id ?? `worker-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  }
+
+  /**
+   * Pulls and runs jobs until {@linkcode close} (or SIGINT/SIGTERM); resolves once the worker
+   * has stopped. Calling it again returns the same promise.
+   */
+  run(): Promise<void> {
+    this.#run ??= this.#runLoops();
+    return this.#run;
+  }
+
+  /**
+   * Stops gracefully: stop pulling, wait up to the shutdown timeout for running jobs, hand
+   * back the rest for immediate redelivery, then drain. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #runLoops(): Promise<void> {
+    const stop = () => void this.close();
+    if (this.#handleSignals) {
+      Deno.addSignalListener("SIGINT", stop);
+      Deno.addSignalListener("SIGTERM", stop);
+    }
+    try {
+      const jobs = await this.#services.get(JobService);
+      const consumers = await Promise.all(this.#queues.map((queue) => jobs.consumer(queue)));
+      const perQueue = Math.ceil(this.#concurrency / this.#queues.length);
+      this.#loops = Promise.allSettled(
+        consumers.map((consumer, i) => this.#pullLoop(jobs, this.#queues[i], consumer, perQueue)),
+      );
+      await this.#loops;
+    } finally {
+      if (this.#handleSignals) {
+        Deno.removeSignalListener("SIGINT", stop);
+        Deno.removeSignalListener("SIGTERM", stop);
+      }
+    }
+    await this.close();
+  }
+
+  async #pullLoop(
+    jobs: JobService,
+    queue: string,
+    consumer: QueueConsumer,
+    max: number,
+  ): Promise<void> {
+    const stopping = this.#stopping.signal;
+    while (!stopping.aborted) {
+      await this.#slots.whenFree(stopping);
+      const taken = this.#slots.take(max);
+      if (taken === 0) continue;
+      let used = 0;
+      try {
+        for await (const delivery of consumer.pull(taken)) {
+          used += 1;
+          if (stopping.aborted) {
+            delivery.nak(); // pulled while stopping: straight back to the queue
+            this.#slots.release();
+            continue;
+          }
+          const work = this.#process(jobs, queue, delivery).finally(() => {
+            this.#slots.release();
+            this.#inFlight.delete(work);
+          });
+          this.#inFlight.add(work);
+        }
+      } catch (err) {
+        if (stopping.aborted) break;
+        this.#log.warn(`naq worker ${this.id}: pulling from ${queue} failed, retrying`, {
+          error: String(err),
+        });
+        await this.#services.clock.sleep(PULL_RETRY_MS, stopping).catch(() => {});
+      } finally {
+        this.#slots.release(taken - used);
+      }
+    }
+  }
+
+  async #process(jobs: JobService, queue: string, delivery: Delivery): Promise<void> {
+    let claimed: ClaimedJob | null;
+    try {
+      claimed = await jobs.claim(queue, delivery, this.id, (task) => this.#tasks.has(task));
+    } catch (err) {
+      // nothing was acknowledged: the message comes back after its ack wait
+      this.#log.error(`naq worker ${this.id}: could not claim a job from ${queue}`, {
+        error: String(err),
+      });
+      return;
+    }
+    if (claimed) await this.#execute(claimed, queue);
+  }
+
+  async #execute(claimed: ClaimedJob, queue: string): Promise<void> {
+    const job = claimed.job;
+    const task = this.#tasks.get(job.task)!;
+    const controller = new AbortController();
+    this.#running.set(claimed, controller);
+    const started = this.#services.clock.now();
+    const { ackWait } = queueSettings(this.#services.config, queue);
+    const heartbeat = setInterval(
+      () => claimed.keepAlive(),
+      Math.max(100, Math.min(this.#services.config.worker.heartbeat, ackWait / 3)),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tags = { queue, jobId: job.id, task: job.task, attempt: job.attempt };
+    const ctx: TaskContext = {
+      jobId: job.id,
+      queue,
+      attempt: job.attempt,
+      signal: controller.signal,
+      progress: (value) => claimed.progress(value),
+      log: taggedLogger(this.#log, tags),
+    };
+    const outcome = await new Promise<
+      { ok: true; result: unknown } | { ok: false; error: unknown }
+    >(
+      (resolve) => {
+        const { timeoutMs } = job.options;
+        if (timeoutMs > 0) {
+          timer = setTimeout(() => {
+            const error = new TimeoutError(
+              `Job ${job.id} timed out after ${timeoutMs} ms (attempt ${job.attempt})`,
+            );
+            controller.abort(error);
+            resolve({ ok: false, error });
+          }, timeoutMs);
+        }
+        // a hand-back at shutdown aborts too: stop waiting for a handler that ignores it
+        controller.signal.addEventListener(
+          "abort",
+          () => resolve({ ok: false, error: controller.signal.reason }),
+          { once: true },
+        );
+        Promise.resolve()
+          .then(() => task.handler(job.payload as never, ctx))
+          .then(
+            (result) => resolve({ ok: true, result }),
+            (error) => resolve({ ok: false, error }),
+          );
+      },
+    );
+    clearInterval(heartbeat);
+    clearTimeout(timer);
+    this.#running.delete(claimed);
+    if (this.#handedBack.has(claimed)) return;
+    const ms = this.#services.clock.now() - started;
+    try {
+      if (outcome.ok) {
+        await claimed.complete(outcome.result ?? null);
+        this.#log.info(`naq: ${queue} ${job.task} ${job.id} completed in ${ms} ms`);
+      } else {
+        const decision = await claimed.fail(outcome.error);
+        const message = outcome.error instanceof Error
+          ? outcome.error.message
+          : String(outcome.error);
+        this.#log.info(
+          decision.kind === "retry"
+            ? `naq: ${queue} ${job.task} ${job.id} failed attempt ${job.attempt} (${message}); retry in ${decision.delayMs} ms`
+            : `naq: ${queue} ${job.task} ${job.id} dead after attempt ${job.attempt} (${message})`,
+        );
+      }
+    } catch (err) {
+      // the outcome was not stored, so the message was not acknowledged: it comes back
+      this.#log.error(`naq worker ${this.id}: could not store the outcome of job ${job.id}`, {
+        error: String(err),
+      });
+    }
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#stopping.abort();
+    const settled = Promise.allSettled([...this.#inFlight]);
+    const deadline = this.#services.clock.sleep(this.#shutdownTimeoutMs).then(() =>
+      "late" as const
+    );
+    if (await Promise.race([settled, deadline]) === "late") {
+      await Promise.allSettled([...this.#running].map(async ([claimed, controller]) => {
+        this.#handedBack.add(claimed);
+        controller.abort(new Error(`worker ${this.id} is shutting down`));
+        await claimed.handBack();
+      }));
+    }
+    await Promise.allSettled([...this.#inFlight]);
+    try {
+      await (await this.#services.get(EventService)).flush();
+    } catch {
+      // the manager may be closed already
+    }
+    if (this.#ownsServices) await this.#services.close();
+  }
+}
+
+function taggedLogger(log: WorkerLogger, tags: Record<string, unknown>): TaskLogger {
+  return {
+    info: (message, data) => log.info(message, { ...tags, ...data }),
+    warn: (message, data) => log.warn(message, { ...tags, ...data }),
+    error: (message, data) => log.error(message, { ...tags, ...data }),
+  };
+}
