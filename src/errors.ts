@@ -34,6 +34,8 @@ export class NaqError extends Error {
   readonly code: ErrorCode;
 
   /**
+   * Creates an error with a stable code.
+   *
    * @param code the stable code
    * @param message what was wrong, the value seen, and how to fix it
    * @param options the underlying error, if any
@@ -47,7 +49,11 @@ export class NaqError extends Error {
 
 /** Configuration is invalid; the message names the source, line, key path and expectation. */
 export class ConfigError extends NaqError {
-  /** @param message the full, user-facing explanation */
+  /**
+   * Creates a configuration error.
+   *
+   * @param message the full, user-facing explanation
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorCode.Config, message, options);
   }
@@ -59,6 +65,8 @@ export class ConnectionError extends NaqError {
   readonly servers: readonly string[];
 
   /**
+   * Creates a connection error.
+   *
    * @param servers the server URLs tried
    * @param message what went wrong and what to check
    */
@@ -70,7 +78,11 @@ export class ConnectionError extends NaqError {
 
 /** An operation did not finish within its deadline. */
 export class TimeoutError extends NaqError {
-  /** @param message what timed out and after how long */
+  /**
+   * Creates a timeout error.
+   *
+   * @param message what timed out and after how long
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorCode.Timeout, message, options);
   }
@@ -84,6 +96,8 @@ export class JobFailedError extends NaqError {
   readonly attemptErrors: readonly string[];
 
   /**
+   * Creates the error for a job that failed for good.
+   *
    * @param jobId the job
    * @param message what failed
    * @param attemptErrors every attempt's error message

@@ -98,6 +98,8 @@ export class Queue implements AsyncDisposable {
   #closed?: Promise<void>;
 
   /**
+   * Creates a queue handle; nothing connects until the first call.
+   *
    * @param name letters, digits, `_` and `-`
    * @param options `{ services }` to share a connection, or `{ config }` to own one
    */
@@ -125,10 +127,19 @@ export class Queue implements AsyncDisposable {
     return this.#handle<R>(await jobs.enqueue(this.name, toRequest(task, payload, options)));
   }
 
-  /** Enqueues many jobs in one pipelined batch; handles come back in the same order. */
-  async enqueueMany(items: readonly EnqueueItem[]): Promise<JobHandle[]> {
+  /**
+   * Enqueues many jobs in one pipelined batch; handles come back in the same order.
+   *
+   * @param items tasks (typed, or by name), payloads and per-job options; each item's payload
+   *   is checked against its own task
+   */
+  async enqueueMany<Ps extends readonly unknown[]>(
+    items: readonly [...{ [K in keyof Ps]: EnqueueItem<Ps[K]> }],
+  ): Promise<JobHandle[]> {
     const jobs = await this.#jobs();
-    const requests = items.map((item) => toRequest(item.task, item.payload, item.options ?? {}));
+    const requests = (items as readonly EnqueueItem[]).map((item) =>
+      toRequest(item.task, item.payload, item.options ?? {})
+    );
     return (await jobs.enqueueMany(this.name, requests)).map((job) => this.#handle(job));
   }
 

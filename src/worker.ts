@@ -6,7 +6,7 @@
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
 import { parseDuration } from "./core/duration.ts";
-import { TimeoutError } from "./errors.ts";
+import { NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
 import type { ClaimedJob, Delivery } from "./services/claimed_job.ts";
 import { EventService } from "./services/event_service.ts";
@@ -81,6 +81,8 @@ export class Worker implements AsyncDisposable {
   #closed?: Promise<void>;
 
   /**
+   * Creates a worker; it pulls nothing until {@linkcode run}.
+   *
    * @param queues the queue, or queues, to take jobs from
    * @param tasks the tasks this worker runs; a job for any other task is dead-lettered
    * @param options `{ services }` or `{ config }`, and how to run
@@ -146,11 +148,10 @@ export class Worker implements AsyncDisposable {
       Deno.addSignalListener("SIGTERM", stop);
     }
     try {
-      const jobs = await this.#services.get(JobService);
-      const consumers = await Promise.all(this.#queues.map((queue) => jobs.consumer(queue)));
+      const { jobs, consumers } = await this.#openConsumers();
       const perQueue = Math.ceil(this.#concurrency / this.#queues.length);
       this.#loops = Promise.allSettled(
-        consumers.map((consumer, i) => this.#pullLoop(jobs, this.#queues[i], consumer, perQueue)),
+        consumers.map((consumer, i) => this.#pullLoop(jobs!, this.#queues[i], consumer, perQueue)),
       );
       await this.#loops;
     } finally {
@@ -160,6 +161,38 @@ export class Worker implements AsyncDisposable {
       }
     }
     await this.close();
+  }
+
+  /**
+   * Opens every queue's consumer. JetStream can be briefly unable to answer (a cluster
+   * electing a new stream leader takes seconds), so failures other than naq's own errors
+   * and bad arguments are retried until the worker stops.
+   */
+  async #openConsumers(): Promise<{ jobs?: JobService; consumers: QueueConsumer[] }> {
+    const stopping = this.#stopping.signal;
+    while (!stopping.aborted) {
+      try {
+        const jobs = await this.#services.get(JobService);
+        return {
+          jobs,
+          consumers: await Promise.all(this.#queues.map((queue) => jobs.consumer(queue))),
+        };
+      } catch (err) {
+        // closed while starting: the connection drained under us, and there is nothing to run
+        if (stopping.aborted) break;
+        if (err instanceof NaqError || err instanceof TypeError || err instanceof RangeError) {
+          throw err;
+        }
+        this.#log.warn(
+          `naq worker ${this.id}: cannot open ${this.#queues.join(", ")} yet, retrying`,
+          {
+            error: String(err),
+          },
+        );
+        await this.#services.clock.sleep(PULL_RETRY_MS, stopping).catch(() => {});
+      }
+    }
+    return { consumers: [] };
   }
 
   async #pullLoop(
@@ -293,11 +326,14 @@ export class Worker implements AsyncDisposable {
 
   async #shutdown(): Promise<void> {
     this.#stopping.abort();
+    await this.#loops; // pulls end within about a second
     const settled = Promise.allSettled([...this.#inFlight]);
-    const deadline = this.#services.clock.sleep(this.#shutdownTimeoutMs).then(() =>
-      "late" as const
-    );
-    if (await Promise.race([settled, deadline]) === "late") {
+    const stopWaiting = new AbortController();
+    const deadline = this.#services.clock.sleep(this.#shutdownTimeoutMs, stopWaiting.signal)
+      .then(() => "late" as const, () => "settled" as const);
+    const first = await Promise.race([settled, deadline]);
+    stopWaiting.abort();
+    if (first === "late") {
       await Promise.allSettled([...this.#running].map(async ([claimed, controller]) => {
         this.#handedBack.add(claimed);
         controller.abort(new Error(`worker ${this.id} is shutting down`));

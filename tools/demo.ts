@@ -1,59 +1,88 @@
 /**
- * The foundation demo: starts a throwaway nats-server, resolves the configuration, and shows
- * the service layer at work on one shared connection. The job-queue demo replaces it once
- * Queue and Worker exist.
+ * The demo: starts a throwaway nats-server, then shows naq doing its job: jobs succeeding,
+ * one retried then succeeding, one dead-lettered, live events, and a summary.
  */
-import { loadConfig } from "../src/config/mod.ts";
+import { createConfig, defineTask, type JobEvent, Queue, ServiceManager, Worker } from "../mod.ts";
 import { startNatsServer } from "../src/dev/nats_server.ts";
-import {
-  ConnectionService,
-  KVStoreService,
-  ServiceManager,
-  StreamService,
-} from "../src/services/mod.ts";
 
 const say = (line: string) => console.log(`demo: ${line}`);
 
 await using server = await startNatsServer();
 say(`started nats-server with JetStream at ${server.url}`);
 
-const config = await loadConfig({ file: false, overrides: { nats: { servers: [server.url] } } });
-say(`configuration: prefix "${config.prefix}", worker concurrency ${config.worker.concurrency}`);
+const config = createConfig({
+  nats: { servers: [server.url] },
+  queueDefaults: { backoff: { type: "exponential", delay: "200ms", jitter: 0 } },
+});
+await using services = new ServiceManager(config);
 
-{
-  await using services = new ServiceManager(config);
-  const streams = await services.get(StreamService);
-  const info = await streams.ensure({
-    name: `${config.prefix}_demo`,
-    subjects: [`${config.prefix}.demo.>`],
-    retention: "workqueue",
-  });
-  say(`ensured work-queue stream ${info.config.name}`);
+let flakyRuns = 0;
+const [resizeImage, chargeCard, sendFax] = [
+  defineTask("resize-image", async (payload: { image: string }, ctx) => {
+    await ctx.progress(50);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { thumbnail: payload.image.replace(".png", "-small.png") };
+  }),
+  defineTask("charge-card", () => {
+    flakyRuns += 1;
+    if (flakyRuns === 1) throw new Error("payment gateway timed out");
+    return { charged: true };
+  }, { attempts: 3 }),
+  defineTask("send-fax", () => {
+    throw new Error("no fax machine answers");
+  }, { attempts: 2 }),
+];
 
-  const js = (await services.get(ConnectionService)).jetstream();
-  await Promise.all(
-    Array.from({ length: 100 }, (_, i) => js.publish(`${config.prefix}.demo.job`, `{"n":${i}}`)),
-  );
-  say(
-    `published 100 messages; the stream holds ${
-      (await streams.info(info.config.name))?.state.messages
-    }`,
-  );
+const queue = new Queue("demo", { services });
+const stopEvents = new AbortController();
+const events = queue.events({ signal: stopEvents.signal });
+const printed = (async () => {
+  for await (const event of events) console.log(`  event  ${describe(event)}`);
+})();
 
-  const counters = await (await services.get(KVStoreService)).bucket<number>(
-    `${config.prefix}_demo`,
-  );
-  const revision = await counters.put("runs", 1);
-  const [first, second] = await Promise.all([
-    counters.update("runs", 2, revision),
-    counters.update("runs", 2, revision),
-  ]);
-  say(
-    `two compare-and-swap writers at one revision: ${[first, second].filter(Boolean).length} won`,
-  );
-  say(`client connections open on the server: ${await server.connectionCount()}`);
-}
+await using worker = new Worker("demo", [resizeImage, chargeCard, sendFax], {
+  services,
+  concurrency: 4,
+  handleSignals: false,
+  logger: {
+    info: (line) => console.log(`  worker ${line}`),
+    warn: console.warn,
+    error: console.error,
+  },
+});
+worker.run();
 
-await new Promise((resolve) => setTimeout(resolve, 100)); // let the server see the close
-say(`after 'await using' ended: ${await server.connectionCount()} connections open`);
+say("enqueueing 3 images to resize, a card charge that fails once, and a fax that always fails");
+const handles = await queue.enqueueMany([
+  ...["a.png", "b.png", "c.png"].map((image) => ({ task: resizeImage, payload: { image } })),
+  { task: chargeCard, payload: { amount: 42 } },
+  { task: sendFax, payload: { to: "+1 555 0100" } },
+]);
+const outcomes = await Promise.allSettled(
+  handles.map((handle) => handle.result({ timeout: "20s" })),
+);
+
+await worker.close();
+stopEvents.abort();
+await printed;
+
+say("results:");
+outcomes.forEach((outcome, i) => {
+  const text = outcome.status === "fulfilled"
+    ? `ok ${JSON.stringify(outcome.value)}`
+    : `failed: ${outcome.reason.message}`;
+  console.log(`  ${handles[i].job.task.padEnd(13)} ${text}`);
+});
+say(`counts per state: ${JSON.stringify(await queue.stats())}`);
+const [dead] = await queue.deadLetters();
+say(
+  `dead letter: ${dead.job?.task}, ${dead.reason}, errors: ${
+    dead.job?.errors.map((e) => e.message).join(" | ")
+  }`,
+);
 say("done");
+
+function describe(event: JobEvent): string {
+  const data = event.data === undefined ? "" : ` ${JSON.stringify(event.data)}`;
+  return `${event.type.padEnd(9)} ${event.task} #${event.attempt}${data}`;
+}

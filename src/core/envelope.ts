@@ -63,9 +63,16 @@ export type ParsedEnvelope =
  * @returns the envelope, or a reason fit for a dead letter
  */
 export function parseEnvelope(body: Uint8Array): ParsedEnvelope {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    // the decoder's own message ("The encoded data is not valid") does not say which encoding
+    return { ok: false, reason: "the message is not JSON: its bytes are not valid UTF-8" };
+  }
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    json = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: `the message is not JSON: ${(err as Error).message}` };
   }

@@ -13,7 +13,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NaqConfig } from "../config/mod.ts";
 import { ConnectionError } from "../errors.ts";
-import { probeServers } from "./server_probe.ts";
+import { type Credentials, probeServers } from "./server_probe.ts";
 import type { ServiceManager } from "./service_manager.ts";
 
 /**
@@ -21,7 +21,11 @@ import type { ServiceManager } from "./service_manager.ts";
  * configuration says (forever by default) and drains on dispose.
  */
 export class ConnectionService implements AsyncDisposable {
-  /** The underlying connection; only services use it. */
+  /**
+   * The underlying connection, for naq's own services.
+   *
+   * @ignore
+   */
   readonly nc: NatsConnection;
   #js?: JetStreamClient;
   #jsm?: Promise<JetStreamManager>;
@@ -45,12 +49,20 @@ export class ConnectionService implements AsyncDisposable {
     return this.nc.info?.version ?? "0.0.0";
   }
 
-  /** The JetStream client for this connection. */
+  /**
+   * The JetStream client for this connection, for naq's own services.
+   *
+   * @ignore
+   */
   jetstream(): JetStreamClient {
     return this.#js ??= jetstream(this.nc);
   }
 
-  /** The JetStream manager for this connection. */
+  /**
+   * The JetStream manager for this connection, for naq's own services.
+   *
+   * @ignore
+   */
   jetstreamManager(): Promise<JetStreamManager> {
     this.#jsm ??= jetstreamManager(this.nc).catch((err) => {
       this.#jsm = undefined;
@@ -91,13 +103,22 @@ async function connectWithin(nats: NatsSettings): Promise<NatsConnection> {
         `Check that nats-server is running there, or set nats.servers (NAQ_NATS_SERVERS).`,
       { cause },
     );
-  const probe = await probeServers(configured, nats.connectTimeout);
+  const options = await connectionOptions(nats);
+  const probe = await probeServers(configured, nats.connectTimeout, loginFields(options));
+  if (probe.loginRefused) {
+    throw new ConnectionError(
+      configured,
+      `Cannot connect to NATS at ${configured.join(", ")}: ` +
+        `${[...probe.failures.values()].join("; ")}. Check nats.user and nats.pass, ` +
+        `nats.token, nats.nkeySeed or nats.credsFile (NAQ_NATS_USER, NAQ_NATS_PASS, …).`,
+    );
+  }
   if (probe.failures.size === configured.length) {
     throw fail([...probe.failures.values()].join("; "));
   }
   // the server that greeted first goes first; nats.js must not shuffle it back
   const attempt = connect({
-    ...await connectionOptions(nats),
+    ...options,
     servers: probe.servers,
     noRandomize: true,
   });
@@ -116,6 +137,19 @@ async function connectWithin(nats: NatsSettings): Promise<NatsConnection> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+type ConnectionOptions = Awaited<ReturnType<typeof connectionOptions>>;
+
+/** The login fields nats.js would send, for the probe to try first. */
+function loginFields(options: ConnectionOptions): Credentials {
+  return (nonce) =>
+    Object.assign(
+      {},
+      options.user === undefined ? {} : { user: options.user, pass: options.pass },
+      options.token === undefined ? {} : { auth_token: options.token },
+      ...(options.authenticator ?? []).map((authenticate) => authenticate(nonce)),
+    );
 }
 
 async function connectionOptions(nats: NatsSettings) {

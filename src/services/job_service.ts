@@ -316,6 +316,7 @@ export class JobService {
         const fresh = waitingRecord(queue, envelope);
         const revision = await this.#jobs.create(key, fresh);
         if (revision === null) continue;
+        this.#emit("enqueued", fresh);
         current = { value: fresh, revision };
       }
       const job = current.value;

@@ -1,12 +1,26 @@
 /**
- * Asks the configured servers for their INFO greeting before nats.js connects.
+ * Greets the configured servers, and logs in where they ask for it, before nats.js connects.
  *
- * Why: when a server accepts TCP but never speaks (a load balancer with no backend, a hung
- * process), `@nats-io/transport-node` 3.4.0 times out but leaves its socket open, so every
- * failed start would leak one. A probe we own always closes its socket.
+ * Why: `@nats-io/transport-node` 3.4.0 mishandles two failures at connect. When a server
+ * accepts TCP but never speaks (a load balancer with no backend, a hung process), it times
+ * out but leaves its socket open, so every failed start would leak one. When a server refuses
+ * the login, the reset that follows surfaces as an uncaught ECONNRESET that ends the process.
+ * A probe we own closes its socket and reports both as a plain reason.
  *
  * @module
  */
+
+/** The login fields of a NATS CONNECT, for the server's nonce (nkey and creds sign it). */
+export type Credentials = (nonce: string | undefined) => Record<string, unknown>;
+
+/** Raised by the probe when a server refused the login, as opposed to being unreachable. */
+export class LoginRefusedError extends Error {
+  /** @param reason the server's own words, such as "Authorization Violation" */
+  constructor(reason: string) {
+    super(`the server refused the login (${reason})`);
+    this.name = "LoginRefusedError";
+  }
+}
 
 /** The result of probing the configured servers. */
 export interface ProbeResult {
@@ -14,38 +28,46 @@ export interface ProbeResult {
   readonly servers: string[];
   /** Why each server that did not greet failed, by URL. */
   readonly failures: ReadonlyMap<string, string>;
+  /** True when some server refused the login. */
+  readonly loginRefused: boolean;
 }
 
 /**
- * Probes every server at once; each has `timeoutMs` to greet with INFO.
+ * Probes every server at once; each has `timeoutMs` to greet with INFO and, when it asks
+ * for a login over plain TCP, to accept `credentials`.
  *
  * @param servers the configured server URLs
  * @param timeoutMs how long a server has to greet
+ * @param credentials the login to offer
  * @returns the servers with the first to greet moved to the front; when none greeted,
  *   `failures` has a reason for each
  */
 export async function probeServers(
   servers: readonly string[],
   timeoutMs: number,
+  credentials: Credentials,
 ): Promise<ProbeResult> {
   const failures = new Map<string, string>();
+  let loginRefused = false;
   const stop = new AbortController();
   const deadline = AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
   let first: string | undefined;
   await Promise.all(servers.map(async (url) => {
     try {
-      await readGreeting(url, deadline);
+      await greet(url, deadline, credentials);
       first ??= url;
       stop.abort(); // one is enough: release the other probes' sockets now
     } catch (err) {
-      if (!stop.signal.aborted) failures.set(url, describe(err, deadline));
+      if (stop.signal.aborted) return;
+      failures.set(url, describe(err, deadline));
+      loginRefused ||= err instanceof LoginRefusedError;
     }
   }));
-  if (first === undefined) return { servers: [...servers], failures };
-  return { servers: [first, ...servers.filter((url) => url !== first)], failures };
+  if (first === undefined) return { servers: [...servers], failures, loginRefused };
+  return { servers: [first, ...servers.filter((url) => url !== first)], failures, loginRefused };
 }
 
-async function readGreeting(url: string, signal: AbortSignal): Promise<void> {
+async function greet(url: string, signal: AbortSignal, credentials: Credentials): Promise<void> {
   const conn = await untilAborted(Deno.connect(hostAndPort(url)), signal, (late) => late.close());
   const close = () => {
     try {
@@ -56,17 +78,47 @@ async function readGreeting(url: string, signal: AbortSignal): Promise<void> {
   };
   signal.addEventListener("abort", close, { once: true });
   try {
-    const buffer = new Uint8Array(4096);
-    let received = "";
-    while (!received.includes("\n")) {
-      const n = await conn.read(buffer);
-      if (n === null) throw new Error("the server closed the connection without a greeting");
-      received += new TextDecoder().decode(buffer.subarray(0, n));
+    const lines = readLines(conn);
+    const greeting = (await lines.next()).value;
+    if (!greeting?.startsWith("INFO ")) throw new Error("the server's greeting is not NATS INFO");
+    const info = JSON.parse(greeting.slice(5)) as {
+      auth_required?: boolean;
+      tls_required?: boolean;
+      nonce?: string;
+    };
+    // over TLS the login happens after the handshake, which is nats.js's to do
+    if (!info.auth_required || info.tls_required) return;
+    const connect = { verbose: false, pedantic: false, protocol: 1, ...credentials(info.nonce) };
+    await conn.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));
+    for await (const line of lines) {
+      if (line === "PONG") return;
+      const refused = /^-ERR\s+'(.*)'/.exec(line);
+      if (refused) throw new LoginRefusedError(refused[1]);
     }
-    if (!/^INFO\s+\{/.test(received)) throw new Error("the server's greeting is not NATS INFO");
+    throw new Error("the server closed the connection during login");
   } finally {
     signal.removeEventListener("abort", close);
     close();
+  }
+}
+
+/** Yields the lines a server sends, without their CRLF, until it closes the connection. */
+async function* readLines(conn: Deno.Conn): AsyncGenerator<string> {
+  const buffer = new Uint8Array(4096);
+  const decoder = new TextDecoder();
+  let pending = "";
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) {
+      if (pending === "") throw new Error("the server closed the connection without a greeting");
+      return;
+    }
+    pending += decoder.decode(buffer.subarray(0, n), { stream: true });
+    let end: number;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      yield pending.slice(0, end).replace(/\r$/, "");
+      pending = pending.slice(end + 1);
+    }
   }
 }
 

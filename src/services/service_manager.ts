@@ -40,6 +40,8 @@ export class ServiceManager implements AsyncDisposable {
   #disposed?: Promise<void>;
 
   /**
+   * Creates a manager; nothing connects until the first `get()`.
+   *
    * @param config the resolved configuration, from `loadConfig()` or `createConfig()`
    * @param options `clock`: the time services read; the system clock by default
    */

@@ -49,10 +49,13 @@ export class StreamService {
    * server only once per spec, even under concurrent calls.
    *
    * @param spec what the stream must be
-   * @returns the stream's info after the change
    * @throws {ConfigError} when an existing stream cannot be changed to match (its retention)
    */
-  ensure(spec: StreamSpec): Promise<StreamInfo> {
+  async ensure(spec: StreamSpec): Promise<void> {
+    await this.#ensure(spec);
+  }
+
+  #ensure(spec: StreamSpec): Promise<StreamInfo> {
     const key = JSON.stringify(spec);
     const cached = this.#ensured.get(spec.name);
     if (cached?.key === key) return cached.info;
@@ -64,7 +67,11 @@ export class StreamService {
     return info;
   }
 
-  /** Returns the stream's current info, or `null` when it does not exist. */
+  /**
+   * Returns the stream's current info, or `null` when it does not exist.
+   *
+   * @ignore for naq's own services and tests: the type is nats.js's
+   */
   async info(name: string): Promise<StreamInfo | null> {
     const jsm = await this.#connection.jetstreamManager();
     try {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createUser } from "@nats-io/nkeys";
 import { ConnectionError, isNaqError } from "../../src/errors.ts";
 import { ConnectionService } from "../../src/services/connection_service.ts";
 import { KVStoreService } from "../../src/services/kv_store_service.ts";
@@ -75,14 +76,42 @@ Deno.test("a server that accepts and never answers times out, and the socket is 
   listener.close();
 });
 
-Deno.test("a refused login names the reason and leaves no connection on the server", async () => {
+Deno.test("a refused login says so, names what to check, and leaves no connection", async () => {
   await using server = await startNatsServer({ extraConfig: `authorization { token: "right" }` });
   await using services = new ServiceManager(testConfig(server.url, { nats: { token: "wrong" } }));
-  await assert.rejects(
-    services.get(ConnectionService),
-    /Cannot connect to NATS at .*[Aa]uthorization/,
-  );
+  await assert.rejects(services.get(ConnectionService), (err) => {
+    assert.ok(err instanceof ConnectionError);
+    assert.equal(
+      err.message,
+      `Cannot connect to NATS at ${server.url}: the server refused the login ` +
+        `(Authorization Violation). Check nats.user and nats.pass, nats.token, nats.nkeySeed ` +
+        `or nats.credsFile (NAQ_NATS_USER, NAQ_NATS_PASS, …).`,
+    );
+    return true;
+  });
   assert.equal(await server.connectionCount(), 0);
+});
+
+Deno.test("user and password, token and nkey logins are accepted", async () => {
+  const user = createUser();
+  const seed = new TextDecoder().decode(user.getSeed());
+  const logins = [
+    {
+      server: `authorization { user: "ada", password: "s3cret" }`,
+      nats: { user: "ada", pass: "s3cret" },
+    },
+    { server: `authorization { token: "t0ken" }`, nats: { token: "t0ken" } },
+    {
+      server: `authorization { users: [{ nkey: "${user.getPublicKey()}" }] }`,
+      nats: { nkeySeed: seed },
+    },
+  ];
+  for (const login of logins) {
+    await using server = await startNatsServer({ extraConfig: login.server });
+    await using services = new ServiceManager(testConfig(server.url, { nats: login.nats }));
+    await (await services.get(ConnectionService)).nc.flush();
+    assert.equal(await server.connectionCount(), 1, login.server);
+  }
 });
 
 Deno.test("the connection survives a server restart and carries on", async () => {

@@ -11,9 +11,8 @@ Deno.test("ensure() creates a stream once, even under concurrent calls", async (
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
   const streams = await services.get(StreamService);
-  const infos = await Promise.all(Array.from({ length: 10 }, () => streams.ensure(jobs)));
-  assert.equal(new Set(infos).size, 1);
-  assert.equal(infos[0].config.retention, "workqueue");
+  await Promise.all(Array.from({ length: 10 }, () => streams.ensure(jobs)));
+  assert.equal((await streams.info("jobs"))?.config.retention, "workqueue");
   const jsz = await server.monitor<{ api: { total: number } }>("jsz");
   assert.ok(jsz.api.total <= 4, `the server saw ${jsz.api.total} API calls`);
 });
@@ -26,9 +25,11 @@ Deno.test("ensure() is idempotent across managers and updates a changed stream",
   }
   await using services = new ServiceManager(testConfig(server.url));
   const streams = await services.get(StreamService);
-  const same = await streams.ensure(jobs);
+  await streams.ensure(jobs);
+  const same = (await streams.info("jobs"))!;
   assert.equal(same.config.max_age, 0);
-  const changed = await streams.ensure({ ...jobs, maxAgeMs: 60_000, maxBytes: 1_000_000 });
+  await streams.ensure({ ...jobs, maxAgeMs: 60_000, maxBytes: 1_000_000 });
+  const changed = (await streams.info("jobs"))!;
   assert.equal(changed.config.max_age, 60_000 * 1_000_000);
   assert.equal(changed.config.max_bytes, 1_000_000);
   assert.equal(changed.config.duplicate_window, 60_000 * 1_000_000, "capped at max age");
@@ -58,7 +59,9 @@ Deno.test("info() returns null for a stream that does not exist", async () => {
 Deno.test("ensure() replicates a stream across a 3-node cluster", async () => {
   await using cluster = await startNatsCluster(3);
   await using services = new ServiceManager(testConfig(cluster.urls));
-  const info = await (await services.get(StreamService)).ensure({ ...jobs, replicas: 3 });
+  const streams = await services.get(StreamService);
+  await streams.ensure({ ...jobs, replicas: 3 });
+  const info = (await streams.info("jobs"))!;
   assert.equal(info.config.num_replicas, 3);
   assert.ok(info.cluster?.leader, "the stream has a leader");
   assert.equal(info.cluster?.replicas?.length, 2);

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { wireNames } from "../../src/core/names.ts";
+import { Queue } from "../../src/queue.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
+import { StreamService } from "../../src/services/stream_service.ts";
+import { defineTask } from "../../src/task.ts";
+import { Worker } from "../../src/worker.ts";
+import { testConfig } from "../helpers/config.ts";
+import { type NatsCluster, startNatsCluster } from "../helpers/nats_server.ts";
+import { silentLogger, waitForStats } from "./_helpers.ts";
+
+const JOBS = 200;
+const QUEUE = "replicated";
+
+function clusterConfig(cluster: NatsCluster) {
+  return testConfig(cluster.urls, { streams: { replicas: 3 }, queueDefaults: { ackWait: "2s" } });
+}
+
+/** Kills (SIGKILL) the node that leads the queue's stream; returns its name. */
+async function killQueueLeader(cluster: NatsCluster, services: ServiceManager): Promise<string> {
+  const streamName = wireNames(services.config.prefix).queueStream(QUEUE);
+  const info = await (await services.get(StreamService)).info(streamName);
+  assert.equal(info?.config.num_replicas, 3);
+  const leaderName = info.cluster?.leader;
+  const leader = cluster.servers.findIndex((_, i) => `n${i + 1}` === leaderName);
+  assert.ok(leader >= 0, `stream leader ${leaderName} is not one of n1..n3`);
+  await cluster.servers[leader].kill("SIGKILL");
+  return leaderName!;
+}
+
+/** A `square` task that counts its runs per job, taking `ms` per run. */
+function squareTask(runs: Map<string, number>, ms = 0) {
+  return defineTask("square", async (payload: { index: number }, ctx) => {
+    runs.set(ctx.jobId, (runs.get(ctx.jobId) ?? 0) + 1);
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    return payload.index ** 2;
+  });
+}
+
+async function assertAllCompleted(queue: Queue, ids: readonly string[]): Promise<void> {
+  for (const [index, id] of ids.entries()) {
+    const job = await queue.getJob(id);
+    assert.equal(job?.state, "completed", `job ${index}`);
+    assert.equal(job.result, index ** 2, `job ${index}`);
+    assert.deepEqual(job.errors, [], `job ${index}`);
+  }
+}
+
+Deno.test("a worker started right after the queue stream's leader is killed runs every job", async () => {
+  await using cluster = await startNatsCluster(3);
+  const config = clusterConfig(cluster);
+  await using services = new ServiceManager(config);
+  await using queue = new Queue(QUEUE, { services });
+  const handles = await queue.enqueueMany(
+    Array.from({ length: JOBS }, (_, index) => ({ task: "square", payload: { index } })),
+  );
+  assert.equal((await queue.stats()).waiting, JOBS);
+  const leaderName = await killQueueLeader(cluster, services);
+
+  const runs = new Map<string, number>();
+  await using worker = new Worker(QUEUE, [squareTask(runs)], {
+    config,
+    id: "survivor",
+    concurrency: 20,
+    handleSignals: false,
+    logger: silentLogger,
+  });
+  const running = worker.run();
+  const stopped = running.then(() => "returned", (err) => err);
+  const outcome = await Promise.race([
+    stopped.then((why) => ({ stopped: why })),
+    waitForStats(
+      queue,
+      `all ${JOBS} jobs to complete after killing ${leaderName}`,
+      (stats) => stats.completed === JOBS,
+      45_000,
+      250,
+    ),
+  ]);
+  if ("stopped" in outcome) {
+    assert.fail(
+      `Worker.run() ended before the jobs were done, while the cluster re-elected the leader ` +
+        `of the queue's stream (killed: ${leaderName}): ${outcome.stopped}. A worker started ` +
+        `during a failover gives up instead of retrying until JetStream answers again.`,
+    );
+  }
+  await worker.close();
+  await stopped;
+
+  await assertAllCompleted(queue, handles.map((handle) => handle.id));
+  for (const [index, { id }] of handles.entries()) {
+    // nothing had run before the kill, and the worker stored every outcome: one run each
+    assert.equal(runs.get(id), 1, `job ${index} ran ${runs.get(id) ?? 0} times`);
+    assert.equal((await queue.getJob(id))?.attempt, 1, `job ${index}`);
+  }
+  const after = await (await services.get(StreamService))
+    .info(wireNames(config.prefix).queueStream(QUEUE));
+  assert.notEqual(after?.cluster?.leader, leaderName, "a new leader took over");
+  assert.equal(after?.state.messages, 0, "the work-queue stream is empty");
+});
+
+Deno.test("a worker running when the queue stream's leader is killed carries on: no job lost", async () => {
+  await using cluster = await startNatsCluster(3);
+  const config = clusterConfig(cluster);
+  await using services = new ServiceManager(config);
+  await using queue = new Queue(QUEUE, { services });
+  const handles = await queue.enqueueMany(
+    Array.from({ length: JOBS }, (_, index) => ({ task: "square", payload: { index } })),
+  );
+  const runs = new Map<string, number>();
+  await using worker = new Worker(QUEUE, [squareTask(runs, 20)], {
+    config,
+    id: "steady",
+    concurrency: 10,
+    handleSignals: false,
+    logger: silentLogger,
+  });
+  const running = worker.run();
+  const stopped = running.then(() => "returned", (err) => err);
+  await waitForStats(queue, "some jobs to complete", (stats) => stats.completed >= 30, 20_000, 20);
+  const leaderName = await killQueueLeader(cluster, services);
+
+  const outcome = await Promise.race([
+    stopped.then((why) => ({ stopped: why })),
+    waitForStats(
+      queue,
+      `all ${JOBS} jobs to complete after killing ${leaderName}`,
+      (stats) => stats.completed === JOBS,
+      45_000,
+      250,
+    ),
+  ]);
+  if ("stopped" in outcome) {
+    assert.fail(
+      `Worker.run() ended during the failover (${leaderName} killed): ${outcome.stopped}`,
+    );
+  }
+  await worker.close();
+  await stopped;
+
+  await assertAllCompleted(queue, handles.map((handle) => handle.id));
+  // delivery is at-least-once: a job whose outcome could not be stored during the election
+  // runs again, but every job ran
+  for (const [index, { id }] of handles.entries()) {
+    assert.ok((runs.get(id) ?? 0) >= 1, `job ${index} never ran`);
+  }
+});
