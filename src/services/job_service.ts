@@ -18,6 +18,7 @@ import { DeadLetterService, toBase64 } from "./dead_letter_service.ts";
 import { EventService } from "./event_service.ts";
 import { type JsonBucket, KVStoreService } from "./kv_store_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
+import { OutcomeWaiters } from "./outcome_waiters.ts";
 import { QueueConsumer } from "./queue_consumer.ts";
 import { StreamService } from "./stream_service.ts";
 
@@ -56,6 +57,7 @@ export class JobService {
   readonly #deadLetters: DeadLetterService;
   readonly #names: ReturnType<typeof wireNames>;
   readonly #clock: Clock;
+  readonly #waiters: OutcomeWaiters;
 
   private constructor(
     services: ServiceManager,
@@ -75,6 +77,7 @@ export class JobService {
     this.#deadLetters = deps.deadLetters;
     this.#names = wireNames(services.config.prefix);
     this.#clock = services.clock;
+    this.#waiters = new OutcomeWaiters(deps.jobs);
   }
 
   /** Builds the service, its jobs bucket (with the results TTL) and its streams. */
@@ -257,14 +260,9 @@ export class JobService {
    */
   async waitUntilFinished(queue: string, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
     const key = this.#names.jobKey(queue, checkJobId(jobId));
-    let seen = false;
-    for await (const entry of this.#jobs.watch(key, signal)) {
-      if (entry && isFinished(entry.value.state)) return entry.value;
-      seen ||= entry !== null;
-      if (entry === null && seen) throw notFound(queue, jobId);
-    }
-    signal?.throwIfAborted();
-    throw notFound(queue, jobId);
+    const job = await this.#waiters.wait(this.#names.queueKeys(queue), key, signal);
+    if (!job) throw notFound(queue, jobId);
+    return job;
   }
 
   /** Opens the queue's shared consumer, for a worker. */

@@ -1,5 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
@@ -33,11 +34,17 @@ export class JsonBucket<T> {
   /** The bucket's name. */
   readonly name: string;
   readonly #kv: KV;
+  readonly #nc: NatsConnection;
 
-  /** @internal use {@linkcode KVStoreService.bucket} */
-  constructor(name: string, kv: KV) {
+  /**
+   * Wraps an open bucket; use {@linkcode KVStoreService.bucket} rather than this.
+   *
+   * @ignore
+   */
+  constructor(name: string, kv: KV, nc: NatsConnection) {
     this.name = name;
     this.#kv = kv;
+    this.#nc = nc;
   }
 
   /**
@@ -90,26 +97,36 @@ export class JsonBucket<T> {
   }
 
   /**
-   * Yields the key's current value (or `null` when absent), then every later change, until
-   * the signal aborts or the iteration is left.
+   * Calls `onChange` for every change from now on to a key matching `filter` (`null` for a
+   * deletion), until the returned `stop()`. Resolves once the watch is in place, so a read
+   * made after it cannot miss a change.
    */
-  async *watch(key: string, signal?: AbortSignal): AsyncGenerator<Versioned<T> | null> {
-    const watcher = await this.#kv.watch({ key });
-    const stop = () => watcher.stop();
-    signal?.addEventListener("abort", stop, { once: true });
-    try {
-      if (signal?.aborted) return;
-      // an absent key sends nothing at first: say so, then wait for it to appear
-      if (!await this.#kv.get(key)) yield null;
-      for await (const entry of watcher) {
-        yield entry.operation === "PUT"
-          ? { value: this.#decode(key, entry.string()), revision: entry.revision }
-          : null;
-      }
-    } finally {
-      signal?.removeEventListener("abort", stop);
-      stop();
-    }
+  async watchChanges(
+    filter: string,
+    onChange: (key: string, value: T | null) => void,
+  ): Promise<{ stop(): void }> {
+    // a plain subscription on the bucket's subjects, not a KV watch: nats.js leaves a watch's
+    // consumer on the server for minutes after stop(), and waiters come and go all the time
+    const prefix = `$KV.${this.name}.`;
+    const subscription = this.#nc.subscribe(prefix + filter, {
+      callback: (err, message) => {
+        if (err) return;
+        const key = message.subject.slice(prefix.length);
+        const operation = message.headers?.get("KV-Operation");
+        try {
+          onChange(
+            key,
+            operation === "DEL" || operation === "PURGE"
+              ? null
+              : this.#decode(key, message.string()),
+          );
+        } catch {
+          // a value that is not JSON is nobody's outcome; the watch goes on
+        }
+      },
+    });
+    await this.#nc.flush(); // the server has the subscription: later writes reach it
+    return { stop: () => subscription.unsubscribe() };
   }
 
   #decode(key: string, text: string): T {
@@ -138,16 +155,18 @@ async function orNullOnConflict(write: Promise<number>): Promise<number | null> 
 /** Opens KV buckets, creating them when missing, once per bucket per manager. */
 export class KVStoreService {
   readonly #kvm: Kvm;
+  readonly #nc: NatsConnection;
   readonly #buckets = new Map<string, Promise<JsonBucket<unknown>>>();
 
-  private constructor(kvm: Kvm) {
+  private constructor(kvm: Kvm, nc: NatsConnection) {
     this.#kvm = kvm;
+    this.#nc = nc;
   }
 
   /** Builds the service on the manager's connection. */
   static async create(services: ServiceManager): Promise<KVStoreService> {
     const connection = await services.get(ConnectionService);
-    return new KVStoreService(new Kvm(connection.jetstream()));
+    return new KVStoreService(new Kvm(connection.jetstream()), connection.nc);
   }
 
   /**
@@ -172,6 +191,6 @@ export class KVStoreService {
       replicas: options.replicas ?? 1,
       ttl: options.ttlMs ?? 0,
     };
-    return new JsonBucket(name, await this.#kvm.create(name, kvOptions));
+    return new JsonBucket(name, await this.#kvm.create(name, kvOptions), this.#nc);
   }
 }

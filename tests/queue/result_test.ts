@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ErrorCode, isNaqError, JobFailedError, TimeoutError } from "../../src/errors.ts";
 import { defineTask } from "../../src/task.ts";
+import { waitFor } from "../helpers/config.ts";
 import { setup } from "./_setup.ts";
 
 Deno.test("result() returns what the handler returned", async () => {
@@ -124,4 +125,41 @@ Deno.test("result() of a job that runs later resolves when it completes", async 
   await new Promise((resolve) => setTimeout(resolve, 200));
   env.worker([late]);
   assert.equal(await waiting, 42);
+});
+
+Deno.test("500 waiting result() calls share one subscription, gone when they are done", async () => {
+  await using env = await setup();
+  const gate = Promise.withResolvers<void>();
+  const gated = defineTask("gated", async (payload: { i: number }) => {
+    await gate.promise;
+    return payload.i;
+  });
+  const handles = await env.queue.enqueueMany(
+    Array.from({ length: 500 }, (_, i) => ({ task: gated, payload: { i } })),
+  );
+  const results = Promise.all(handles.map((handle) => handle.result({ timeout: "20s" })));
+  const watching = async () => {
+    const connz = await env.server.monitor<{ connections: { subscriptions_list?: string[] }[] }>(
+      "connz?subs=1",
+    );
+    return connz.connections.flatMap((connection) => connection.subscriptions_list ?? [])
+      .filter((subject) => subject.startsWith("$KV.naq_jobs.")).length;
+  };
+  const kvConsumers = async () => {
+    const jsz = await env.server.monitor<
+      {
+        account_details?: {
+          stream_detail?: { name: string; state: { consumer_count: number } }[];
+        }[];
+      }
+    >("jsz?streams=true");
+    const streams = jsz.account_details?.flatMap((account) => account.stream_detail ?? []) ?? [];
+    return streams.find((stream) => stream.name === "KV_naq_jobs")?.state.consumer_count;
+  };
+  await waitFor("the waiters to subscribe", async () => await watching() === 1);
+  assert.equal(await kvConsumers(), 0, "waiting costs the server no consumer");
+  env.worker([gated], 50);
+  gate.resolve();
+  assert.deepEqual(await results, Array.from({ length: 500 }, (_, i) => i));
+  await waitFor("the subscription to end with its last waiter", async () => await watching() === 0);
 });
