@@ -13,7 +13,7 @@ import { EventService } from "./services/event_service.ts";
 import { type EnqueueRequest, JobService, type QueueStats } from "./services/job_service.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import type { Task } from "./task.ts";
-import type { BackoffSettings } from "./config/types.ts";
+import type { BackoffInput, BackoffSettings } from "./config/types.ts";
 
 /** Either a shared {@linkcode ServiceManager}, or a configuration to own one with. */
 export type ServicesOption = { readonly services: ServiceManager } | { readonly config: NaqConfig };
@@ -24,8 +24,8 @@ export interface EnqueueOptions {
   readonly jobId?: string;
   /** Attempts in all. */
   readonly attempts?: number;
-  /** Backoff between attempts; durations in ms. */
-  readonly backoff?: Partial<BackoffSettings>;
+  /** Backoff between attempts; durations in ms or such as `"5s"`. */
+  readonly backoff?: BackoffInput;
   /** Fail an attempt that runs longer than this: ms, or a duration such as `"30s"`. */
   readonly timeout?: number | string;
 }
@@ -158,7 +158,7 @@ export class Queue implements AsyncDisposable {
     return await (await this.#jobs()).retry(this.name, id);
   }
 
-  /** Removes every job that has not started; returns how many. */
+  /** Cancels every job that has not started; returns how many. */
   async purge(): Promise<number> {
     return await (await this.#jobs()).purge(this.name);
   }
@@ -269,7 +269,21 @@ function toRequest<P>(
     payload,
     jobId: options.jobId,
     attempts: options.attempts ?? defaults.attempts,
-    backoff: { ...defaults.backoff, ...options.backoff },
-    timeoutMs: timeout === undefined ? undefined : parseDuration(timeout),
+    backoff: { ...defaults.backoff, ...backoffSettings(options.backoff ?? {}) },
+    timeoutMs: timeout === undefined ? undefined : Math.round(parseDuration(timeout)),
   };
+}
+
+function backoffSettings(input: BackoffInput): Partial<BackoffSettings> {
+  const ms = (value: number | string | undefined) =>
+    value === undefined ? undefined : Math.round(parseDuration(value));
+  const settings = {
+    type: input.type,
+    delay: ms(input.delay),
+    maxDelay: ms(input.maxDelay),
+    jitter: input.jitter,
+    delays: input.delays?.map((delay) => ms(delay)!),
+  };
+  // an option not given keeps the task's, or the queue's
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }

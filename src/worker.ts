@@ -9,6 +9,7 @@ import { parseDuration } from "./core/duration.ts";
 import { NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
 import type { ClaimedJob, Delivery } from "./services/claimed_job.ts";
+import { ConnectionService } from "./services/connection_service.ts";
 import { EventService } from "./services/event_service.ts";
 import { JobService } from "./services/job_service.ts";
 import type { QueueConsumer } from "./services/queue_consumer.ts";
@@ -215,14 +216,21 @@ export class Worker implements AsyncDisposable {
             this.#slots.release();
             continue;
           }
-          const work = this.#process(jobs, queue, delivery).finally(() => {
-            this.#slots.release();
-            this.#inFlight.delete(work);
-          });
+          // the slot stays taken until the handler returns, even after a timeout settled the
+          // attempt: a handler that ignores its signal is still running
+          const work = this.#process(jobs, queue, delivery, () => this.#slots.release())
+            .finally(() => this.#inFlight.delete(work));
           this.#inFlight.add(work);
         }
       } catch (err) {
         if (stopping.aborted) break;
+        if (await this.#connectionClosed()) {
+          this.#log.error(
+            `naq worker ${this.id}: the NATS connection is closed for good; stopping`,
+          );
+          void this.close();
+          break;
+        }
         this.#log.warn(`naq worker ${this.id}: pulling from ${queue} failed, retrying`, {
           error: String(err),
         });
@@ -233,21 +241,37 @@ export class Worker implements AsyncDisposable {
     }
   }
 
-  async #process(jobs: JobService, queue: string, delivery: Delivery): Promise<void> {
+  async #connectionClosed(): Promise<boolean> {
+    try {
+      return (await this.#services.get(ConnectionService)).closed;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Runs one delivery; resolves once its outcome is settled, calls `release` when its handler has returned. */
+  async #process(
+    jobs: JobService,
+    queue: string,
+    delivery: Delivery,
+    release: () => void,
+  ): Promise<void> {
     let claimed: ClaimedJob | null;
     try {
       claimed = await jobs.claim(queue, delivery, this.id, (task) => this.#tasks.has(task));
     } catch (err) {
+      release();
       // nothing was acknowledged: the message comes back after its ack wait
       this.#log.error(`naq worker ${this.id}: could not claim a job from ${queue}`, {
         error: String(err),
       });
       return;
     }
-    if (claimed) await this.#execute(claimed, queue);
+    if (!claimed) return release();
+    await this.#execute(claimed, queue, release);
   }
 
-  async #execute(claimed: ClaimedJob, queue: string): Promise<void> {
+  async #execute(claimed: ClaimedJob, queue: string, release: () => void): Promise<void> {
     const job = claimed.job;
     const task = this.#tasks.get(job.task)!;
     const controller = new AbortController();
@@ -258,58 +282,56 @@ export class Worker implements AsyncDisposable {
       () => claimed.keepAlive(),
       Math.max(100, Math.min(this.#services.config.worker.heartbeat, ackWait / 3)),
     );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tags = { queue, jobId: job.id, task: job.task, attempt: job.attempt };
+    const log = taggedLogger(this.#log, {
+      queue,
+      jobId: job.id,
+      task: job.task,
+      attempt: job.attempt,
+    });
     const ctx: TaskContext = {
       jobId: job.id,
       queue,
       attempt: job.attempt,
       signal: controller.signal,
-      progress: (value) => claimed.progress(value),
-      log: taggedLogger(this.#log, tags),
+      // progress is advisory: a failed write must not fail the job, nor, un-awaited, the process
+      progress: (value) =>
+        claimed.progress(value).catch((err) => log.warn(`progress not stored: ${err}`)),
+      log,
     };
-    const outcome = await new Promise<
-      { ok: true; result: unknown } | { ok: false; error: unknown }
-    >(
-      (resolve) => {
-        const { timeoutMs } = job.options;
-        if (timeoutMs > 0) {
-          timer = setTimeout(() => {
-            const error = new TimeoutError(
-              `Job ${job.id} timed out after ${timeoutMs} ms (attempt ${job.attempt})`,
-            );
-            controller.abort(error);
-            resolve({ ok: false, error });
-          }, timeoutMs);
-        }
-        // a hand-back at shutdown aborts too: stop waiting for a handler that ignores it
-        controller.signal.addEventListener(
-          "abort",
-          () => resolve({ ok: false, error: controller.signal.reason }),
-          { once: true },
-        );
-        Promise.resolve()
-          .then(() => task.handler(job.payload as never, ctx))
-          .then(
-            (result) => resolve({ ok: true, result }),
-            (error) => resolve({ ok: false, error }),
-          );
-      },
+    const handled = Promise.resolve()
+      .then(() => task.handler(job.payload as never, ctx))
+      .then(
+        (result) => ({ ok: true as const, result }),
+        (error) => ({ ok: false as const, error }),
+      );
+    handled.finally(() => {
+      clearInterval(heartbeat);
+      release();
+    });
+    const outcome = await settleFirst(
+      handled,
+      controller,
+      job.options.timeoutMs,
+      () =>
+        new TimeoutError(
+          `Job ${job.id} timed out after ${job.options.timeoutMs} ms (attempt ${job.attempt})`,
+        ),
     );
-    clearInterval(heartbeat);
-    clearTimeout(timer);
     this.#running.delete(claimed);
     if (this.#handedBack.has(claimed)) return;
     const ms = this.#services.clock.now() - started;
     try {
-      if (outcome.ok) {
-        await claimed.complete(outcome.result ?? null);
+      const decision = outcome.ok
+        ? await claimed.complete(outcome.result)
+        : await claimed.fail(outcome.error);
+      if (!claimed.outcomeStored) {
+        this.#log.warn(
+          `naq: ${queue} ${job.task} ${job.id}: another worker took this job over; its outcome here was dropped`,
+        );
+      } else if (decision.kind === "complete") {
         this.#log.info(`naq: ${queue} ${job.task} ${job.id} completed in ${ms} ms`);
       } else {
-        const decision = await claimed.fail(outcome.error);
-        const message = outcome.error instanceof Error
-          ? outcome.error.message
-          : String(outcome.error);
+        const message = claimed.job.errors.at(-1)?.message;
         this.#log.info(
           decision.kind === "retry"
             ? `naq: ${queue} ${job.task} ${job.id} failed attempt ${job.attempt} (${message}); retry in ${decision.delayMs} ms`
@@ -348,6 +370,35 @@ export class Worker implements AsyncDisposable {
     }
     if (this.#ownsServices) await this.#services.close();
   }
+}
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+/**
+ * The handler's outcome, or a failure when `timeoutMs` passes first (aborting the signal), or
+ * when the signal is aborted for another reason (a hand-back at shutdown).
+ */
+function settleFirst(
+  handled: Promise<Outcome>,
+  controller: AbortController,
+  timeoutMs: number,
+  timeoutError: () => Error,
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const timer = timeoutMs > 0
+      ? setTimeout(() => controller.abort(timeoutError()), timeoutMs)
+      : undefined;
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve({ ok: false, error: controller.signal.reason });
+    };
+    controller.signal.addEventListener("abort", onAbort, { once: true });
+    handled.then((outcome) => {
+      clearTimeout(timer);
+      controller.signal.removeEventListener("abort", onAbort);
+      resolve(outcome);
+    });
+  });
 }
 
 function taggedLogger(log: WorkerLogger, tags: Record<string, unknown>): TaskLogger {

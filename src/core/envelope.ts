@@ -26,25 +26,46 @@ export interface JobEnvelope {
 }
 
 const duration = z.number().int().nonnegative();
+const optionsSchema = z.object({
+  attempts: z.number().int().positive(),
+  timeoutMs: duration,
+  backoff: z.object({
+    type: z.enum(["fixed", "exponential", "list"]),
+    delay: duration,
+    maxDelay: duration,
+    jitter: z.number().min(0).max(1),
+    delays: z.array(duration),
+  }),
+});
 const envelopeSchema = z.object({
   v: z.literal(1),
   id: z.string().min(1),
   task: z.string().min(1),
   payload: z.unknown(),
-  options: z.object({
-    attempts: z.number().int().positive(),
-    timeoutMs: duration,
-    backoff: z.object({
-      type: z.enum(["fixed", "exponential", "list"]),
-      delay: duration,
-      maxDelay: duration,
-      jitter: z.number().min(0).max(1),
-      delays: z.array(duration),
-    }),
-  }),
+  options: optionsSchema,
   nonce: z.string().min(1),
   enqueuedAt: z.number(),
 });
+
+/**
+ * Checks a job's options before it is enqueued, with the rules a worker applies on receipt,
+ * so that nothing is accepted that a worker would refuse.
+ *
+ * @throws {RangeError} naming each bad option, the value seen and what was expected
+ */
+export function checkJobOptions(options: JobOptions): JobOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return options;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.join(".");
+    const seen = issue.path.reduce<unknown>(
+      (value, key) => (value as Record<PropertyKey, unknown>)?.[key as PropertyKey],
+      options,
+    );
+    return `'${path}': ${issue.message}, got ${JSON.stringify(seen) ?? "undefined"}`;
+  });
+  throw new RangeError(`Cannot enqueue as options are invalid: ${problems.join("; ")}`);
+}
 
 /** Encodes an envelope as the message body. */
 export function encodeEnvelope(envelope: JobEnvelope): Uint8Array {

@@ -46,12 +46,21 @@ export interface NatsServer extends AsyncDisposable {
   restart(): Promise<void>;
 }
 
-/** Finds a TCP port on 127.0.0.1 that nothing listens on right now. */
+// ports handed out already: a port is free again once its listener closes, so without this
+// a cluster's route port could be handed out again as another node's client port
+const handedOut = new Set<number>();
+
+/** Finds a TCP port on 127.0.0.1 that nothing listens on now and this process was not given. */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  while (true) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr as Deno.NetAddr;
+    listener.close();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /**

@@ -41,6 +41,7 @@ export class ClaimedJob {
   #revision: number;
   #writes: Promise<unknown> = Promise.resolve();
   #released = false;
+  #outcomeStored = false;
   readonly #delivery: Delivery;
   readonly #context: ClaimContext;
 
@@ -67,9 +68,25 @@ export class ClaimedJob {
     if (await this.#store({ ...this.#job, progress: value })) this.#emit("progress", value);
   }
 
-  /** Stores the result, then acknowledges. */
-  async complete(result: unknown): Promise<void> {
-    await this.#settle({ kind: "succeeded", result }, Math.random());
+  /** True once this claim stored the job's outcome (false when someone else took it over). */
+  get outcomeStored(): boolean {
+    return this.#outcomeStored;
+  }
+
+  /**
+   * Stores the result, then acknowledges. A result JSON cannot hold (a BigInt, a cycle)
+   * fails the attempt instead, with a TypeError that says so.
+   */
+  async complete(result: unknown): Promise<Decision> {
+    let json: unknown;
+    try {
+      json = JSON.parse(JSON.stringify(result) ?? "null");
+    } catch (err) {
+      return await this.fail(
+        new TypeError(`the handler's result cannot be stored as JSON: ${describe(err)}`),
+      );
+    }
+    return await this.#settle({ kind: "succeeded", result: json }, Math.random());
   }
 
   /**
@@ -163,12 +180,11 @@ export class ClaimedJob {
 
   #attemptError(outcome: AttemptOutcome, at: number): AttemptError {
     const error = outcome.kind === "failed" ? outcome.error : undefined;
-    const err = error instanceof Error ? error : new Error(String(error));
     return {
       attempt: this.#job.attempt,
-      message: err.message,
-      name: err.name,
-      stack: err.stack,
+      message: describe(error),
+      name: error instanceof Error ? String(error.name) : typeof error,
+      stack: error instanceof Error && typeof error.stack === "string" ? error.stack : undefined,
       worker: this.#context.worker,
       at,
     };
@@ -196,6 +212,7 @@ export class ClaimedJob {
 
   #release(acknowledge: () => void): void {
     this.#released = true;
+    this.#outcomeStored = true;
     acknowledge();
   }
 
@@ -210,5 +227,14 @@ export class ClaimedJob {
       attempt: job.attempt,
       data,
     });
+  }
+}
+
+/** What went wrong, in words, whatever was thrown: even an object `String()` cannot convert. */
+function describe(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return `a thrown ${typeof error} that cannot be shown as text`;
   }
 }

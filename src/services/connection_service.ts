@@ -44,6 +44,11 @@ export class ConnectionService implements AsyncDisposable {
     return new ConnectionService(await connectWithin(services.config.nats));
   }
 
+  /** True once the connection is closed for good (disposed, or out of reconnect attempts). */
+  get closed(): boolean {
+    return this.nc.isClosed();
+  }
+
   /** The version of the server this connection is on, such as `"2.9.10"`. */
   get serverVersion(): string {
     return this.nc.info?.version ?? "0.0.0";

@@ -76,6 +76,12 @@ export class EventService implements AsyncDisposable {
     const subscription = this.#connection.nc.subscribe(
       this.#names.eventSubject(filter.queue, type),
     );
+    // listen for the abort now, not at the first next(): an iterator aborted (or never
+    // iterated) before then must not keep its subscription
+    const stop = () => subscription.unsubscribe();
+    if (filter.signal?.aborted) stop();
+    filter.signal?.addEventListener("abort", stop, { once: true });
+    subscription.closed.finally(() => filter.signal?.removeEventListener("abort", stop));
     return matching(subscription, filter);
   }
 
@@ -89,18 +95,19 @@ async function* matching(
   subscription: Subscription,
   filter: EventFilter,
 ): AsyncGenerator<JobEvent> {
-  const stop = () => subscription.unsubscribe();
-  filter.signal?.addEventListener("abort", stop, { once: true });
   try {
-    if (filter.signal?.aborted) return;
     for await (const message of subscription) {
-      const event = message.json<JobEvent>();
+      let event: JobEvent;
+      try {
+        event = message.json<JobEvent>();
+      } catch {
+        continue; // not an event naq wrote: not the listener's problem
+      }
       if (filter.types && !filter.types.includes(event.type)) continue;
       if (filter.jobId && event.jobId !== filter.jobId) continue;
       yield event;
     }
   } finally {
-    filter.signal?.removeEventListener("abort", stop);
-    stop();
+    subscription.unsubscribe();
   }
 }

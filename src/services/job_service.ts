@@ -3,6 +3,7 @@ import { queueSettings } from "../config/mod.ts";
 import type { Clock } from "../clock.ts";
 import {
   checkJobId,
+  checkJobOptions,
   encodeEnvelope,
   isJobId,
   type JobEnvelope,
@@ -208,39 +209,39 @@ export class JobService {
     if (await this.#jobs.update(key, revived, current.revision) === null) {
       throw new RangeError(`Cannot retry job ${jobId} in queue ${queue}: it changed meanwhile`);
     }
-    await this.ensureQueue(queue);
-    await this.#connection.jetstream().publish(
-      this.#names.queueSubject(queue),
-      encodeEnvelope(toEnvelope(revived)),
-      { msgID: `${jobId}.${revived.nonce}` },
-    );
+    try {
+      await this.ensureQueue(queue);
+      await this.#connection.jetstream().publish(
+        this.#names.queueSubject(queue),
+        encodeEnvelope(toEnvelope(revived)),
+        { msgID: `${jobId}.${revived.nonce}` },
+      );
+    } catch (err) {
+      // no message went out: put the dead record back, so that retry() can be called again
+      const reverted = await this.#jobs.get(key);
+      if (reverted?.value.nonce === revived.nonce) {
+        await this.#jobs.update(key, current.value, reverted.revision).catch(() => {});
+      }
+      throw err;
+    }
     if (deadLetterSeq !== undefined) await this.#deadLetters.remove(deadLetterSeq);
     this.#emit("enqueued", revived);
     return revived;
   }
 
   /**
-   * Removes every job of the queue that has not started (waiting or waiting to retry), and
-   * marks them cancelled.
+   * Cancels every job of the queue that has not started (waiting, or waiting to retry);
+   * workers drop their messages on arrival.
    *
-   * @returns how many were removed
+   * @returns how many were cancelled
    */
   async purge(queue: string): Promise<number> {
-    await this.ensureQueue(queue);
-    const jsm = await this.#connection.jetstreamManager();
-    const { purged } = await jsm.streams.purge(this.#names.queueStream(queue));
+    // cancel, not a stream purge: that would also delete the messages of running jobs,
+    // whose retries and hand-backs then have nothing to come back to
     const pending = (await this.#jobs.values(this.#names.queueKeys(queue)))
       .filter(({ value }) => value.state === "waiting" || value.state === "failed");
-    await Promise.all(
-      pending.map(({ value, revision }) =>
-        this.#jobs.update(this.#names.jobKey(queue, value.id), {
-          ...value,
-          state: "cancelled",
-          finishedAt: this.#clock.now(),
-        }, revision)
-      ),
-    );
-    return purged;
+    const cancelled = await Promise.all(pending.map(({ value }) => this.cancel(queue, value.id)));
+    return cancelled.filter(Boolean).length;
   }
 
   /** Counts the queue's jobs per state: a scan of its records, for dashboards, not hot paths. */
@@ -360,24 +361,22 @@ export class JobService {
   #envelope(queue: string, request: EnqueueRequest): JobEnvelope {
     if (!request.task) throw new TypeError("Cannot enqueue a job without a task name");
     const settings = queueSettings(this.#services.config, queue);
-    const attempts = request.attempts ?? settings.attempts;
-    if (!Number.isInteger(attempts) || attempts < 1) {
-      throw new RangeError(
-        `Cannot enqueue as 'attempts' must be a positive integer: current value is ${attempts}`,
-      );
+    const backoff = { ...settings.backoff };
+    for (const [field, value] of Object.entries(request.backoff ?? {})) {
+      // an option given as undefined keeps the queue's value
+      if (value !== undefined) Object.assign(backoff, { [field]: value });
     }
-    const timeoutMs = request.timeoutMs ?? 0;
-    if (!(timeoutMs >= 0)) {
-      throw new RangeError(
-        `Cannot enqueue as 'timeout' must be a non-negative duration: current value is ${timeoutMs}`,
-      );
-    }
+    const options = checkJobOptions({
+      attempts: request.attempts ?? settings.attempts,
+      timeoutMs: request.timeoutMs ?? 0,
+      backoff,
+    });
     return {
       v: 1,
       id: request.jobId === undefined ? crypto.randomUUID() : checkJobId(request.jobId),
       task: request.task,
       payload: request.payload ?? null,
-      options: { attempts, timeoutMs, backoff: { ...settings.backoff, ...request.backoff } },
+      options,
       nonce: crypto.randomUUID(),
       enqueuedAt: this.#clock.now(),
     };

@@ -250,7 +250,17 @@ Deno.test("enqueue() rejects bad options with a RangeError that shows the value"
   await using env = await setup();
   await assert.rejects(env.queue.enqueue("t", null, { attempts: 0 }), {
     name: "RangeError",
-    message: "Cannot enqueue as 'attempts' must be a positive integer: current value is 0",
+    message: "Cannot enqueue as options are invalid: 'attempts': Too small: expected number " +
+      "to be >0, got 0",
+  });
+  await assert.rejects(env.queue.enqueue("t", null, { backoff: { jitter: 2, delay: "1s" } }), {
+    name: "RangeError",
+    message: "Cannot enqueue as options are invalid: 'backoff.jitter': Too big: " +
+      "expected number to be <=1, got 2",
+  });
+  await assert.rejects(env.queue.enqueue("t", null, { backoff: { delay: "soon" } }), {
+    name: "RangeError",
+    message: /Cannot parse duration "soon"/,
   });
   await assert.rejects(env.queue.enqueue("t", null, { timeout: "soon" }), {
     name: "RangeError",

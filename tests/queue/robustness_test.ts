@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { Worker } from "../../src/worker.ts";
+import { defineTask } from "../../src/task.ts";
+import { testConfig, waitFor } from "../helpers/config.ts";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { setup, silent } from "./_setup.ts";
+
+Deno.test("a result JSON cannot hold fails the attempt with a TypeError, and the job ends dead", async () => {
+  await using env = await setup();
+  let runs = 0;
+  const big = defineTask("big", () => {
+    runs += 1;
+    return { count: 10n };
+  });
+  env.worker([big]);
+  const handle = await env.queue.enqueue(big, null, { attempts: 2 });
+  await assert.rejects(handle.result({ timeout: "10s" }), /failed for good/);
+  const job = await env.queue.getJob(handle.id);
+  assert.equal(runs, 2);
+  assert.equal(job?.state, "dead");
+  assert.deepEqual(job?.errors.map((error) => [error.name, error.message]), [
+    [
+      "TypeError",
+      "the handler's result cannot be stored as JSON: Do not know how to serialize a BigInt",
+    ],
+    [
+      "TypeError",
+      "the handler's result cannot be stored as JSON: Do not know how to serialize a BigInt",
+    ],
+  ]);
+});
+
+Deno.test("a thrown value that cannot be shown as text is still recorded", async () => {
+  await using env = await setup();
+  const odd = defineTask("odd", () => {
+    throw Object.create(null);
+  });
+  env.worker([odd]);
+  const handle = await env.queue.enqueue(odd, null, { attempts: 1 });
+  await assert.rejects(handle.result({ timeout: "10s" }), /failed for good/);
+  assert.deepEqual((await env.queue.getJob(handle.id))?.errors.map((error) => error.message), [
+    "a thrown object that cannot be shown as text",
+  ]);
+});
+
+Deno.test("an un-awaited progress() that cannot be stored neither fails the job nor the worker", async () => {
+  await using env = await setup();
+  const chatty = defineTask("chatty", (_: null, ctx) => {
+    void ctx.progress({ bytes: 10n });
+    return "done";
+  });
+  env.worker([chatty]);
+  const first = await env.queue.enqueue(chatty, null);
+  assert.equal(await first.result({ timeout: "10s" }), "done");
+  const second = await env.queue.enqueue(chatty, null);
+  assert.equal(await second.result({ timeout: "10s" }), "done", "the worker is still running");
+});
+
+Deno.test("purge() leaves a running job alone: it still completes", async () => {
+  await using env = await setup();
+  const started = Promise.withResolvers<void>();
+  const finish = Promise.withResolvers<void>();
+  const slow = defineTask("slow", async () => {
+    started.resolve();
+    await finish.promise;
+    return "finished";
+  });
+  const running = await env.queue.enqueue(slow, null);
+  env.worker([slow], 1);
+  await started.promise;
+  await env.queue.enqueueMany([{ task: slow, payload: null }, { task: slow, payload: null }]);
+  assert.equal(await env.queue.purge(), 2, "only the jobs that had not started");
+  finish.resolve();
+  assert.equal(await running.result({ timeout: "10s" }), "finished");
+  const stats = await env.queue.stats();
+  assert.equal(stats.completed, 1);
+  assert.equal(stats.cancelled, 2);
+});
+
+Deno.test("a timed-out handler that ignores its signal keeps its slot until it returns", async () => {
+  await using env = await setup();
+  let running = 0;
+  let most = 0;
+  const stubborn = defineTask("stubborn", async () => {
+    running += 1;
+    most = Math.max(most, running);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    running -= 1;
+  });
+  env.worker([stubborn], 1);
+  const handles = await env.queue.enqueueMany(
+    Array.from(
+      { length: 3 },
+      () => ({ task: stubborn, payload: null, options: { timeout: 100, attempts: 1 } }),
+    ),
+  );
+  await Promise.allSettled(handles.map((handle) => handle.result({ timeout: "10s" })));
+  assert.equal(most, 1, "concurrency 1 held while handlers outlived their timeout");
+  assert.deepEqual(
+    (await Promise.all(handles.map((handle) => env.queue.getJob(handle.id)))).map((job) =>
+      job?.state
+    ),
+    ["dead", "dead", "dead"],
+  );
+});
+
+Deno.test("an events() iterator aborted before its first next() lets go of its subscription", async () => {
+  await using env = await setup();
+  const subscriptions = async () =>
+    (await env.server.monitor<{ connections: { subscriptions: number }[] }>("connz"))
+      .connections.reduce((sum, connection) => sum + connection.subscriptions, 0);
+  await env.queue.stats(); // open everything the queue itself subscribes to
+  const before = await subscriptions();
+  const stop = new AbortController();
+  const iterators = Array.from({ length: 5 }, () => env.queue.events({ signal: stop.signal }));
+  await waitFor("the iterators to subscribe", async () => await subscriptions() === before + 5);
+  stop.abort();
+  await waitFor("the subscriptions to end", async () => await subscriptions() === before);
+  assert.equal(iterators.length, 5);
+});
+
+Deno.test("a worker whose connection is closed for good stops, and run() settles", async () => {
+  await using server = await startNatsServer();
+  const config = testConfig(server.url, { nats: { reconnect: { wait: "50ms", maxAttempts: 1 } } });
+  const noop = defineTask("noop", () => null);
+  const worker = new Worker("jobs", [noop], { config, handleSignals: false, logger: silent });
+  const run = worker.run();
+  await waitFor("the worker to connect", async () => await server.connectionCount() === 1);
+  await server.kill();
+  const outcome = await Promise.race([
+    run.then(() => "stopped", () => "stopped"),
+    new Promise((resolve) => setTimeout(() => resolve("still running"), 8_000)),
+  ]);
+  assert.equal(outcome, "stopped");
+});
