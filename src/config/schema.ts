@@ -89,7 +89,7 @@ export const configSchema = z.strictObject({
     enabled: bool().prefault(true),
     maxAge: duration().prefault("7d"),
     maxBytes: size().prefault("1GiB"),
-    replicas: int(1, 5).prefault(1),
+    replicas: int(1, 5).optional(),
   }, { error: OBJECT_ERROR }).prefault({}),
   results: z.strictObject({
     ttl: duration().prefault("24h"),

@@ -131,8 +131,8 @@ export interface NaqConfig {
     readonly maxAge: number;
     /** How many bytes of events are kept at most. */
     readonly maxBytes: number;
-    /** Copies of the event stream in a cluster (1..5). */
-    readonly replicas: number;
+    /** Copies of the event stream in a cluster (1..5); `streams.replicas` when not set. */
+    readonly replicas?: number;
   };
   /** Stored job results. */
   readonly results: {

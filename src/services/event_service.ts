@@ -35,9 +35,13 @@ export class EventService implements AsyncDisposable {
     this.#enabled = enabled;
   }
 
-  /** Builds the service and, when events are enabled, ensures the events stream. */
+  /**
+   * Builds the service and, when events are enabled, ensures the events stream. Events are
+   * never worth stopping jobs for: when the stream cannot be ensured now (its only replica's
+   * server is down), the service starts anyway and events still go out.
+   */
   static async create(services: ServiceManager): Promise<EventService> {
-    const { prefix, events } = services.config;
+    const { prefix, events, streams } = services.config;
     const connection = await services.get(ConnectionService);
     if (events.enabled) {
       const names = wireNames(prefix);
@@ -47,8 +51,8 @@ export class EventService implements AsyncDisposable {
         retention: "limits",
         maxAgeMs: events.maxAge,
         maxBytes: events.maxBytes,
-        replicas: events.replicas,
-      });
+        replicas: events.replicas ?? streams.replicas,
+      }).catch(() => {});
     }
     return new EventService(connection, prefix, events.enabled);
   }

@@ -23,7 +23,7 @@ Deno.test("createConfig() fills every default, durations in ms and sizes in byte
     queues: {},
     worker: { concurrency: 10, heartbeat: 5_000, shutdownTimeout: 30_000 },
     scheduler: { lease: 15_000 },
-    events: { enabled: true, maxAge: 7 * 86_400_000, maxBytes: 1024 ** 3, replicas: 1 },
+    events: { enabled: true, maxAge: 7 * 86_400_000, maxBytes: 1024 ** 3 },
     results: { ttl: 86_400_000 },
   });
   assert.deepEqual(defaultConfig(), config);
