@@ -14,10 +14,11 @@ import { EventService } from "./services/event_service.ts";
 import { JobService } from "./services/job_service.ts";
 import type { QueueConsumer } from "./services/queue_consumer.ts";
 import { ServiceManager } from "./services/service_manager.ts";
-import type { Task, TaskContext, TaskLogger } from "./task.ts";
+import type { Task, TaskContext } from "./task.ts";
+import { consoleLogger, taggedLogger, type WorkerLogger } from "./worker/logger.ts";
+import { settleFirst } from "./worker/settle_first.ts";
 
-/** Where a worker writes one line per job outcome, and its warnings. */
-export type WorkerLogger = TaskLogger;
+export { consoleLogger, type WorkerLogger };
 
 /** How a worker runs. */
 export interface WorkerOptions {
@@ -32,13 +33,6 @@ export interface WorkerOptions {
   /** Where to log; the console by default. */
   readonly logger?: WorkerLogger;
 }
-
-/** Logs to the console: job outcomes to stdout, warnings and errors to stderr. */
-export const consoleLogger: WorkerLogger = {
-  info: (message, data) => console.log(data ? `${message} ${JSON.stringify(data)}` : message),
-  warn: (message, data) => console.warn(data ? `${message} ${JSON.stringify(data)}` : message),
-  error: (message, data) => console.error(data ? `${message} ${JSON.stringify(data)}` : message),
-};
 
 // a failing pull (server restarting, consumer deleted) is retried after this long
 const PULL_RETRY_MS = 1_000;
@@ -370,41 +364,4 @@ export class Worker implements AsyncDisposable {
     }
     if (this.#ownsServices) await this.#services.close();
   }
-}
-
-type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
-
-/**
- * The handler's outcome, or a failure when `timeoutMs` passes first (aborting the signal), or
- * when the signal is aborted for another reason (a hand-back at shutdown).
- */
-function settleFirst(
-  handled: Promise<Outcome>,
-  controller: AbortController,
-  timeoutMs: number,
-  timeoutError: () => Error,
-): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const timer = timeoutMs > 0
-      ? setTimeout(() => controller.abort(timeoutError()), timeoutMs)
-      : undefined;
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve({ ok: false, error: controller.signal.reason });
-    };
-    controller.signal.addEventListener("abort", onAbort, { once: true });
-    handled.then((outcome) => {
-      clearTimeout(timer);
-      controller.signal.removeEventListener("abort", onAbort);
-      resolve(outcome);
-    });
-  });
-}
-
-function taggedLogger(log: WorkerLogger, tags: Record<string, unknown>): TaskLogger {
-  return {
-    info: (message, data) => log.info(message, { ...tags, ...data }),
-    warn: (message, data) => log.warn(message, { ...tags, ...data }),
-    error: (message, data) => log.error(message, { ...tags, ...data }),
-  };
 }
