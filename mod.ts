@@ -55,6 +55,7 @@ export {
   type EnqueueOptions,
   type EventsOptions,
   type JobHandle,
+  type ListJobsOptions,
   Queue,
   type ResultOptions,
   type ServicesOption,

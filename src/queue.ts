@@ -4,7 +4,7 @@
  * @module
  */
 import type { NaqConfig } from "./config/types.ts";
-import type { JobRecord } from "./core/job.ts";
+import type { JobRecord, JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
 import { parseDuration } from "./core/duration.ts";
 import { ErrorCode, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
@@ -65,6 +65,14 @@ export interface JobHandle<R = unknown> {
    * @throws {TimeoutError} when `timeout` passes first
    */
   result(options?: ResultOptions): Promise<R>;
+}
+
+/** Which jobs `listJobs()` returns. */
+export interface ListJobsOptions {
+  /** Only jobs in this state. */
+  readonly state?: JobState;
+  /** At most this many, newest first. Default 100. */
+  readonly limit?: number;
 }
 
 /** Which events `events()` yields. */
@@ -148,6 +156,18 @@ export class Queue implements AsyncDisposable {
     return await (await this.#jobs()).getJob(this.name, id);
   }
 
+  /**
+   * Waits, without polling, for job `id` to finish, like the `result()` of its handle.
+   *
+   * @returns what the handler returned
+   * @throws {JobFailedError} when the job is dead, with its last error as `cause`
+   * @throws {NaqError} with code `JOB_CANCELLED` when it was cancelled, `NOT_FOUND` when unknown
+   * @throws {TimeoutError} when `timeout` passes first
+   */
+  result<R = unknown>(id: string, options?: ResultOptions): Promise<R> {
+    return this.#result<R>(id, options);
+  }
+
   /** Cancels a job that has not started; false when it is running, finished or unknown. */
   async cancel(id: string): Promise<boolean> {
     return await (await this.#jobs()).cancel(this.name, id);
@@ -166,6 +186,15 @@ export class Queue implements AsyncDisposable {
   /** Counts jobs per state. */
   async stats(): Promise<QueueStats> {
     return await (await this.#jobs()).stats(this.name);
+  }
+
+  /**
+   * Lists this queue's jobs, newest first: a scan of its records, for operators, not hot paths.
+   *
+   * @param options `state` keeps only jobs in that state; `limit` (default 100) caps the list
+   */
+  async listJobs(options: ListJobsOptions = {}): Promise<JobRecord[]> {
+    return await (await this.#jobs()).listJobs(this.name, options);
   }
 
   /** Lists dead letters, oldest first. */

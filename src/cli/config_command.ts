@@ -9,6 +9,7 @@ import { leafKindAt } from "../config/_walk.ts";
 import { formatValue } from "../config/format_value.ts";
 import { valueAt } from "../config/layer.ts";
 import { redactConfig, resolveConfig, type ResolvedConfig } from "../config/mod.ts";
+import { formatTable } from "./_output.ts";
 
 interface ConfigOptions {
   config?: string;
@@ -68,11 +69,4 @@ function showTable(resolved: ResolvedConfig): string {
     return [key, formatValue(leafKindAt(path), valueAt(config, path)), source];
   });
   return formatTable([["KEY", "VALUE", "SOURCE"], ...rows]);
-}
-
-function formatTable(rows: string[][]): string {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows
-    .map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd())
-    .join("\n");
 }

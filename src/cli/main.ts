@@ -1,7 +1,13 @@
 import { Command, CommanderError } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import { configCommand } from "./config_command.ts";
-import { NaqError } from "../errors.ts";
+import { deadCommand } from "./dead_command.ts";
+import { enqueueCommand } from "./enqueue_command.ts";
+import { eventsCommand } from "./events_command.ts";
+import { jobCommand } from "./job_command.ts";
+import { jobsCommand } from "./jobs_command.ts";
+import { queuesCommand } from "./queues_command.ts";
+import { workerCommand } from "./worker_command.ts";
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 bad usage. */
 export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
@@ -14,6 +20,13 @@ export function buildProgram(): Command {
     .option("--verbose", "print stack traces with errors")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
+    .addCommand(workerCommand())
+    .addCommand(enqueueCommand())
+    .addCommand(jobCommand())
+    .addCommand(jobsCommand())
+    .addCommand(deadCommand())
+    .addCommand(queuesCommand())
+    .addCommand(eventsCommand())
     .addCommand(configCommand());
   inheritSettings(program);
   return program;
@@ -49,10 +62,11 @@ export async function main(args: string[]): Promise<number> {
       return helpOrVersion && err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     const verbose = args.includes("--verbose");
-    if (err instanceof NaqError && !verbose) {
-      console.error(`naq: ${err.message}`);
+    if (verbose && err instanceof Error) {
+      console.error(err.stack);
     } else {
-      console.error(verbose && err instanceof Error ? err.stack : `naq: ${String(err)}`);
+      // naq's errors, and bad arguments caught late (TypeError, RangeError), say what to do
+      console.error(`naq: ${err instanceof Error ? err.message : String(err)}`);
     }
     return ExitCode.Failed;
   }

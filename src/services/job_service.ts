@@ -254,6 +254,33 @@ export class JobService {
   }
 
   /**
+   * Lists the queue's jobs, newest first: a scan of its records, like {@linkcode stats}.
+   *
+   * @param options `state` keeps only jobs in that state; `limit` (default 100) caps the list
+   * @returns at most `limit` records, by `enqueuedAt`, newest first
+   */
+  async listJobs(
+    queue: string,
+    options: { readonly state?: JobState; readonly limit?: number } = {},
+  ): Promise<JobRecord[]> {
+    const { state, limit = 100 } = options;
+    return (await this.#jobs.values(this.#names.queueKeys(queue)))
+      .map(({ value }) => value)
+      .filter((job) => state === undefined || job.state === state)
+      .sort((a, b) => b.enqueuedAt - a.enqueuedAt)
+      .slice(0, limit);
+  }
+
+  /** The names of every queue that has a stream under this prefix, sorted. */
+  async queues(): Promise<string[]> {
+    const streamPrefix = this.#names.queueStream("_").slice(0, -1);
+    return (await this.#streams.names())
+      .filter((name) => name.startsWith(streamPrefix))
+      .map((name) => name.slice(streamPrefix.length))
+      .sort();
+  }
+
+  /**
    * Waits, without polling, until the job is completed, dead or cancelled.
    *
    * @returns the finished record

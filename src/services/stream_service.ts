@@ -84,6 +84,19 @@ export class StreamService {
     }
   }
 
+  /**
+   * Lists the names of the streams on the server, optionally only those capturing `subject`.
+   *
+   * @param subject a subject (wildcards allowed) the listed streams must capture
+   * @returns the names, in the server's order
+   */
+  async names(subject?: string): Promise<string[]> {
+    const jsm = await this.#connection.jetstreamManager();
+    const names: string[] = [];
+    for await (const name of jsm.streams.names(subject)) names.push(name);
+    return names;
+  }
+
   async #ensureNow(spec: StreamSpec): Promise<StreamInfo> {
     const jsm = await this.#connection.jetstreamManager();
     const wanted = toStreamConfig(spec);

@@ -1,0 +1,94 @@
+/**
+ * What every command shares: `--config` and `--json`, the parsers of option values (a bad
+ * value is a usage error, exit code 2), and opening the services on the resolved config.
+ *
+ * @module
+ */
+import { type Command, InvalidArgumentError } from "commander";
+import { loadConfig } from "../config/mod.ts";
+import { parseDuration } from "../core/duration.ts";
+import { checkJobId } from "../core/envelope.ts";
+import { wireNames } from "../core/names.ts";
+import { Queue } from "../queue.ts";
+import { ServiceManager } from "../services/mod.ts";
+
+/** The options every command takes. */
+export interface CommonOptions {
+  /** The YAML file to read instead of searching for one. */
+  readonly config?: string;
+  /** Print JSON (one document, or NDJSON for streams) instead of tables. */
+  readonly json?: boolean;
+}
+
+/** Adds `--config <file>` and `--json` to `command`. */
+export function withCommonOptions(
+  command: Command,
+  json = "print JSON instead of a table",
+): Command {
+  return command
+    .option("--config <file>", "read this YAML file instead of searching for one")
+    .option("--json", json);
+}
+
+/** Resolves the configuration and opens a manager on it; the caller disposes of it. */
+export async function openServices(options: CommonOptions): Promise<ServiceManager> {
+  return new ServiceManager(await loadConfig({ file: options.config }));
+}
+
+/** Runs `use` with the queue `name` on a manager opened for it, and closes the manager. */
+export async function withQueue<T>(
+  name: string,
+  options: CommonOptions,
+  use: (queue: Queue) => Promise<T>,
+): Promise<T> {
+  await using services = await openServices(options);
+  return await use(new Queue(name, { services }));
+}
+
+/** Stops the command with a usage error (exit code 2) and `message` on one line. */
+export function usageError(command: Command, message: string): never {
+  command.error(`naq: ${message}`, { exitCode: 2, code: "naq.usage" });
+  throw new Error("unreachable"); // command.error() throws through exitOverride()
+}
+
+/** Parses an integer >= 1, for `--limit`, `--attempts`, `--concurrency`. */
+export function parsePositiveInt(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
+    throw new InvalidArgumentError(`Expected an integer >= 1, got "${value}".`);
+  }
+  return number;
+}
+
+/** Parses a duration such as `30s`, `5m`, `1h30m` or milliseconds, into milliseconds. */
+export function parseDurationOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** Checks a queue name: letters, digits, `_` and `-`. */
+export function parseQueueName(value: string): string {
+  try {
+    wireNames("naq").queueStream(value);
+    return value;
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** Checks a queue name and appends it to `previous`, for `<queues...>`. */
+export function collectQueueNames(value: string, previous: string[] = []): string[] {
+  return [...previous, parseQueueName(value)];
+}
+
+/** Checks a job id: 1 to 200 letters, digits, `_`, `-` or `=`. */
+export function parseJobId(value: string): string {
+  try {
+    return checkJobId(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}

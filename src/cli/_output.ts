@@ -1,0 +1,30 @@
+/**
+ * How commands print: aligned tables for people, JSON for machines.
+ *
+ * @module
+ */
+
+/** Aligns `rows` (the first is the header) in columns two spaces apart. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows
+    .map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd())
+    .join("\n");
+}
+
+/** Prints `value` as one line of JSON on stdout. */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value ?? null));
+}
+
+/** A timestamp in ms since the epoch as ISO 8601, or `-` when absent. */
+export function formatTime(ms: number | undefined): string {
+  return ms === undefined ? "-" : new Date(ms).toISOString();
+}
+
+/** A JSON value on one line, cut to `max` characters; `-` when undefined. */
+export function formatValue(value: unknown, max = 80): string {
+  if (value === undefined) return "-";
+  const text = JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,86 @@
+/**
+ * `naq events tail <queue>`: a queue's events as they happen, until Ctrl-C.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from "../core/job_event.ts";
+import { EventService } from "../services/mod.ts";
+import { formatTime, formatValue, printJson } from "./_output.ts";
+import {
+  type CommonOptions,
+  openServices,
+  parseJobId,
+  parseQueueName,
+  withCommonOptions,
+} from "./_options.ts";
+
+interface TailOptions extends CommonOptions {
+  type?: JobEventType[];
+  job?: string;
+}
+
+/**
+ * The `events` command group.
+ *
+ * @returns a commander command with the subcommand `tail`
+ */
+export function eventsCommand(): Command {
+  const group = new Command("events").description("Follow what happens to a queue's jobs");
+  withCommonOptions(group.command("tail"), "print one JSON event per line (NDJSON)")
+    .description("Print a queue's events as they happen, until Ctrl-C")
+    .argument("<queue>", "the queue", parseQueueName)
+    .option(
+      "--type <type>",
+      `only events of this type, repeatable or comma-separated: ${JOB_EVENT_TYPES.join(", ")}`,
+      collectTypes,
+    )
+    .option("--job <id>", "only this job's events", parseJobId)
+    .action(async (queue: string, options: TailOptions) => {
+      await using services = await openServices(options);
+      if (!services.config.events.enabled) {
+        throw new Error("Events are disabled (events.enabled: false); there is nothing to tail");
+      }
+      const stop = new AbortController();
+      const abort = () => stop.abort();
+      Deno.addSignalListener("SIGINT", abort);
+      Deno.addSignalListener("SIGTERM", abort);
+      try {
+        const events = await services.get(EventService);
+        const tail = events.subscribe({
+          queue,
+          types: options.type,
+          jobId: options.job,
+          signal: stop.signal,
+        });
+        await events.flush(); // the server has the subscription: nothing from now on is missed
+        console.error(`Following the events of queue ${queue}; Ctrl-C to stop`);
+        for await (const event of tail) {
+          if (options.json) printJson(event);
+          else console.log(formatEvent(event));
+        }
+      } finally {
+        Deno.removeSignalListener("SIGINT", abort);
+        Deno.removeSignalListener("SIGTERM", abort);
+      }
+    });
+  return group;
+}
+
+function collectTypes(value: string, previous: JobEventType[] = []): JobEventType[] {
+  const types = value.split(",").map((type) => type.trim());
+  const unknown = types.find((type) => !JOB_EVENT_TYPES.includes(type as JobEventType));
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError(
+      `Unknown event type "${unknown}"; use ${JOB_EVENT_TYPES.join(", ")}.`,
+    );
+  }
+  return [...previous, ...types as JobEventType[]];
+}
+
+/** One event on one line: time, type, task, job, attempt and its data. */
+export function formatEvent(event: JobEvent): string {
+  const data = event.data === undefined ? "" : `  ${formatValue(event.data, 200)}`;
+  return `${formatTime(event.at)}  ${event.type.padEnd(9)}  ${event.task}  ${event.jobId}  ` +
+    `attempt ${event.attempt}${data}`;
+}

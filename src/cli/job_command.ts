@@ -1,0 +1,117 @@
+/**
+ * `naq job show|cancel|retry|result <id> --queue Q`: one job, by id.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import type { JobRecord } from "../core/job.ts";
+import { ErrorCode, NaqError } from "../errors.ts";
+import { formatTable, formatTime, formatValue, printJson } from "./_output.ts";
+import {
+  type CommonOptions,
+  parseDurationOption,
+  parseJobId,
+  parseQueueName,
+  withCommonOptions,
+  withQueue,
+} from "./_options.ts";
+import { printResult } from "./_wait.ts";
+
+interface JobCommandOptions extends CommonOptions {
+  queue: string;
+  timeout?: number;
+}
+
+/**
+ * The `job` command group.
+ *
+ * @returns a commander command with the subcommands `show`, `cancel`, `retry` and `result`
+ */
+export function jobCommand(): Command {
+  const group = new Command("job").description("Show, cancel, retry or wait for one job");
+  subcommand(group, "show", "Print a job in any state, with its attempts and errors")
+    .action(async (id: string, options: JobCommandOptions) => {
+      const job = await withQueue(options.queue, options, (queue) => queue.getJob(id));
+      if (!job) throw notFound(id, options.queue);
+      console.log(options.json ? JSON.stringify(job) : showJob(job));
+    });
+  subcommand(group, "cancel", "Cancel a job that has not started")
+    .action(async (id: string, options: JobCommandOptions) => {
+      await withQueue(options.queue, options, async (queue) => {
+        if (await queue.cancel(id)) return;
+        const job = await queue.getJob(id);
+        if (!job) throw notFound(id, options.queue);
+        throw new RangeError(
+          `Cannot cancel job ${id} in queue ${options.queue}: it is ${job.state}, and only ` +
+            `waiting jobs (or failed ones waiting to retry) can be cancelled`,
+        );
+      });
+      if (options.json) printJson({ id, queue: options.queue, state: "cancelled" });
+      else console.log(`Cancelled job ${id} in queue ${options.queue}`);
+    });
+  subcommand(group, "retry", "Run a dead job again from its first attempt")
+    .action(async (id: string, options: JobCommandOptions) => {
+      const job = await withQueue(options.queue, options, (queue) => queue.retry(id));
+      if (options.json) printJson(job);
+      else console.log(`Job ${id} in queue ${options.queue} is waiting again`);
+    });
+  subcommand(group, "result", "Wait for a job to finish and print its result")
+    .option(
+      "--timeout <duration>",
+      "give up after this long (default: wait forever)",
+      parseDurationOption,
+    )
+    .action(async (id: string, options: JobCommandOptions) => {
+      await withQueue(
+        options.queue,
+        options,
+        (queue) => printResult(queue, id, { timeoutMs: options.timeout, json: options.json }),
+      );
+    });
+  return group;
+}
+
+function subcommand(group: Command, name: string, description: string): Command {
+  return withCommonOptions(group.command(name), "print JSON instead of text")
+    .description(description)
+    .argument("<id>", "the job's id", parseJobId)
+    .requiredOption("--queue <queue>", "the job's queue", parseQueueName);
+}
+
+function notFound(id: string, queue: string): NaqError {
+  return new NaqError(
+    ErrorCode.NotFound,
+    `Job ${id} is not in queue ${queue}: it never was, or its record expired (results.ttl)`,
+  );
+}
+
+/** A job as `key  value` lines, then its errors. */
+export function showJob(job: JobRecord): string {
+  const rows: string[][] = [
+    ["id", job.id],
+    ["queue", job.queue],
+    ["task", job.task],
+    ["state", job.state],
+    ["attempt", `${job.attempt} of ${job.options.attempts}`],
+    ["enqueued", formatTime(job.enqueuedAt)],
+    ["started", formatTime(job.startedAt)],
+    ["finished", formatTime(job.finishedAt)],
+  ];
+  if (job.retryAt !== undefined) rows.push(["retry at", formatTime(job.retryAt)]);
+  if (job.worker !== undefined) rows.push(["worker", job.worker]);
+  rows.push(["payload", formatValue(job.payload, 200)]);
+  if (job.progress !== undefined) rows.push(["progress", formatValue(job.progress, 200)]);
+  if (job.state === "completed") rows.push(["result", formatValue(job.result ?? null, 200)]);
+  if (job.deadReason !== undefined) rows.push(["dead", job.deadReason]);
+  const lines = [formatTable(rows)];
+  if (job.errors.length > 0) {
+    lines.push("errors:");
+    for (const error of job.errors) {
+      lines.push(
+        `  attempt ${error.attempt} at ${formatTime(error.at)} on ${error.worker}: ` +
+          `${error.name}: ${error.message}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}

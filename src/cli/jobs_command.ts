@@ -1,0 +1,56 @@
+/**
+ * `naq jobs <queue>`: a queue's jobs, newest first.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { JOB_STATES, type JobState } from "../core/job.ts";
+import { formatTable, formatTime, printJson } from "./_output.ts";
+import {
+  type CommonOptions,
+  parsePositiveInt,
+  parseQueueName,
+  withCommonOptions,
+  withQueue,
+} from "./_options.ts";
+
+interface JobsCommandOptions extends CommonOptions {
+  state?: JobState;
+  limit: number;
+}
+
+/**
+ * The `jobs` command.
+ *
+ * @returns a commander command: `jobs <queue> [--state S] [--limit N]`
+ */
+export function jobsCommand(): Command {
+  return withCommonOptions(new Command("jobs"), "print a JSON array of job records")
+    .description("List a queue's jobs, newest first (a scan of its records)")
+    .argument("<queue>", "the queue", parseQueueName)
+    .addOption(new Option("--state <state>", "only jobs in this state").choices(JOB_STATES))
+    .option("--limit <n>", "at most this many", parsePositiveInt, 100)
+    .action(async (queue: string, options: JobsCommandOptions) => {
+      const jobs = await withQueue(
+        queue,
+        options,
+        (handle) => handle.listJobs({ state: options.state, limit: options.limit }),
+      );
+      if (options.json) return printJson(jobs);
+      if (jobs.length === 0) {
+        console.log(`No ${options.state ? `${options.state} ` : ""}jobs in queue ${queue}`);
+        return;
+      }
+      console.log(formatTable([
+        ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "LAST ERROR"],
+        ...jobs.map((job) => [
+          job.id,
+          job.task,
+          job.state,
+          `${job.attempt}/${job.options.attempts}`,
+          formatTime(job.enqueuedAt),
+          job.errors.at(-1)?.message.split("\n")[0] ?? "-",
+        ]),
+      ]));
+    });
+}

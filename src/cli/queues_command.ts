@@ -1,0 +1,40 @@
+/**
+ * `naq queues`: every queue under the configured prefix, with its jobs counted per state.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { JOB_STATES } from "../core/job.ts";
+import { JobService } from "../services/mod.ts";
+import { formatTable, printJson } from "./_output.ts";
+import { type CommonOptions, openServices, withCommonOptions } from "./_options.ts";
+
+/**
+ * The `queues` command.
+ *
+ * @returns a commander command: `queues`
+ */
+export function queuesCommand(): Command {
+  return withCommonOptions(
+    new Command("queues"),
+    'print a JSON array: [{ "queue", "waiting", "active", ... }]',
+  )
+    .description("List the queues and count their jobs per state (a scan of their records)")
+    .action(async (options: CommonOptions) => {
+      await using services = await openServices(options);
+      const jobs = await services.get(JobService);
+      const queues = await jobs.queues();
+      const rows = await Promise.all(
+        queues.map(async (queue) => ({ queue, ...await jobs.stats(queue) })),
+      );
+      if (options.json) return printJson(rows);
+      if (rows.length === 0) {
+        console.log(`No queues under the prefix ${services.config.prefix}`);
+        return;
+      }
+      console.log(formatTable([
+        ["QUEUE", ...JOB_STATES.map((state) => state.toUpperCase())],
+        ...rows.map((row) => [row.queue, ...JOB_STATES.map((state) => String(row[state]))]),
+      ]));
+    });
+}

@@ -1,0 +1,73 @@
+/**
+ * `naq worker`: runs a worker for one or more queues with the tasks of the operator's module,
+ * until SIGINT or SIGTERM.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { loadConfig } from "../config/mod.ts";
+import { consoleLogger, Worker, type WorkerLogger } from "../worker.ts";
+import { loadTaskModule } from "./_task_module.ts";
+import {
+  collectQueueNames,
+  type CommonOptions,
+  parseDurationOption,
+  parsePositiveInt,
+  withCommonOptions,
+} from "./_options.ts";
+
+interface WorkerCommandOptions extends CommonOptions {
+  tasks: string;
+  concurrency?: number;
+  shutdownTimeout?: number;
+}
+
+/**
+ * The `worker` command.
+ *
+ * @returns a commander command: `worker <queues...> --tasks <module>`
+ */
+export function workerCommand(): Command {
+  return withCommonOptions(
+    new Command("worker"),
+    "log one JSON object per line instead of plain text",
+  )
+    .description("Run jobs from the queues with the tasks of a module, until Ctrl-C or SIGTERM")
+    .argument("<queues...>", "the queues to take jobs from", collectQueueNames)
+    .requiredOption("--tasks <module>", "the module exporting the tasks (made with defineTask)")
+    .option("--concurrency <n>", "jobs run at once (default: worker.concurrency)", parsePositiveInt)
+    .option(
+      "--shutdown-timeout <duration>",
+      "how long a stop waits for running jobs (default: worker.shutdownTimeout)",
+      parseDurationOption,
+    )
+    .action(async (queues: string[], options: WorkerCommandOptions) => {
+      const tasks = await loadTaskModule(options.tasks);
+      const config = await loadConfig({ file: options.config });
+      const logger = options.json ? jsonLogger : consoleLogger;
+      await using worker = new Worker(queues, tasks, {
+        config,
+        concurrency: options.concurrency,
+        shutdownTimeout: options.shutdownTimeout,
+        logger,
+      });
+      const concurrency = options.concurrency ?? config.worker.concurrency;
+      logger.info(
+        `naq worker ${worker.id}: running ${tasks.map((task) => task.name).join(", ")} ` +
+          `on ${queues.join(", ")} (concurrency ${concurrency}); Ctrl-C to stop`,
+      );
+      await worker.run();
+      logger.info(`naq worker ${worker.id}: stopped`);
+    });
+}
+
+/** One JSON object per line: info on stdout, warnings and errors on stderr. */
+const jsonLogger: WorkerLogger = {
+  info: (message, data) => console.log(jsonLine("info", message, data)),
+  warn: (message, data) => console.error(jsonLine("warn", message, data)),
+  error: (message, data) => console.error(jsonLine("error", message, data)),
+};
+
+function jsonLine(level: string, message: string, data?: Record<string, unknown>): string {
+  return JSON.stringify({ at: new Date().toISOString(), level, message, ...data });
+}

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { Queue } from "../../src/queue.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
+import { Worker } from "../../src/worker.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { silent } from "../queue/_setup.ts";
+import { runNaq } from "./_naq.ts";
+import { add, fail } from "./fixtures/tasks.ts";
+
+Deno.test("naq job", async (t) => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+  const queue = new Queue("work", { services });
+  const naq = (...args: string[]) => runNaq(server.url, args);
+
+  await t.step("show prints a job's fields; --json its record", async () => {
+    await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "shown" });
+    const plain = await naq("job", "show", "shown", "--queue", "work");
+    assert.equal(plain.code, 0);
+    const row = (key: string) =>
+      plain.stdout.split("\n").find((line) => line.startsWith(`${key} `))?.split(/\s{2,}/)[1];
+    assert.equal(row("id"), "shown");
+    assert.equal(row("task"), "add");
+    assert.equal(row("state"), "waiting");
+    assert.equal(row("attempt"), "0 of 3");
+    assert.equal(row("payload"), '{"a":1,"b":1}');
+    const json = JSON.parse(
+      (await naq("job", "show", "shown", "--queue", "work", "--json")).stdout,
+    );
+    assert.equal(json.id, "shown");
+    assert.equal(json.state, "waiting");
+  });
+
+  await t.step("show exits 1 for an unknown job, 2 without --queue", async () => {
+    const unknown = await naq("job", "show", "nobody", "--queue", "work");
+    assert.equal(unknown.code, 1);
+    assert.equal(
+      unknown.stderr,
+      "naq: Job nobody is not in queue work: it never was, or its record expired (results.ttl)\n",
+    );
+    const noQueue = await naq("job", "show", "shown");
+    assert.equal(noQueue.code, 2);
+    assert.match(noQueue.stderr, /required option '--queue <queue>' not specified/);
+    const badQueue = await naq("job", "show", "shown", "--queue", "a.b");
+    assert.equal(badQueue.code, 2);
+    assert.match(badQueue.stderr, /Cannot use "a\.b" as a queue name/);
+  });
+
+  await t.step("cancel cancels a waiting job, and exits 1 the second time", async () => {
+    await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "cancel-me" });
+    const first = await naq("job", "cancel", "cancel-me", "--queue", "work", "--json");
+    assert.equal(first.code, 0);
+    assert.deepEqual(JSON.parse(first.stdout), {
+      id: "cancel-me",
+      queue: "work",
+      state: "cancelled",
+    });
+    assert.equal((await queue.getJob("cancel-me"))?.state, "cancelled");
+    const again = await naq("job", "cancel", "cancel-me", "--queue", "work");
+    assert.equal(again.code, 1);
+    assert.equal(
+      again.stderr,
+      "naq: Cannot cancel job cancel-me in queue work: it is cancelled, and only waiting jobs " +
+        "(or failed ones waiting to retry) can be cancelled\n",
+    );
+  });
+
+  await using worker = new Worker("work", [add, fail], {
+    services,
+    handleSignals: false,
+    logger: silent,
+  });
+  void worker.run();
+
+  await t.step("result waits and prints the result; exits 1 for a dead job", async () => {
+    await queue.enqueue("add", { a: 20, b: 22 }, { jobId: "answer" });
+    const plain = await naq("job", "result", "answer", "--queue", "work", "--timeout", "10s");
+    assert.equal(plain.code, 0);
+    assert.deepEqual(JSON.parse(plain.stdout), { sum: 42 });
+    const json = await naq("job", "result", "answer", "--queue", "work", "--json");
+    assert.deepEqual(JSON.parse(json.stdout).result, { sum: 42 });
+
+    await queue.enqueue("fail", {}, { jobId: "dead-one", attempts: 1 });
+    const dead = await naq("job", "result", "dead-one", "--queue", "work");
+    assert.equal(dead.code, 1);
+    assert.match(dead.stderr, /^naq: Job dead-one \(task fail\) in queue work failed for good/);
+    const badTimeout = await naq("job", "result", "answer", "--queue", "work", "--timeout", "x");
+    assert.equal(badTimeout.code, 2);
+  });
+
+  await t.step("retry runs a dead job again; a job that is not dead exits 1", async () => {
+    const retried = await naq("job", "retry", "dead-one", "--queue", "work", "--json");
+    assert.equal(retried.code, 0);
+    assert.equal(JSON.parse(retried.stdout).attempt, 0);
+    // it fails again, for good
+    await assert.rejects(queue.result("dead-one", { timeout: "10s" }), /failed for good/);
+    const plain = await naq("job", "retry", "dead-one", "--queue", "work");
+    assert.equal(plain.stdout, "Job dead-one in queue work is waiting again\n");
+    const notDead = await naq("job", "retry", "answer", "--queue", "work");
+    assert.equal(notDead.code, 1);
+    assert.equal(
+      notDead.stderr,
+      "naq: Cannot retry job answer in queue work: it is completed, and only dead jobs can be " +
+        "retried\n",
+    );
+  });
+});

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { Queue } from "../../src/queue.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { runNaq } from "./_naq.ts";
+
+Deno.test("naq jobs and naq queues", async (t) => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+  const naq = (...args: string[]) => runNaq(server.url, args);
+
+  await t.step("queues says so when there is none", async () => {
+    const empty = await naq("queues");
+    assert.equal(empty.code, 0);
+    assert.equal(empty.stdout, "No queues under the prefix naq\n");
+    assert.deepEqual(JSON.parse((await naq("queues", "--json")).stdout), []);
+  });
+
+  const orders = new Queue("orders", { services });
+  const emails = new Queue("emails", { services });
+  await orders.enqueue("ship", { n: 1 }, { jobId: "o1" });
+  await orders.enqueue("ship", { n: 2 }, { jobId: "o2" });
+  await orders.enqueue("ship", { n: 3 }, { jobId: "o3" });
+  await orders.cancel("o2");
+  await emails.enqueue("send", {}, { jobId: "e1" });
+
+  await t.step("jobs lists a queue's jobs newest first, in a table", async () => {
+    const { code, stdout } = await naq("jobs", "orders");
+    assert.equal(code, 0);
+    const lines = stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^ID\s+TASK\s+STATE\s+ATTEMPT\s+ENQUEUED\s+LAST ERROR$/);
+    assert.deepEqual(
+      lines.slice(1).map((line) => line.split(/\s{2,}/).slice(0, 4)),
+      [["o3", "ship", "waiting", "0/3"], ["o2", "ship", "cancelled", "0/3"], [
+        "o1",
+        "ship",
+        "waiting",
+        "0/3",
+      ]],
+    );
+  });
+
+  await t.step("jobs --state and --limit filter; --json prints records", async () => {
+    const waiting = JSON.parse(
+      (await naq("jobs", "orders", "--state", "waiting", "--json")).stdout,
+    );
+    assert.deepEqual(waiting.map((job: { id: string }) => job.id), ["o3", "o1"]);
+    const one = JSON.parse((await naq("jobs", "orders", "--limit", "1", "--json")).stdout);
+    assert.deepEqual(one.map((job: { id: string }) => job.id), ["o3"]);
+    const none = await naq("jobs", "orders", "--state", "dead");
+    assert.equal(none.stdout, "No dead jobs in queue orders\n");
+  });
+
+  await t.step("jobs rejects an unknown state with exit 2", async () => {
+    const bad = await naq("jobs", "orders", "--state", "done");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /argument 'done' is invalid\. Allowed choices are waiting, active/);
+    const limit = await naq("jobs", "orders", "--limit", "-1");
+    assert.equal(limit.code, 2);
+  });
+
+  await t.step("queues counts each queue's jobs per state", async () => {
+    const { code, stdout } = await naq("queues");
+    assert.equal(code, 0);
+    assert.equal(
+      stdout,
+      [
+        "QUEUE   WAITING  ACTIVE  FAILED  COMPLETED  DEAD  CANCELLED",
+        "emails  1        0       0       0          0     0",
+        "orders  2        0       0       0          0     1",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(JSON.parse((await naq("queues", "--json")).stdout), [
+      { queue: "emails", waiting: 1, active: 0, failed: 0, completed: 0, dead: 0, cancelled: 0 },
+      { queue: "orders", waiting: 2, active: 0, failed: 0, completed: 0, dead: 0, cancelled: 1 },
+    ]);
+  });
+
+  await t.step("queues takes no argument, and fails in one line without a server", async () => {
+    const extra = await naq("queues", "orders");
+    assert.equal(extra.code, 2);
+    assert.match(extra.stderr, /too many arguments/);
+    const down = await runNaq("nats://127.0.0.1:1", ["queues"]);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /^naq: Cannot connect to NATS at nats:\/\/127\.0\.0\.1:1: .*\n$/);
+  });
+});

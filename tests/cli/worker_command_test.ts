@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { Queue } from "../../src/queue.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { runNaq, spawnNaq } from "./_naq.ts";
+
+Deno.test("naq worker", async (t) => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+
+  await t.step("runs the module's tasks, logs each outcome and exits 0 on SIGTERM", async () => {
+    await using worker = await spawnNaq(server.url, [
+      "worker",
+      "sums",
+      "--tasks",
+      "tasks.ts", // relative to the working directory, the fixtures
+      "--concurrency",
+      "2",
+    ]);
+    await worker.waitFor(/running add, fail on sums \(concurrency 2\); Ctrl-C to stop\n/);
+    const queue = new Queue("sums", { services });
+    const job = await queue.enqueue("add", { a: 2, b: 3 }, { jobId: "sum-1" });
+    assert.deepEqual(await job.result({ timeout: "10s" }), { sum: 5 });
+    await worker.waitFor(/^naq: sums add sum-1 completed in \d+ ms$/m);
+    assert.equal(await worker.stop("SIGTERM"), 0);
+    assert.match(worker.stdout(), /: stopped\n$/);
+    assert.equal(worker.stderr(), "");
+  });
+
+  await t.step("--json logs one JSON object per line", async () => {
+    await using worker = await spawnNaq(server.url, [
+      "worker",
+      "sums-json",
+      "--tasks",
+      "tasks.ts",
+      "--json",
+    ]);
+    await worker.waitFor(/Ctrl-C to stop/);
+    const queue = new Queue("sums-json", { services });
+    await (await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "j1" })).result({ timeout: "10s" });
+    await worker.waitFor(/completed in/);
+    assert.equal(await worker.stop("SIGINT"), 0);
+    const lines = worker.stdout().trimEnd().split("\n").map((line) => JSON.parse(line));
+    assert.ok(lines.every((line) => line.level === "info" && typeof line.at === "string"));
+    assert.ok(lines.some((line) => /^naq: sums-json add j1 completed in/.test(line.message)));
+  });
+
+  await t.step(
+    "a missing module, or one without tasks, is a one-line error and exit 1",
+    async () => {
+      const missing = await runNaq(server.url, ["worker", "q", "--tasks", "nope.ts"]);
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stderr,
+        /^naq: Cannot load the task module nope\.ts: Module not found .*\n$/,
+      );
+      const empty = await runNaq(server.url, ["worker", "q", "--tasks", "no_tasks.ts"]);
+      assert.equal(empty.code, 1);
+      assert.equal(
+        empty.stderr,
+        "naq: The task module no_tasks.ts exports no task: export tasks made with defineTask(), " +
+          "by name or as a default array\n",
+      );
+    },
+  );
+
+  await t.step("no queue, no --tasks or a bad --concurrency is bad usage: exit 2", async () => {
+    const noQueue = await runNaq(server.url, ["worker", "--tasks", "tasks.ts"]);
+    assert.equal(noQueue.code, 2);
+    assert.match(noQueue.stderr, /missing required argument 'queues'/);
+    const noTasks = await runNaq(server.url, ["worker", "q"]);
+    assert.equal(noTasks.code, 2);
+    assert.match(noTasks.stderr, /required option '--tasks <module>' not specified/);
+    const zero = await runNaq(server.url, [
+      "worker",
+      "q",
+      "--tasks",
+      "tasks.ts",
+      "--concurrency",
+      "0",
+    ]);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /Expected an integer >= 1, got "0"/);
+  });
+});
