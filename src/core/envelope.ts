@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { JobOptions } from "./job.ts";
+import type { JobOptions, JobRecord } from "./job.ts";
 
 /** The body of a job message, version 1. */
 export interface JobEnvelope {
@@ -127,4 +127,20 @@ export function checkJobId(id: string): string {
     );
   }
   return id;
+}
+
+/** The record of a job that was just enqueued. */
+export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
+  return {
+    id: envelope.id,
+    queue,
+    task: envelope.task,
+    payload: envelope.payload,
+    state: "waiting",
+    attempt: 0,
+    options: envelope.options,
+    nonce: envelope.nonce,
+    enqueuedAt: envelope.enqueuedAt,
+    errors: [],
+  };
 }

@@ -1,7 +1,6 @@
 import type { Clock } from "../clock.ts";
 import { type AttemptOutcome, decide, type Decision } from "../core/decide.ts";
 import type { AttemptError, JobRecord } from "../core/job.ts";
-import type { JobEventType } from "../core/job_event.ts";
 import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
 import type { EventService } from "./event_service.ts";
 import type { JsonBucket } from "./kv_store_service.ts";
@@ -65,7 +64,9 @@ export class ClaimedJob {
 
   /** Stores the handler's progress value and emits a `progress` event. */
   async progress(value: unknown): Promise<void> {
-    if (await this.#store({ ...this.#job, progress: value })) this.#emit("progress", value);
+    if (await this.#store({ ...this.#job, progress: value })) {
+      this.#context.events.emitJob("progress", this.#job, value);
+    }
   }
 
   /** True once this claim stored the job's outcome (false when someone else took it over). */
@@ -131,7 +132,7 @@ export class ClaimedJob {
           })
         ) {
           this.#release(() => this.#delivery.ack());
-          this.#emit("completed", decision.result);
+          this.#context.events.emitJob("completed", this.#job, decision.result);
         }
         break;
       case "retry": {
@@ -143,8 +144,8 @@ export class ClaimedJob {
         };
         if (await this.#store(failed)) {
           this.#release(() => this.#delivery.nak(decision.delayMs));
-          this.#emit("failed", failed.errors.at(-1)?.message);
-          this.#emit("retrying", decision.delayMs);
+          this.#context.events.emitJob("failed", this.#job, failed.errors.at(-1)?.message);
+          this.#context.events.emitJob("retrying", this.#job, decision.delayMs);
         }
         break;
       }
@@ -153,7 +154,7 @@ export class ClaimedJob {
           ...this.#job,
           errors: [...this.#job.errors, this.#attemptError(outcome, now)],
         };
-        this.#emit("failed", this.#job.errors.at(-1)?.message);
+        this.#context.events.emitJob("failed", this.#job, this.#job.errors.at(-1)?.message);
         await this.#kill(decision.reason);
         break;
     }
@@ -174,7 +175,7 @@ export class ClaimedJob {
     });
     if (await this.#store({ ...dead, deadLetterSeq: seq })) {
       this.#release(() => this.#delivery.ack());
-      this.#emit("dead", reason);
+      this.#context.events.emitJob("dead", this.#job, reason);
     }
   }
 
@@ -214,19 +215,6 @@ export class ClaimedJob {
     this.#released = true;
     this.#outcomeStored = true;
     acknowledge();
-  }
-
-  #emit(type: JobEventType, data?: unknown): void {
-    const job = this.#job;
-    this.#context.events.emit({
-      type,
-      queue: job.queue,
-      jobId: job.id,
-      task: job.task,
-      at: this.#context.clock.now(),
-      attempt: job.attempt,
-      data,
-    });
   }
 }
 

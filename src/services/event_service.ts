@@ -1,4 +1,6 @@
 import type { Subscription } from "@nats-io/nats-core";
+import type { Clock } from "../clock.ts";
+import type { JobRecord } from "../core/job.ts";
 import type { JobEvent, JobEventType } from "../core/job_event.ts";
 import { wireNames } from "../core/names.ts";
 import { ConnectionService } from "./connection_service.ts";
@@ -28,11 +30,18 @@ export class EventService implements AsyncDisposable {
   readonly #connection: ConnectionService;
   readonly #names: ReturnType<typeof wireNames>;
   readonly #enabled: boolean;
+  readonly #clock: Clock;
 
-  private constructor(connection: ConnectionService, prefix: string, enabled: boolean) {
+  private constructor(
+    connection: ConnectionService,
+    prefix: string,
+    enabled: boolean,
+    clock: Clock,
+  ) {
     this.#connection = connection;
     this.#names = wireNames(prefix);
     this.#enabled = enabled;
+    this.#clock = clock;
   }
 
   /**
@@ -54,7 +63,20 @@ export class EventService implements AsyncDisposable {
         replicas: events.replicas ?? streams.replicas,
       }).catch(() => {});
     }
-    return new EventService(connection, prefix, events.enabled);
+    return new EventService(connection, prefix, events.enabled, services.clock);
+  }
+
+  /** Sends the event of `type` about `job` as it is now; returns at once. */
+  emitJob(type: JobEventType, job: JobRecord, data?: unknown): void {
+    this.emit({
+      type,
+      queue: job.queue,
+      jobId: job.id,
+      task: job.task,
+      at: this.#clock.now(),
+      attempt: job.attempt,
+      data,
+    });
   }
 
   /** Sends an event; returns at once. Does nothing when events are disabled. */

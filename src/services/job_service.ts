@@ -5,17 +5,16 @@ import {
   checkJobId,
   checkJobOptions,
   encodeEnvelope,
-  isJobId,
   type JobEnvelope,
-  parseEnvelope,
+  waitingRecord,
 } from "../core/envelope.ts";
-import { isFinished, JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
-import type { JobEventType } from "../core/job_event.ts";
-import { wireNames } from "../core/names.ts";
+import { JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
+import { type WireNames, wireNames } from "../core/names.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
-import { ClaimedJob, type Delivery } from "./claimed_job.ts";
-import { DeadLetterService, toBase64 } from "./dead_letter_service.ts";
+import { claimJob } from "./claim_job.ts";
+import type { ClaimedJob, Delivery } from "./claimed_job.ts";
+import { DeadLetterService } from "./dead_letter_service.ts";
 import { EventService } from "./event_service.ts";
 import { type JsonBucket, KVStoreService } from "./kv_store_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
@@ -56,7 +55,7 @@ export class JobService {
   readonly #jobs: JsonBucket<JobRecord>;
   readonly #events: EventService;
   readonly #deadLetters: DeadLetterService;
-  readonly #names: ReturnType<typeof wireNames>;
+  readonly #names: WireNames;
   readonly #clock: Clock;
   readonly #waiters: OutcomeWaiters;
 
@@ -145,7 +144,7 @@ export class JobService {
         // earlier job; either way the stored record is the truth (workers drop the copy)
         return (await this.getJob(queue, envelope.id)) ?? record;
       }
-      this.#emit("enqueued", record);
+      this.#events.emitJob("enqueued", record);
       return record;
     });
   }
@@ -174,7 +173,7 @@ export class JobService {
         retryAt: undefined,
       };
       if (await this.#jobs.update(key, cancelled, current.revision) !== null) {
-        this.#emit("cancelled", cancelled);
+        this.#events.emitJob("cancelled", cancelled);
         return true;
       }
     }
@@ -225,7 +224,7 @@ export class JobService {
       throw err;
     }
     if (deadLetterSeq !== undefined) await this.#deadLetters.remove(deadLetterSeq);
-    this.#emit("enqueued", revived);
+    this.#events.emitJob("enqueued", revived);
     return revived;
   }
 
@@ -306,83 +305,23 @@ export class JobService {
   }
 
   /**
-   * Takes a delivered message for `worker`: marks its job active and returns it, or settles
-   * the message itself and returns `null` when there is nothing to run: a duplicate, a job
-   * already finished or cancelled, or poison (not a job, or a task `hasTask` does not know),
-   * which is dead-lettered with its raw bytes and never retried.
+   * Takes a delivered message for `worker`: see {@linkcode claimJob}.
+   *
+   * @returns the claimed job to run, or `null` when the message was settled here
    */
-  async claim(
+  claim(
     queue: string,
     delivery: Delivery,
     worker: string,
     hasTask: (task: string) => boolean,
   ): Promise<ClaimedJob | null> {
-    const parsed = parseEnvelope(delivery.body);
-    const invalidId = parsed.ok && !isJobId(parsed.envelope.id);
-    if (!parsed.ok || invalidId) {
-      const reason = parsed.ok
-        ? `the job id ${JSON.stringify(parsed.envelope.id)} is not valid`
-        : parsed.reason;
-      await this.#deadLetters.add({
-        queue,
-        reason,
-        worker,
-        at: this.#clock.now(),
-        raw: toBase64(delivery.body),
-      });
-      delivery.ack();
-      return null;
-    }
-    const { envelope } = parsed;
-    const key = this.#names.jobKey(queue, envelope.id);
-    while (true) {
-      let current = await this.#jobs.get(key);
-      if (!current) {
-        // published, but the enqueuer did not get to write the record (or it expired)
-        const fresh = waitingRecord(queue, envelope);
-        const revision = await this.#jobs.create(key, fresh);
-        if (revision === null) continue;
-        this.#emit("enqueued", fresh);
-        current = { value: fresh, revision };
-      }
-      const job = current.value;
-      if (job.nonce !== envelope.nonce || isFinished(job.state)) {
-        delivery.ack(); // a duplicate copy, or nothing left to do
-        return null;
-      }
-      // the last attempt started but never reported: its worker died
-      const stalled = job.attempt >= job.options.attempts;
-      const runnable = hasTask(job.task) && !stalled;
-      const active: JobRecord = {
-        ...job,
-        state: "active",
-        attempt: runnable ? job.attempt + 1 : job.attempt,
-        startedAt: this.#clock.now(),
-        retryAt: undefined,
-        worker,
-      };
-      const revision = await this.#jobs.update(key, active, current.revision);
-      if (revision === null) continue;
-      const claimed = new ClaimedJob(active, revision, delivery, {
-        jobs: this.#jobs,
-        key,
-        events: this.#events,
-        deadLetters: this.#deadLetters,
-        clock: this.#clock,
-        worker,
-      });
-      if (!runnable) {
-        await claimed.deadLetter(
-          stalled
-            ? `attempt ${job.attempt} of ${job.options.attempts} stopped without an outcome ` +
-              `(worker ${job.worker ?? "?"} stopped or lost its connection)`
-            : `no task named ${JSON.stringify(job.task)} is registered with worker ${worker}`,
-        );
-        return null;
-      }
-      this.#emit("active", active);
-      return claimed;
-    }
+    return claimJob({
+      jobs: this.#jobs,
+      events: this.#events,
+      deadLetters: this.#deadLetters,
+      clock: this.#clock,
+      names: this.#names,
+    }, { queue, delivery, worker, hasTask });
   }
 
   #envelope(queue: string, request: EnqueueRequest): JobEnvelope {
@@ -421,34 +360,6 @@ export class JobService {
     }
     return body;
   }
-
-  #emit(type: JobEventType, job: JobRecord, data?: unknown): void {
-    this.#events.emit({
-      type,
-      queue: job.queue,
-      jobId: job.id,
-      task: job.task,
-      at: this.#clock.now(),
-      attempt: job.attempt,
-      data,
-    });
-  }
-}
-
-/** The record of a job that was just enqueued. */
-export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
-  return {
-    id: envelope.id,
-    queue,
-    task: envelope.task,
-    payload: envelope.payload,
-    state: "waiting",
-    attempt: 0,
-    options: envelope.options,
-    nonce: envelope.nonce,
-    enqueuedAt: envelope.enqueuedAt,
-    errors: [],
-  };
 }
 
 function toEnvelope(job: JobRecord): JobEnvelope {
