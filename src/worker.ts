@@ -6,7 +6,7 @@
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
 import { parseDuration } from "./core/duration.ts";
-import { NaqError, TimeoutError } from "./errors.ts";
+import { ConnectionError, NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
 import type { ClaimedJob, Delivery } from "./services/claimed_job.ts";
 import { ConnectionService } from "./services/connection_service.ts";
@@ -73,6 +73,8 @@ export class Worker implements AsyncDisposable {
   readonly #inFlight = new Set<Promise<void>>();
   #run?: Promise<void>;
   #loops?: Promise<unknown>;
+  #pastDeadline = false;
+  #failure?: Error;
   #closed?: Promise<void>;
 
   /**
@@ -116,6 +118,8 @@ export class Worker implements AsyncDisposable {
   /**
    * Pulls and runs jobs until {@linkcode close} (or SIGINT/SIGTERM); resolves once the worker
    * has stopped. Calling it again returns the same promise.
+   *
+   * @throws {ConnectionError} when the worker stopped because its connection closed for good
    */
   run(): Promise<void> {
     this.#run ??= this.#runLoops();
@@ -156,6 +160,7 @@ export class Worker implements AsyncDisposable {
       }
     }
     await this.close();
+    if (this.#failure) throw this.#failure;
   }
 
   /**
@@ -203,7 +208,7 @@ export class Worker implements AsyncDisposable {
       if (taken === 0) continue;
       let used = 0;
       try {
-        for await (const delivery of consumer.pull(taken)) {
+        for await (const delivery of consumer.pull(taken, stopping)) {
           used += 1;
           if (stopping.aborted) {
             delivery.nak(); // pulled while stopping: straight back to the queue
@@ -219,6 +224,11 @@ export class Worker implements AsyncDisposable {
       } catch (err) {
         if (stopping.aborted) break;
         if (await this.#connectionClosed()) {
+          this.#failure = new ConnectionError(
+            [...this.#services.config.nats.servers],
+            `Worker ${this.id} stopped: its NATS connection is closed for good ` +
+              `(nats.reconnect.maxAttempts was reached)`,
+          );
           this.#log.error(
             `naq worker ${this.id}: the NATS connection is closed for good; stopping`,
           );
@@ -266,6 +276,11 @@ export class Worker implements AsyncDisposable {
   }
 
   async #execute(claimed: ClaimedJob, queue: string, release: () => void): Promise<void> {
+    if (this.#pastDeadline) {
+      // claimed after the shutdown deadline: there is no time left to run it
+      await claimed.handBack().catch(() => {});
+      return release();
+    }
     const job = claimed.job;
     const task = this.#tasks.get(job.task)!;
     const controller = new AbortController();
@@ -298,10 +313,7 @@ export class Worker implements AsyncDisposable {
         (result) => ({ ok: true as const, result }),
         (error) => ({ ok: false as const, error }),
       );
-    handled.finally(() => {
-      clearInterval(heartbeat);
-      release();
-    });
+    handled.finally(release);
     const outcome = await settleFirst(
       handled,
       controller,
@@ -311,6 +323,7 @@ export class Worker implements AsyncDisposable {
           `Job ${job.id} timed out after ${job.options.timeoutMs} ms (attempt ${job.attempt})`,
         ),
     );
+    clearInterval(heartbeat); // settled: a late keep-alive would be for a message no longer ours
     this.#running.delete(claimed);
     if (this.#handedBack.has(claimed)) return;
     const ms = this.#services.clock.now() - started;
@@ -350,6 +363,7 @@ export class Worker implements AsyncDisposable {
     const first = await Promise.race([settled, deadline]);
     stopWaiting.abort();
     if (first === "late") {
+      this.#pastDeadline = true;
       await Promise.allSettled([...this.#running].map(async ([claimed, controller]) => {
         this.#handedBack.add(claimed);
         controller.abort(new Error(`worker ${this.id} is shutting down`));

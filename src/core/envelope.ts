@@ -26,9 +26,11 @@ export interface JobEnvelope {
 }
 
 const duration = z.number().int().nonnegative();
+// setTimeout cannot wait longer: past it, a timer fires at once
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const optionsSchema = z.object({
   attempts: z.number().int().positive(),
-  timeoutMs: duration,
+  timeoutMs: duration.max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms (about 24 days)`),
   backoff: z.object({
     type: z.enum(["fixed", "exponential", "list"]),
     delay: duration,

@@ -90,6 +90,8 @@ export interface JobRecord {
   readonly worker?: string;
   /** Why it is dead, once `dead`. */
   readonly deadReason?: string;
+  /** Its message's sequence in the queue's stream, so that cancelling can remove it. */
+  readonly seq?: number;
   /** Its dead letter's sequence in the dead-letter stream, once `dead`. */
   readonly deadLetterSeq?: number;
 }

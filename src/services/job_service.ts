@@ -136,7 +136,7 @@ export class JobService {
     const subject = this.#names.queueSubject(queue);
     return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
       const ack = await js.publish(subject, bodies[i], { msgID: envelope.id });
-      const record = waitingRecord(queue, envelope);
+      const record: JobRecord = { ...waitingRecord(queue, envelope), seq: ack.seq };
       if (ack.duplicate) return (await this.getJob(queue, envelope.id)) ?? record;
       const created = await this.#jobs.create(this.#names.jobKey(queue, envelope.id), record);
       if (created === null) {
@@ -173,6 +173,9 @@ export class JobService {
         retryAt: undefined,
       };
       if (await this.#jobs.update(key, cancelled, current.revision) !== null) {
+        // remove the message too: once the cancelled record expires (results.ttl), a worker
+        // receiving the message could not tell it from a job whose record was never written
+        if (current.value.seq !== undefined) await this.#removeMessage(queue, current.value.seq);
         this.#events.emitJob("cancelled", cancelled);
         return true;
       }
@@ -203,18 +206,21 @@ export class JobService {
       nonce: crypto.randomUUID(),
       finishedAt: undefined,
       deadReason: undefined,
+      seq: undefined,
     };
     // the record first: a worker that sees the new message must find the new nonce
-    if (await this.#jobs.update(key, revived, current.revision) === null) {
+    const revision = await this.#jobs.update(key, revived, current.revision);
+    if (revision === null) {
       throw new RangeError(`Cannot retry job ${jobId} in queue ${queue}: it changed meanwhile`);
     }
+    let seq: number;
     try {
       await this.ensureQueue(queue);
-      await this.#connection.jetstream().publish(
+      ({ seq } = await this.#connection.jetstream().publish(
         this.#names.queueSubject(queue),
         encodeEnvelope(toEnvelope(revived)),
         { msgID: `${jobId}.${revived.nonce}` },
-      );
+      ));
     } catch (err) {
       // no message went out: put the dead record back, so that retry() can be called again
       const reverted = await this.#jobs.get(key);
@@ -223,9 +229,11 @@ export class JobService {
       }
       throw err;
     }
+    // a worker that claimed it meanwhile has moved the record on: then there is nothing to cancel
+    await this.#jobs.update(key, { ...revived, seq }, revision);
     if (deadLetterSeq !== undefined) await this.#deadLetters.remove(deadLetterSeq);
     this.#events.emitJob("enqueued", revived);
-    return revived;
+    return { ...revived, seq };
   }
 
   /**
@@ -290,6 +298,13 @@ export class JobService {
     const job = await this.#waiters.wait(this.#names.queueKeys(queue), key, signal);
     if (!job) throw notFound(queue, jobId);
     return job;
+  }
+
+  async #removeMessage(queue: string, seq: number): Promise<void> {
+    const jsm = await this.#connection.jetstreamManager();
+    await jsm.streams.deleteMessage(this.#names.queueStream(queue), seq, false).catch(() => {
+      // already delivered and acknowledged, or gone: nothing left to remove
+    });
   }
 
   /** Opens the queue's shared consumer, for a worker. */

@@ -63,18 +63,26 @@ export class QueueConsumer {
   }
 
   /**
-   * Pulls up to `max` messages, waiting at most about a second for them. Pull only as many as
-   * there are free slots: a pulled message's ack wait is already running.
+   * Pulls up to `max` messages, waiting at most about a second for them, or until `signal`
+   * aborts. Pull only as many as there are free slots: a pulled message's ack wait is already
+   * running.
    */
-  async *pull(max: number): AsyncGenerator<Delivery> {
+  async *pull(max: number, signal: AbortSignal): AsyncGenerator<Delivery> {
     const messages = await this.#consumer.fetch({ max_messages: max, expires: PULL_EXPIRES_MS });
-    for await (const message of messages) {
-      yield {
-        body: message.data,
-        ack: () => message.ack(),
-        nak: (delayMs) => message.nak(delayMs),
-        working: () => message.working(),
-      };
+    // while the connection is down a pull outlives its expiry: stopping must not wait for it
+    const stop = () => messages.stop();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const message of messages) {
+        yield {
+          body: message.data,
+          ack: () => message.ack(),
+          nak: (delayMs) => message.nak(delayMs),
+          working: () => message.working(),
+        };
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
     }
   }
 }

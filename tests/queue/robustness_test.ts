@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { StreamService } from "../../src/services/stream_service.ts";
 import { Worker } from "../../src/worker.ts";
 import { defineTask } from "../../src/task.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";
@@ -70,6 +71,12 @@ Deno.test("purge() leaves a running job alone: it still completes", async () => 
   await started.promise;
   await env.queue.enqueueMany([{ task: slow, payload: null }, { task: slow, payload: null }]);
   assert.equal(await env.queue.purge(), 2, "only the jobs that had not started");
+  const stream = await (await env.services.get(StreamService)).info("naq_queue_jobs");
+  assert.equal(
+    stream?.state.messages,
+    1,
+    "the purged jobs' messages are gone, the running one's stays",
+  );
   finish.resolve();
   assert.equal(await running.result({ timeout: "10s" }), "finished");
   const stats = await env.queue.stats();
@@ -132,4 +139,45 @@ Deno.test("a worker whose connection is closed for good stops, and run() settles
     new Promise((resolve) => setTimeout(() => resolve("still running"), 8_000)),
   ]);
   assert.equal(outcome, "stopped");
+});
+
+Deno.test("a cancelled job does not come back when its record expires", async () => {
+  await using env = await setup({ config: { results: { ttl: "1s" } } });
+  let runs = 0;
+  const counted = defineTask("counted", () => {
+    runs += 1;
+  });
+  await env.queue.enqueueMany([{ task: counted, payload: null }, { task: counted, payload: null }]);
+  assert.equal(await env.queue.purge(), 2);
+  await waitFor("the records to expire", async () => (await env.queue.stats()).cancelled === 0);
+  env.worker([counted]);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  assert.equal(runs, 0);
+});
+
+Deno.test("enqueue() refuses a timeout setTimeout cannot wait for", async () => {
+  await using env = await setup();
+  await assert.rejects(env.queue.enqueue("t", null, { timeout: "30d" }), {
+    name: "RangeError",
+    message: /'timeoutMs': must be at most 2147483647 ms \(about 24 days\), got 2592000000/,
+  });
+});
+
+Deno.test("a worker closes promptly while the server is unreachable", async () => {
+  await using server = await startNatsServer();
+  const config = testConfig(server.url, { worker: { shutdownTimeout: "1s" } });
+  const noop = defineTask("noop", () => null);
+  const worker = new Worker("jobs", [noop], { config, handleSignals: false, logger: silent });
+  const run = worker.run().catch(() => {});
+  await waitFor("the worker to connect", async () => await server.connectionCount() === 1);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // a pull is open
+  await server.kill();
+  const started = Date.now();
+  const outcome = await Promise.race([
+    worker.close().then(() => "closed"),
+    new Promise((resolve) => setTimeout(() => resolve("still open"), 8_000)),
+  ]);
+  assert.equal(outcome, "closed");
+  assert.ok(Date.now() - started < 5_000, `close() took ${Date.now() - started} ms`);
+  await run;
 });
