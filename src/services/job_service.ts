@@ -132,10 +132,8 @@ export class JobService {
     await this.ensureQueue(queue);
     const envelopes = requests.map((request) => this.#envelope(queue, request));
     const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(envelope));
-    const js = this.#connection.jetstream();
-    const subject = this.#names.queueSubject(queue);
     return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
-      const ack = await js.publish(subject, bodies[i], { msgID: envelope.id });
+      const ack = await this.#publish(queue, bodies[i], envelope.id);
       const record: JobRecord = { ...waitingRecord(queue, envelope), seq: ack.seq };
       if (ack.duplicate) return (await this.getJob(queue, envelope.id)) ?? record;
       const created = await this.#jobs.create(this.#names.jobKey(queue, envelope.id), record);
@@ -216,10 +214,10 @@ export class JobService {
     let seq: number;
     try {
       await this.ensureQueue(queue);
-      ({ seq } = await this.#connection.jetstream().publish(
-        this.#names.queueSubject(queue),
+      ({ seq } = await this.#publish(
+        queue,
         encodeEnvelope(toEnvelope(revived)),
-        { msgID: `${jobId}.${revived.nonce}` },
+        `${jobId}.${revived.nonce}`,
       ));
     } catch (err) {
       // no message went out: put the dead record back, so that retry() can be called again
@@ -274,7 +272,8 @@ export class JobService {
     return (await this.#jobs.values(this.#names.queueKeys(queue)))
       .map(({ value }) => value)
       .filter((job) => state === undefined || job.state === state)
-      .sort((a, b) => b.enqueuedAt - a.enqueuedAt)
+      // jobs enqueued in the same millisecond keep their queue order
+      .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (b.seq ?? 0) - (a.seq ?? 0))
       .slice(0, limit);
   }
 
@@ -298,6 +297,31 @@ export class JobService {
     const job = await this.#waiters.wait(this.#names.queueKeys(queue), key, signal);
     if (!job) throw notFound(queue, jobId);
     return job;
+  }
+
+  /**
+   * Publishes a job message. "No responders" means no stream listens on the subject: it was
+   * deleted, or it was created a moment ago by another process and the server has not routed
+   * its subject yet; so ensure it again and retry, a few times.
+   */
+  async #publish(
+    queue: string,
+    body: Uint8Array,
+    msgID: string,
+  ): Promise<{ seq: number; duplicate: boolean }> {
+    const subject = this.#names.queueSubject(queue);
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.#connection.jetstream().publish(subject, body, { msgID });
+      } catch (err) {
+        // nats.js 3.4.0 does not export this error's class from its public entry point
+        const noStream = err instanceof Error && err.name === "JetStreamNotEnabled";
+        if (!noStream || attempt >= 3) throw err;
+        await this.#clock.sleep(50 * attempt);
+        this.#streams.forget(this.#names.queueStream(queue));
+        await this.ensureQueue(queue);
+      }
+    }
   }
 
   async #removeMessage(queue: string, seq: number): Promise<void> {

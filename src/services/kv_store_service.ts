@@ -1,6 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/nats-core";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
@@ -34,17 +33,17 @@ export class JsonBucket<T> {
   /** The bucket's name. */
   readonly name: string;
   readonly #kv: KV;
-  readonly #nc: NatsConnection;
+  readonly #connection: ConnectionService;
 
   /**
    * Wraps an open bucket; use {@linkcode KVStoreService.bucket} rather than this.
    *
    * @ignore
    */
-  constructor(name: string, kv: KV, nc: NatsConnection) {
+  constructor(name: string, kv: KV, connection: ConnectionService) {
     this.name = name;
     this.#kv = kv;
-    this.#nc = nc;
+    this.#connection = connection;
   }
 
   /**
@@ -85,14 +84,30 @@ export class JsonBucket<T> {
 
   /** Lists the keys that have a value, in no particular order; `filter` may use `*` and `>`. */
   async keys(filter = ">"): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const key of await this.#kv.keys(filter)) keys.push(key);
-    return keys;
+    const entries = await Promise.all(
+      (await this.#candidateKeys(filter)).map(async (key) => (await this.get(key)) && key),
+    );
+    return entries.filter((key): key is string => key !== null);
+  }
+
+  /**
+   * Every key matching `filter` that the bucket's stream holds a message for, deleted ones
+   * included. Read from the stream's subject index rather than with `kv.keys()`, which
+   * leaves a consumer on the server for minutes after each call, and needs a stream leader
+   * able to create one.
+   */
+  async #candidateKeys(filter: string): Promise<string[]> {
+    const jsm = await this.#connection.jetstreamManager();
+    const prefix = `$KV.${this.name}.`;
+    const info = await jsm.streams.info(`KV_${this.name}`, { subjects_filter: prefix + filter });
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
   }
 
   /** Reads every value whose key matches `filter`: a scan, for admin views, not hot paths. */
   async values(filter = ">"): Promise<Versioned<T>[]> {
-    const entries = await Promise.all((await this.keys(filter)).map((key) => this.get(key)));
+    const entries = await Promise.all(
+      (await this.#candidateKeys(filter)).map((key) => this.get(key)),
+    );
     return entries.filter((entry): entry is Versioned<T> => entry !== null);
   }
 
@@ -108,7 +123,7 @@ export class JsonBucket<T> {
     // a plain subscription on the bucket's subjects, not a KV watch: nats.js leaves a watch's
     // consumer on the server for minutes after stop(), and waiters come and go all the time
     const prefix = `$KV.${this.name}.`;
-    const subscription = this.#nc.subscribe(prefix + filter, {
+    const subscription = this.#connection.nc.subscribe(prefix + filter, {
       callback: (err, message) => {
         if (err) return;
         const key = message.subject.slice(prefix.length);
@@ -125,7 +140,7 @@ export class JsonBucket<T> {
         }
       },
     });
-    await this.#nc.flush(); // the server has the subscription: later writes reach it
+    await this.#connection.nc.flush(); // the server has the subscription: later writes reach it
     return { stop: () => subscription.unsubscribe() };
   }
 
@@ -155,18 +170,18 @@ async function orNullOnConflict(write: Promise<number>): Promise<number | null> 
 /** Opens KV buckets, creating them when missing, once per bucket per manager. */
 export class KVStoreService {
   readonly #kvm: Kvm;
-  readonly #nc: NatsConnection;
+  readonly #connection: ConnectionService;
   readonly #buckets = new Map<string, Promise<JsonBucket<unknown>>>();
 
-  private constructor(kvm: Kvm, nc: NatsConnection) {
+  private constructor(kvm: Kvm, connection: ConnectionService) {
     this.#kvm = kvm;
-    this.#nc = nc;
+    this.#connection = connection;
   }
 
   /** Builds the service on the manager's connection. */
   static async create(services: ServiceManager): Promise<KVStoreService> {
     const connection = await services.get(ConnectionService);
-    return new KVStoreService(new Kvm(connection.jetstream()), connection.nc);
+    return new KVStoreService(new Kvm(connection.jetstream()), connection);
   }
 
   /**
@@ -191,6 +206,6 @@ export class KVStoreService {
       replicas: options.replicas ?? 1,
       ttl: options.ttlMs ?? 0,
     };
-    return new JsonBucket(name, await this.#kvm.create(name, kvOptions), this.#nc);
+    return new JsonBucket(name, await this.#kvm.create(name, kvOptions), this.#connection);
   }
 }

@@ -55,6 +55,11 @@ export class StreamService {
     await this.#ensure(spec);
   }
 
+  /** Forgets that `name` was ensured, so the next `ensure()` asks the server again. */
+  forget(name: string): void {
+    this.#ensured.delete(name);
+  }
+
   #ensure(spec: StreamSpec): Promise<StreamInfo> {
     const key = JSON.stringify(spec);
     const cached = this.#ensured.get(spec.name);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ConnectionService } from "../../src/services/connection_service.ts";
 import { StreamService } from "../../src/services/stream_service.ts";
 import { Worker } from "../../src/worker.ts";
 import { defineTask } from "../../src/task.ts";
@@ -180,4 +181,31 @@ Deno.test("a worker closes promptly while the server is unreachable", async () =
   assert.equal(outcome, "closed");
   assert.ok(Date.now() - started < 5_000, `close() took ${Date.now() - started} ms`);
   await run;
+});
+
+Deno.test("stats() and listJobs() leave no consumer behind on the server", async () => {
+  await using env = await setup();
+  await env.queue.enqueueMany(Array.from({ length: 5 }, () => ({ task: "t", payload: null })));
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await env.queue.stats()).waiting, 5);
+    assert.equal((await env.queue.listJobs()).length, 5);
+  }
+  const jsz = await env.server.monitor<
+    {
+      account_details?: { stream_detail?: { name: string; state: { consumer_count: number } }[] }[];
+    }
+  >("jsz?streams=true");
+  const streams = jsz.account_details?.flatMap((account) => account.stream_detail ?? []) ?? [];
+  assert.equal(streams.find((stream) => stream.name === "KV_naq_jobs")?.state.consumer_count, 0);
+});
+
+Deno.test("enqueue() recreates a queue stream that was deleted under it", async () => {
+  await using env = await setup();
+  await env.queue.enqueue("t", 1);
+  const jsm = await (await env.services.get(ConnectionService)).jetstreamManager();
+  await jsm.streams.delete("naq_queue_jobs");
+  const handle = await env.queue.enqueue("t", 2);
+  assert.equal(handle.job.state, "waiting");
+  const stream = await (await env.services.get(StreamService)).info("naq_queue_jobs");
+  assert.equal(stream?.state.messages, 1);
 });
