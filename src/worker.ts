@@ -66,6 +66,8 @@ export class Worker implements AsyncDisposable {
   readonly #concurrency: number;
   readonly #shutdownTimeoutMs: number;
   readonly #handleSignals: boolean;
+  /** Per queue: how often a running job tells the server it is alive, well inside ack wait. */
+  readonly #heartbeatMs: ReadonlyMap<string, number>;
   readonly #log: WorkerLogger;
   readonly #stopping = new AbortController();
   readonly #running = new Map<ClaimedJob, AbortController>();
@@ -111,6 +113,10 @@ export class Worker implements AsyncDisposable {
       ? worker.shutdownTimeout
       : parseDuration(options.shutdownTimeout);
     this.#handleSignals = options.handleSignals ?? true;
+    this.#heartbeatMs = new Map(this.#queues.map((queue) => {
+      const { ackWait } = queueSettings(this.#services.config, queue);
+      return [queue, Math.max(100, Math.min(worker.heartbeat, ackWait / 3))];
+    }));
     this.#log = options.logger ?? consoleLogger;
     this.id = options.id ?? `worker-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   }
@@ -286,11 +292,7 @@ export class Worker implements AsyncDisposable {
     const controller = new AbortController();
     this.#running.set(claimed, controller);
     const started = this.#services.clock.now();
-    const { ackWait } = queueSettings(this.#services.config, queue);
-    const heartbeat = setInterval(
-      () => claimed.keepAlive(),
-      Math.max(100, Math.min(this.#services.config.worker.heartbeat, ackWait / 3)),
-    );
+    const heartbeat = setInterval(() => claimed.keepAlive(), this.#heartbeatMs.get(queue));
     const log = taggedLogger(this.#log, {
       queue,
       jobId: job.id,

@@ -1,4 +1,4 @@
-import type { BackoffSettings } from "../config/types.ts";
+import type { BackoffSettings, QueueSettings } from "../config/types.ts";
 import { queueSettings } from "../config/mod.ts";
 import type { Clock } from "../clock.ts";
 import {
@@ -130,7 +130,8 @@ export class JobService {
    */
   async enqueueMany(queue: string, requests: readonly EnqueueRequest[]): Promise<JobRecord[]> {
     await this.ensureQueue(queue);
-    const envelopes = requests.map((request) => this.#envelope(queue, request));
+    const settings = queueSettings(this.#services.config, queue);
+    const envelopes = requests.map((request) => this.#envelope(settings, request));
     const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(envelope));
     return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
       const ack = await this.#publish(queue, bodies[i], envelope.id);
@@ -363,9 +364,8 @@ export class JobService {
     }, { queue, delivery, worker, hasTask });
   }
 
-  #envelope(queue: string, request: EnqueueRequest): JobEnvelope {
+  #envelope(settings: QueueSettings, request: EnqueueRequest): JobEnvelope {
     if (!request.task) throw new TypeError("Cannot enqueue a job without a task name");
-    const settings = queueSettings(this.#services.config, queue);
     const backoff = { ...settings.backoff };
     for (const [field, value] of Object.entries(request.backoff ?? {})) {
       // an option given as undefined keeps the queue's value

@@ -55,3 +55,15 @@ async function waitForMetaLeader(server: NatsServer): Promise<void> {
   }
   throw new Error("the test cluster elected no JetStream meta leader within 30 s");
 }
+
+/** How many consumers the server reports on `stream`, from `/jsz`; undefined when no stream. */
+export async function consumerCount(
+  server: NatsServer,
+  stream: string,
+): Promise<number | undefined> {
+  const jsz = await server.monitor<{
+    account_details?: { stream_detail?: { name: string; state: { consumer_count: number } }[] }[];
+  }>("jsz?streams=true");
+  const streams = jsz.account_details?.flatMap((account) => account.stream_detail ?? []) ?? [];
+  return streams.find((detail) => detail.name === stream)?.state.consumer_count;
+}

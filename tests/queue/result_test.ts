@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ErrorCode, isNaqError, JobFailedError, TimeoutError } from "../../src/errors.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor } from "../helpers/config.ts";
+import { consumerCount } from "../helpers/nats_server.ts";
 import { setup } from "./_setup.ts";
 
 Deno.test("result() returns what the handler returned", async () => {
@@ -146,17 +147,7 @@ Deno.test("500 waiting result() calls share one subscription, gone when they are
     return connz.connections.flatMap((connection) => connection.subscriptions_list ?? [])
       .filter((subject) => subject.startsWith("$KV.naq_jobs.")).length;
   };
-  const kvConsumers = async () => {
-    const jsz = await env.server.monitor<
-      {
-        account_details?: {
-          stream_detail?: { name: string; state: { consumer_count: number } }[];
-        }[];
-      }
-    >("jsz?streams=true");
-    const streams = jsz.account_details?.flatMap((account) => account.stream_detail ?? []) ?? [];
-    return streams.find((stream) => stream.name === "KV_naq_jobs")?.state.consumer_count;
-  };
+  const kvConsumers = () => consumerCount(env.server, "KV_naq_jobs");
   await waitFor("the waiters to subscribe", async () => await watching() === 1);
   assert.equal(await kvConsumers(), 0, "waiting costs the server no consumer");
   env.worker([gated], 50);

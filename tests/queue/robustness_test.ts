@@ -4,7 +4,7 @@ import { StreamService } from "../../src/services/stream_service.ts";
 import { Worker } from "../../src/worker.ts";
 import { defineTask } from "../../src/task.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";
-import { startNatsServer } from "../helpers/nats_server.ts";
+import { consumerCount, startNatsServer } from "../helpers/nats_server.ts";
 import { setup, silent } from "./_setup.ts";
 
 Deno.test("a result JSON cannot hold fails the attempt with a TypeError, and the job ends dead", async () => {
@@ -190,13 +190,7 @@ Deno.test("stats() and listJobs() leave no consumer behind on the server", async
     assert.equal((await env.queue.stats()).waiting, 5);
     assert.equal((await env.queue.listJobs()).length, 5);
   }
-  const jsz = await env.server.monitor<
-    {
-      account_details?: { stream_detail?: { name: string; state: { consumer_count: number } }[] }[];
-    }
-  >("jsz?streams=true");
-  const streams = jsz.account_details?.flatMap((account) => account.stream_detail ?? []) ?? [];
-  assert.equal(streams.find((stream) => stream.name === "KV_naq_jobs")?.state.consumer_count, 0);
+  assert.equal(await consumerCount(env.server, "KV_naq_jobs"), 0);
 });
 
 Deno.test("enqueue() recreates a queue stream that was deleted under it", async () => {
