@@ -58,8 +58,12 @@ export {
   type ListJobsOptions,
   Queue,
   type ResultOptions,
+  type ScheduleOptions,
+  type ScheduleTimingInput,
+  type ScheduleUpdate,
   type ServicesOption,
 } from "./src/queue.ts";
+export { Scheduler, type SchedulerOptions, type SchedulerStatus } from "./src/scheduler.ts";
 export { consoleLogger, Worker, type WorkerLogger, type WorkerOptions } from "./src/worker.ts";
 export {
   defineTask,
@@ -69,7 +73,21 @@ export {
   type TaskLogger,
   type TaskOptions,
 } from "./src/task.ts";
-export type { AttemptError, JobOptions, JobRecord, JobState } from "./src/core/job.ts";
+export type {
+  AttemptError,
+  JobOptions,
+  JobRecord,
+  JobState,
+  ScheduleFiring,
+} from "./src/core/job.ts";
+export type {
+  MissedPolicy,
+  ScheduledJobOptions,
+  ScheduleLimits,
+  ScheduleRecord,
+  ScheduleTiming,
+} from "./src/core/schedule.ts";
+export type { InstantInput } from "./src/core/instant.ts";
 export type { JobEvent, JobEventType } from "./src/core/job_event.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
 export {

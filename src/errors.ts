@@ -23,6 +23,8 @@ export const ErrorCode = {
   JobCancelled: "JOB_CANCELLED",
   /** A job (or another named thing) does not exist. */
   NotFound: "NOT_FOUND",
+  /** A change was refused because someone else changed the same thing first. */
+  Conflict: "CONFLICT",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -11,6 +11,13 @@ import { ErrorCode, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
 import { DeadLetterService, type StoredDeadLetter } from "./services/dead_letter_service.ts";
 import { EventService } from "./services/event_service.ts";
 import { type EnqueueRequest, JobService, type QueueStats } from "./services/job_service.ts";
+import {
+  type ScheduleChanges,
+  type ScheduleDefinition,
+  ScheduleService,
+} from "./services/schedule_service.ts";
+import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
+import { type InstantInput, parseInstant } from "./core/instant.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import type { Task } from "./task.ts";
 import type { BackoffInput, BackoffSettings } from "./config/types.ts";
@@ -28,6 +35,51 @@ export interface EnqueueOptions {
   readonly backoff?: BackoffInput;
   /** Fail an attempt that runs longer than this: ms, or a duration such as `"30s"`. */
   readonly timeout?: number | string;
+  /** Run no earlier than this long from now: ms, or a duration such as `"5m"`. */
+  readonly delay?: number | string;
+  /** Run no earlier than this instant. */
+  readonly runAt?: InstantInput;
+}
+
+/** When a schedule fires: a cron pattern in a time zone (UTC by default), or an interval. */
+export type ScheduleTimingInput =
+  | { readonly cron: string; readonly tz?: string }
+  | { readonly every: number | string };
+
+/** A schedule's bounds and the options of the jobs it fires. */
+export interface ScheduleOptions {
+  /** Fire at most this many times in all. */
+  readonly repeat?: number;
+  /** Fire at no instant before this. An interval counts from here (else from creation). */
+  readonly startAt?: InstantInput;
+  /** Fire at no instant after this. */
+  readonly endAt?: InstantInput;
+  /** Firings missed while no scheduler ran: one job (`once`, the default) or none (`skip`). */
+  readonly missed?: MissedPolicy;
+  /** Attempts of each job. */
+  readonly attempts?: number;
+  /** Backoff of each job. */
+  readonly backoff?: BackoffInput;
+  /** Timeout of each job's attempts: ms, or a duration such as `"30s"`. */
+  readonly timeout?: number | string;
+}
+
+/** Changes for `updateSchedule()`; `null` clears a bound. */
+export interface ScheduleUpdate {
+  /** Another task, or task name. */
+  readonly task?: Task<never, unknown> | string;
+  /** Another payload. */
+  readonly payload?: unknown;
+  /** Another timing; the schedule restarts from now. */
+  readonly timing?: ScheduleTimingInput;
+  /** Another repeat count; `null` for none. */
+  readonly repeat?: number | null;
+  /** Another start; `null` for none. */
+  readonly startAt?: InstantInput | null;
+  /** Another end; `null` for none. */
+  readonly endAt?: InstantInput | null;
+  /** Another missed-firings policy. */
+  readonly missed?: MissedPolicy;
 }
 
 /** One job for `enqueueMany()`. */
@@ -132,7 +184,8 @@ export class Queue implements AsyncDisposable {
     options: EnqueueOptions = {},
   ): Promise<JobHandle<R>> {
     const jobs = await this.#jobs();
-    return this.#handle<R>(await jobs.enqueue(this.name, toRequest(task, payload, options)));
+    const request = toRequest(task, payload, options, this.#services.clock.now());
+    return this.#handle<R>(await jobs.enqueue(this.name, request));
   }
 
   /**
@@ -145,8 +198,9 @@ export class Queue implements AsyncDisposable {
     items: readonly [...{ [K in keyof Ps]: EnqueueItem<Ps[K]> }],
   ): Promise<JobHandle[]> {
     const jobs = await this.#jobs();
+    const now = this.#services.clock.now();
     const requests = (items as readonly EnqueueItem[]).map((item) =>
-      toRequest(item.task, item.payload, item.options ?? {})
+      toRequest(item.task, item.payload, item.options ?? {}, now)
     );
     return (await jobs.enqueueMany(this.name, requests)).map((job) => this.#handle(job));
   }
@@ -224,6 +278,116 @@ export class Queue implements AsyncDisposable {
     })();
   }
 
+  /**
+   * Fires a job of `task` with `payload` at every instant of `timing`, from any running
+   * {@linkcode Scheduler}. Each firing is a job of its own, whose record names the schedule
+   * and the instant. Calling it again with the same id replaces the definition (an
+   * application can declare its schedules at every start); an unchanged definition is kept
+   * as it is, firings and pause included.
+   *
+   * @example Every weekday at 09:00 in Paris
+   * ```ts ignore
+   * await queue.schedule("morning-report", report, { to: "ops" }, {
+   *   cron: "0 9 * * 1-5",
+   *   tz: "Europe/Paris",
+   * });
+   * ```
+   * @throws {TypeError} for a bad id or task
+   * @throws {RangeError} for a bad cron pattern, time zone, interval, bound or job option
+   */
+  async schedule<P>(
+    id: string,
+    task: Task<P, unknown> | string,
+    payload: P,
+    timing: ScheduleTimingInput,
+    options: ScheduleOptions = {},
+  ): Promise<ScheduleRecord> {
+    const request = toRequest(task, payload, options, 0);
+    const definition: ScheduleDefinition = {
+      task: request.task,
+      payload: request.payload,
+      timing: toTiming(timing),
+      missed: options.missed,
+      jobOptions: {
+        attempts: request.attempts,
+        backoff: request.backoff,
+        timeoutMs: request.timeoutMs,
+      },
+      repeat: options.repeat,
+      startAt: options.startAt === undefined ? undefined : parseInstant(options.startAt, "startAt"),
+      endAt: options.endAt === undefined ? undefined : parseInstant(options.endAt, "endAt"),
+    };
+    return await (await this.#schedules()).upsert(this.name, id, definition);
+  }
+
+  /** The schedule, or `null` when this queue has none with this id. */
+  async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    return await (await this.#schedules()).get(this.name, id);
+  }
+
+  /** This queue's schedules, by id. */
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return await (await this.#schedules()).list(this.name);
+  }
+
+  /**
+   * Pauses a schedule: it fires nothing until resumed.
+   *
+   * @throws {NaqError} with code `NOT_FOUND`
+   */
+  async pauseSchedule(id: string): Promise<ScheduleRecord> {
+    return await (await this.#schedules()).pause(this.name, id);
+  }
+
+  /**
+   * Resumes a paused schedule from now; instants passed while paused do not fire.
+   *
+   * @throws {NaqError} with code `NOT_FOUND`
+   */
+  async resumeSchedule(id: string): Promise<ScheduleRecord> {
+    return await (await this.#schedules()).resume(this.name, id);
+  }
+
+  /**
+   * Changes a schedule. Refused with `CONFLICT` when someone else changed it while this call
+   * ran, or since `version` (the `version` you read) when given: a concurrent update is
+   * refused, never silently lost. Its own firings do not count as changes.
+   *
+   * @throws {NaqError} with code `NOT_FOUND` or `CONFLICT`
+   */
+  async updateSchedule(
+    id: string,
+    changes: ScheduleUpdate,
+    options: { readonly version?: number } = {},
+  ): Promise<ScheduleRecord> {
+    const converted: Record<string, unknown> = {};
+    if ("task" in changes && changes.task !== undefined) {
+      converted.task = typeof changes.task === "string" ? changes.task : changes.task.name;
+    }
+    if ("payload" in changes) converted.payload = changes.payload ?? null;
+    if (changes.timing !== undefined) converted.timing = toTiming(changes.timing);
+    if (changes.missed !== undefined) converted.missed = changes.missed;
+    if ("repeat" in changes) converted.repeat = changes.repeat ?? undefined;
+    for (const field of ["startAt", "endAt"] as const) {
+      if (!(field in changes)) continue;
+      const value = changes[field];
+      converted[field] = value === null || value === undefined
+        ? undefined
+        : parseInstant(value, field);
+    }
+    return await (await this.#schedules()).update(
+      this.name,
+      id,
+      converted as ScheduleChanges,
+      options,
+    );
+  }
+
+  /** Removes a schedule; the jobs it fired stay. False when there was none. */
+  async removeSchedule(id: string): Promise<boolean> {
+    return await (await this.#schedules()).remove(this.name, id);
+  }
+
   /** Closes the connection when this queue owns it; idempotent. */
   close(): Promise<void> {
     this.#closed ??= this.#ownsServices ? this.#services.close() : Promise.resolve();
@@ -237,6 +401,10 @@ export class Queue implements AsyncDisposable {
 
   #jobs(): Promise<JobService> {
     return this.#services.get(JobService);
+  }
+
+  #schedules(): Promise<ScheduleService> {
+    return this.#services.get(ScheduleService);
   }
 
   #handle<R>(job: JobRecord): JobHandle<R> {
@@ -290,10 +458,20 @@ function toRequest<P>(
   task: Task<P, unknown> | string,
   payload: P,
   options: EnqueueOptions,
+  now: number,
 ): EnqueueRequest {
   const defaults = typeof task === "string" ? {} : task.options;
   const timeout = options.timeout ?? defaults.timeoutMs;
+  if (options.delay !== undefined && options.runAt !== undefined) {
+    throw new TypeError("Cannot enqueue with both delay and runAt: give one of them");
+  }
+  const runAt = options.runAt !== undefined
+    ? parseInstant(options.runAt, "runAt")
+    : options.delay !== undefined
+    ? now + parseDuration(options.delay)
+    : undefined;
   return {
+    runAt,
     task: typeof task === "string" ? task : task.name,
     payload,
     jobId: options.jobId,
@@ -301,6 +479,11 @@ function toRequest<P>(
     backoff: { ...defaults.backoff, ...backoffSettings(options.backoff ?? {}) },
     timeoutMs: timeout === undefined ? undefined : Math.round(parseDuration(timeout)),
   };
+}
+
+function toTiming(timing: ScheduleTimingInput): ScheduleTiming {
+  if (timing && "every" in timing) return { every: Math.round(parseDuration(timing.every)) };
+  return timing;
 }
 
 function backoffSettings(input: BackoffInput): Partial<BackoffSettings> {

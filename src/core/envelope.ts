@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { JobOptions, JobRecord } from "./job.ts";
+import type { JobOptions, JobRecord, ScheduleFiring } from "./job.ts";
 
 /** The body of a job message, version 1. */
 export interface JobEnvelope {
@@ -23,6 +23,8 @@ export interface JobEnvelope {
   readonly nonce: string;
   /** When it was enqueued, in ms since the epoch. */
   readonly enqueuedAt: number;
+  /** The schedule firing that enqueued it, if one did. */
+  readonly schedule?: ScheduleFiring;
 }
 
 const duration = z.number().int().nonnegative();
@@ -47,6 +49,7 @@ const envelopeSchema = z.object({
   options: optionsSchema,
   nonce: z.string().min(1),
   enqueuedAt: z.number(),
+  schedule: z.object({ id: z.string(), at: z.number() }).optional(),
 });
 
 /**
@@ -143,6 +146,7 @@ export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
     options: envelope.options,
     nonce: envelope.nonce,
     enqueuedAt: envelope.enqueuedAt,
+    ...(envelope.schedule && { schedule: envelope.schedule }),
     errors: [],
   };
 }

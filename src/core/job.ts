@@ -7,14 +7,22 @@ import type { BackoffSettings } from "../config/types.ts";
 
 /**
  * Where a job is in its life:
- * `waiting` (enqueued, not started), `active` (a worker runs it), `failed` (an attempt
+ * `delayed` (enqueued to run at `runAt`), `waiting` (enqueued, not started), `active` (a worker runs it), `failed` (an attempt
  * failed and a retry is due at `retryAt`), `completed`, `dead` (failed for good, in the
  * dead-letter store), `cancelled` (cancelled before it started).
  */
-export type JobState = "waiting" | "active" | "failed" | "completed" | "dead" | "cancelled";
+export type JobState =
+  | "delayed"
+  | "waiting"
+  | "active"
+  | "failed"
+  | "completed"
+  | "dead"
+  | "cancelled";
 
 /** Every job state, in lifecycle order. */
 export const JOB_STATES: readonly JobState[] = [
+  "delayed",
   "waiting",
   "active",
   "failed",
@@ -41,6 +49,14 @@ export interface AttemptError {
   /** The worker that ran the attempt. */
   readonly worker: string;
   /** When the attempt failed, in ms since the epoch. */
+  readonly at: number;
+}
+
+/** Which firing of which schedule a job came from. */
+export interface ScheduleFiring {
+  /** The schedule's id. */
+  readonly id: string;
+  /** The instant it fired for, in ms since the epoch. */
   readonly at: number;
 }
 
@@ -74,6 +90,10 @@ export interface JobRecord {
   readonly nonce: string;
   /** When it was enqueued, in ms since the epoch. */
   readonly enqueuedAt: number;
+  /** When it is due, while `delayed`. */
+  readonly runAt?: number;
+  /** The schedule that fired it, and the instant it fired for. */
+  readonly schedule?: ScheduleFiring;
   /** When its latest attempt started. */
   readonly startedAt?: number;
   /** When it completed, died or was cancelled. */

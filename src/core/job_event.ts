@@ -7,6 +7,7 @@
 /** The kinds of event, one per transition. */
 export type JobEventType =
   | "enqueued"
+  | "promoted"
   | "active"
   | "progress"
   | "completed"
@@ -18,6 +19,7 @@ export type JobEventType =
 /** Every event type. */
 export const JOB_EVENT_TYPES: readonly JobEventType[] = [
   "enqueued",
+  "promoted",
   "active",
   "progress",
   "completed",

@@ -27,14 +27,24 @@ export interface WireNames {
   readonly deadStream: string;
   /** The subject a queue's dead letters are stored under. */
   deadSubject(queue: string): string;
+  /** The limits stream holding delayed jobs until they are due, one subject per job. */
+  readonly delayedStream: string;
+  /** The subjects the delayed stream captures. */
+  readonly delayedSubjects: string;
+  /** The subject a delayed job of `queue` waits under. */
+  delayedSubject(queue: string, jobId: string): string;
   /** The KV bucket holding job records and results. */
   readonly jobsBucket: string;
   /** A job's key in the jobs bucket. */
   jobKey(queue: string, jobId: string): string;
   /** The pattern matching every job key of a queue. */
   queueKeys(queue: string): string;
-  /** Another KV bucket of this deployment, such as `bucket("schedules")`. */
-  bucket(kind: string): string;
+  /** The KV bucket holding schedules. */
+  readonly schedulesBucket: string;
+  /** A schedule's key in the schedules bucket. */
+  scheduleKey(queue: string, scheduleId: string): string;
+  /** The KV bucket holding the scheduler's leader lease. */
+  readonly schedulerBucket: string;
 }
 
 /**
@@ -57,10 +67,15 @@ export function wireNames(prefix: string): WireNames {
     eventSubject: (name, type) => `${prefix}.events.${queue(name)}.${type}`,
     deadStream: `${prefix}_dead`,
     deadSubject: (name) => `${prefix}.dead.${queue(name)}`,
+    delayedStream: `${prefix}_delayed`,
+    delayedSubjects: `${prefix}.delayed.>`,
+    delayedSubject: (name, jobId) => `${prefix}.delayed.${queue(name)}.${jobId}`,
     jobsBucket: `${prefix}_jobs`,
     jobKey: (name, jobId) => `${queue(name)}.${jobId}`,
     queueKeys: (name) => `${queue(name)}.>`,
-    bucket: (kind) => `${prefix}_${checkName("bucket kind", kind)}`,
+    schedulesBucket: `${prefix}_schedules`,
+    scheduleKey: (name, scheduleId) => `${queue(name)}.${scheduleId}`,
+    schedulerBucket: `${prefix}_scheduler`,
   };
 }
 

@@ -6,15 +6,24 @@ import {
   checkJobOptions,
   encodeEnvelope,
   type JobEnvelope,
+  parseEnvelope,
   waitingRecord,
 } from "../core/envelope.ts";
-import { JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
+import {
+  JOB_STATES,
+  type JobOptions,
+  type JobRecord,
+  type JobState,
+  type ScheduleFiring,
+} from "../core/job.ts";
 import { type WireNames, wireNames } from "../core/names.ts";
+import { inWindows } from "../core/in_windows.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import { claimJob } from "./claim_job.ts";
 import type { ClaimedJob, Delivery } from "./claimed_job.ts";
-import { DeadLetterService } from "./dead_letter_service.ts";
+import { DeadLetterService, toBase64 } from "./dead_letter_service.ts";
+import { DelayedJobStore, type DelayedMessage } from "./delayed_job_store.ts";
 import { EventService } from "./event_service.ts";
 import { type JsonBucket, KVStoreService } from "./kv_store_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
@@ -36,6 +45,10 @@ export interface EnqueueRequest {
   readonly backoff?: Partial<BackoffSettings>;
   /** Fail an attempt that runs longer than this many ms; none when omitted. */
   readonly timeoutMs?: number;
+  /** Run no earlier than this, in ms since the epoch; at once when omitted or past. */
+  readonly runAt?: number;
+  /** The schedule firing that enqueues it. */
+  readonly schedule?: ScheduleFiring;
 }
 
 /** Counts of a queue's jobs per state. */
@@ -55,6 +68,7 @@ export class JobService {
   readonly #jobs: JsonBucket<JobRecord>;
   readonly #events: EventService;
   readonly #deadLetters: DeadLetterService;
+  readonly #delayed: DelayedJobStore;
   readonly #names: WireNames;
   readonly #clock: Clock;
   readonly #waiters: OutcomeWaiters;
@@ -67,6 +81,7 @@ export class JobService {
       jobs: JsonBucket<JobRecord>;
       events: EventService;
       deadLetters: DeadLetterService;
+      delayed: DelayedJobStore;
     },
   ) {
     this.#services = services;
@@ -75,6 +90,7 @@ export class JobService {
     this.#jobs = deps.jobs;
     this.#events = deps.events;
     this.#deadLetters = deps.deadLetters;
+    this.#delayed = deps.delayed;
     this.#names = wireNames(services.config.prefix);
     this.#clock = services.clock;
     this.#waiters = new OutcomeWaiters(deps.jobs);
@@ -83,18 +99,26 @@ export class JobService {
   /** Builds the service, its jobs bucket (with the results TTL) and its streams. */
   static async create(services: ServiceManager): Promise<JobService> {
     const { config } = services;
-    const [connection, streams, kv, events, deadLetters] = await Promise.all([
+    const [connection, streams, kv, events, deadLetters, delayed] = await Promise.all([
       services.get(ConnectionService),
       services.get(StreamService),
       services.get(KVStoreService),
       services.get(EventService),
       services.get(DeadLetterService),
+      services.get(DelayedJobStore),
     ]);
     const jobs = await kv.bucket<JobRecord>(wireNames(config.prefix).jobsBucket, {
       ttlMs: config.results.ttl,
       replicas: config.streams.replicas,
     });
-    return new JobService(services, { connection, streams, jobs, events, deadLetters });
+    return new JobService(services, {
+      connection,
+      streams,
+      jobs,
+      events,
+      deadLetters,
+      delayed,
+    });
   }
 
   /** The jobs bucket; the worker side reads and writes records through it too. */
@@ -133,10 +157,27 @@ export class JobService {
     const settings = queueSettings(this.#services.config, queue);
     const envelopes = requests.map((request) => this.#envelope(settings, request));
     const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(envelope));
+    const now = this.#clock.now();
     return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
-      const ack = await this.#publish(queue, bodies[i], envelope.id);
-      const record: JobRecord = { ...waitingRecord(queue, envelope), seq: ack.seq };
-      if (ack.duplicate) return (await this.getJob(queue, envelope.id)) ?? record;
+      const runAt = requests[i].runAt;
+      let record: JobRecord;
+      let duplicate: boolean;
+      if (runAt !== undefined && runAt > now) {
+        // msgID as for a queue message: the same id stored twice in the window is stored once
+        ({ duplicate } = await this.#delayed.add(
+          queue,
+          envelope.id,
+          runAt,
+          bodies[i],
+          this.#names.jobKey(queue, envelope.id),
+        ));
+        record = { ...waitingRecord(queue, envelope), state: "delayed", runAt };
+      } else {
+        const ack = await this.#publish(queue, bodies[i], envelope.id);
+        duplicate = ack.duplicate;
+        record = { ...waitingRecord(queue, envelope), seq: ack.seq };
+      }
+      if (duplicate) return (await this.getJob(queue, envelope.id)) ?? record;
       const created = await this.#jobs.create(this.#names.jobKey(queue, envelope.id), record);
       if (created === null) {
         // a worker got the message first and wrote this record, or the id belongs to an
@@ -150,31 +191,52 @@ export class JobService {
 
   /** Reads a job in any state; `null` when unknown or expired (see `results.ttl`). */
   async getJob(queue: string, jobId: string): Promise<JobRecord | null> {
-    return (await this.#jobs.get(this.#names.jobKey(queue, checkJobId(jobId))))?.value ?? null;
+    const stored = await this.#jobs.get(this.#names.jobKey(queue, checkJobId(jobId)));
+    return stored?.value ?? await this.#delayedRecord(queue, jobId);
   }
 
   /**
-   * Cancels a job that is waiting or waiting to retry; a worker that receives it later drops it.
+   * The record of a job still delayed past `results.ttl`, when its stored record expired:
+   * its delayed message holds all there is to know.
+   */
+  async #delayedRecord(queue: string, jobId: string): Promise<JobRecord | null> {
+    const message = await this.#delayed.find(queue, jobId);
+    if (!message) return null;
+    const parsed = parseEnvelope(message.body);
+    if (!parsed.ok) return null;
+    return { ...waitingRecord(queue, parsed.envelope), state: "delayed", runAt: message.runAt };
+  }
+
+  /**
+   * Cancels a job that has not started (delayed, waiting, or waiting to retry); a worker
+   * that receives it later drops it.
    *
    * @returns true when cancelled; false when unknown, running or finished
    */
   async cancel(queue: string, jobId: string): Promise<boolean> {
     const key = this.#names.jobKey(queue, checkJobId(jobId));
     while (true) {
-      const current = await this.#jobs.get(key);
-      if (!current || (current.value.state !== "waiting" && current.value.state !== "failed")) {
-        return false;
+      let current = await this.#jobs.get(key);
+      if (!current) {
+        const delayed = await this.#delayedRecord(queue, jobId);
+        if (!delayed) return false;
+        const revision = await this.#jobs.create(key, delayed);
+        current = revision === null ? null : { value: delayed, revision };
+        if (!current) continue;
       }
+      if (!isPending(current.value.state)) return false;
       const cancelled: JobRecord = {
         ...current.value,
         state: "cancelled",
         finishedAt: this.#clock.now(),
         retryAt: undefined,
+        runAt: undefined,
       };
       if (await this.#jobs.update(key, cancelled, current.revision) !== null) {
         // remove the message too: once the cancelled record expires (results.ttl), a worker
         // receiving the message could not tell it from a job whose record was never written
         if (current.value.seq !== undefined) await this.#removeMessage(queue, current.value.seq);
+        if (current.value.state === "delayed") await this.#delayed.removeJob(queue, jobId);
         this.#events.emitJob("cancelled", cancelled);
         return true;
       }
@@ -236,7 +298,8 @@ export class JobService {
   }
 
   /**
-   * Cancels every job of the queue that has not started (waiting, or waiting to retry);
+   * Cancels every job of the queue that has not started (delayed, waiting, or waiting to
+   * retry);
    * workers drop their messages on arrival.
    *
    * @returns how many were cancelled
@@ -245,7 +308,7 @@ export class JobService {
     // cancel, not a stream purge: that would also delete the messages of running jobs,
     // whose retries and hand-backs then have nothing to come back to
     const pending = (await this.#jobs.values(this.#names.queueKeys(queue)))
-      .filter(({ value }) => value.state === "waiting" || value.state === "failed");
+      .filter(({ value }) => isPending(value.state));
     const cancelled = await Promise.all(pending.map(({ value }) => this.cancel(queue, value.id)));
     return cancelled.filter(Boolean).length;
   }
@@ -332,6 +395,60 @@ export class JobService {
     });
   }
 
+  /**
+   * Moves a due delayed job to its queue: publishes its message, marks it waiting, then
+   * removes the delayed message. The publish is deduplicated and the record changes by
+   * compare-and-swap, so a scheduler that repeats this after a failover enqueues it once.
+   *
+   * @param scheduler the scheduler's id, for a dead letter when the message is not a job
+   */
+  async promote(message: DelayedMessage, scheduler: string): Promise<void> {
+    const { queue, jobId } = message;
+    const parsed = parseEnvelope(message.body);
+    if (!parsed.ok || parsed.envelope.id !== jobId) {
+      await this.#deadLetters.add({
+        queue,
+        reason: parsed.ok
+          ? `the delayed message for job ${jobId} holds job ${parsed.envelope.id}`
+          : parsed.reason,
+        worker: scheduler,
+        at: this.#clock.now(),
+        raw: toBase64(message.body),
+      });
+      return await this.#delayed.remove(message.seq);
+    }
+    const { envelope } = parsed;
+    const key = this.#names.jobKey(queue, jobId);
+    const isThisDelay = (job: JobRecord) => job.nonce === envelope.nonce && job.state === "delayed";
+    let current = await this.#jobs.get(key);
+    if (!current || isThisDelay(current.value)) {
+      await this.ensureQueue(queue);
+      const { seq } = await this.#publish(queue, message.body, `${jobId}.${envelope.nonce}`);
+      while (true) {
+        // no record: it expired while the job waited longer than results.ttl
+        const waiting: JobRecord = current
+          ? { ...current.value, state: "waiting", runAt: undefined, seq }
+          : { ...waitingRecord(queue, envelope), seq };
+        const stored = current
+          ? await this.#jobs.update(key, waiting, current.revision)
+          : await this.#jobs.create(key, waiting);
+        if (stored !== null) {
+          this.#events.emitJob("promoted", waiting);
+          break;
+        }
+        current = await this.#jobs.get(key);
+        if (current && !isThisDelay(current.value)) {
+          // cancelled meanwhile: its message must not run; otherwise a worker has it already
+          const cancelled = current.value.state === "cancelled" &&
+            current.value.nonce === envelope.nonce;
+          if (cancelled) await this.#removeMessage(queue, seq);
+          break;
+        }
+      }
+    }
+    await this.#delayed.remove(message.seq);
+  }
+
   /** Opens the queue's shared consumer, for a worker. */
   async consumer(queue: string): Promise<QueueConsumer> {
     await this.ensureQueue(queue);
@@ -366,16 +483,7 @@ export class JobService {
 
   #envelope(settings: QueueSettings, request: EnqueueRequest): JobEnvelope {
     if (!request.task) throw new TypeError("Cannot enqueue a job without a task name");
-    const backoff = { ...settings.backoff };
-    for (const [field, value] of Object.entries(request.backoff ?? {})) {
-      // an option given as undefined keeps the queue's value
-      if (value !== undefined) Object.assign(backoff, { [field]: value });
-    }
-    const options = checkJobOptions({
-      attempts: request.attempts ?? settings.attempts,
-      timeoutMs: request.timeoutMs ?? 0,
-      backoff,
-    });
+    const options = resolveJobOptions(settings, request);
     return {
       v: 1,
       id: request.jobId === undefined ? crypto.randomUUID() : checkJobId(request.jobId),
@@ -384,6 +492,7 @@ export class JobService {
       options,
       nonce: crypto.randomUUID(),
       enqueuedAt: this.#clock.now(),
+      ...(request.schedule && { schedule: request.schedule }),
     };
   }
 
@@ -401,6 +510,32 @@ export class JobService {
   }
 }
 
+/**
+ * A job's options: the request's over the queue's settings.
+ *
+ * @throws {RangeError} naming each option a worker would refuse
+ */
+export function resolveJobOptions(
+  settings: QueueSettings,
+  request: Pick<EnqueueRequest, "attempts" | "backoff" | "timeoutMs">,
+): JobOptions {
+  const backoff = { ...settings.backoff };
+  for (const [field, value] of Object.entries(request.backoff ?? {})) {
+    // an option given as undefined keeps the queue's value
+    if (value !== undefined) Object.assign(backoff, { [field]: value });
+  }
+  return checkJobOptions({
+    attempts: request.attempts ?? settings.attempts,
+    timeoutMs: request.timeoutMs ?? 0,
+    backoff,
+  });
+}
+
+/** True for the states of a job that has not started and can be cancelled. */
+function isPending(state: JobState): boolean {
+  return state === "delayed" || state === "waiting" || state === "failed";
+}
+
 function toEnvelope(job: JobRecord): JobEnvelope {
   return {
     v: 1,
@@ -410,6 +545,7 @@ function toEnvelope(job: JobRecord): JobEnvelope {
     options: job.options,
     nonce: job.nonce,
     enqueuedAt: job.enqueuedAt,
+    ...(job.schedule && { schedule: job.schedule }),
   };
 }
 
@@ -418,22 +554,4 @@ function notFound(queue: string, jobId: string): NaqError {
     ErrorCode.NotFound,
     `Job ${jobId} is not in queue ${queue}: it never was, or its record expired (results.ttl)`,
   );
-}
-
-/** Maps `items` through `work` with at most `window` calls in flight, keeping order. */
-async function inWindows<T, R>(
-  items: readonly T[],
-  window: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(window, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index], index);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }

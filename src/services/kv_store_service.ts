@@ -77,9 +77,15 @@ export class JsonBucket<T> {
     return orNullOnConflict(this.#kv.update(key, JSON.stringify(value), revision));
   }
 
-  /** Deletes a key; reading it then gives `null`. */
-  delete(key: string): Promise<void> {
-    return this.#kv.delete(key);
+  /**
+   * Deletes a key; reading it then gives `null`. With `revision`, only if the key is still
+   * at it.
+   *
+   * @returns false when `revision` was given and someone else changed the key first
+   */
+  async delete(key: string, revision?: number): Promise<boolean> {
+    const write = this.#kv.delete(key, revision === undefined ? {} : { previousSeq: revision });
+    return await orNullOnConflict(write.then(() => 0)) !== null;
   }
 
   /** Lists the keys that have a value, in no particular order; `filter` may use `*` and `>`. */

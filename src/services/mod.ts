@@ -21,3 +21,10 @@ export {
 } from "./dead_letter_service.ts";
 export { type EventFilter, EventService } from "./event_service.ts";
 export { type EnqueueRequest, JobService, type QueueStats } from "./job_service.ts";
+export { DelayedJobStore, type DelayedMessage } from "./delayed_job_store.ts";
+export {
+  type ScheduleChanges,
+  type ScheduleDefinition,
+  ScheduleService,
+} from "./schedule_service.ts";
+export { SchedulerReplica, SchedulerService, type SchedulerStatus } from "./scheduler_service.ts";

@@ -1,0 +1,109 @@
+/**
+ * The scheduler: turns time into jobs. It enqueues delayed jobs when they come due and fires
+ * schedules; run as many replicas as you like, exactly one leads.
+ *
+ * @module
+ */
+import type { ServicesOption } from "./queue.ts";
+import { SchedulerService, type SchedulerStatus } from "./services/scheduler_service.ts";
+import type { SchedulerReplica } from "./services/scheduler_service.ts";
+import { ServiceManager } from "./services/service_manager.ts";
+import { consoleLogger, type WorkerLogger } from "./worker/logger.ts";
+
+export type { SchedulerStatus };
+
+/** How a scheduler runs. */
+export interface SchedulerOptions {
+  /** This replica's name in the lease; generated when omitted. */
+  readonly id?: string;
+  /** Close on SIGINT and SIGTERM while running. Default true. */
+  readonly handleSignals?: boolean;
+  /** Where to log leadership changes and failed firings; the console by default. */
+  readonly logger?: WorkerLogger;
+}
+
+/**
+ * A scheduler replica. Replicas elect a leader through a lease in KV (`scheduler.lease`);
+ * the leader enqueues delayed jobs when due and fires schedules, and when it stops or dies
+ * another takes over within about a lease. A firing is enqueued once even across a failover.
+ *
+ * @example Run a scheduler until Ctrl-C
+ * ```ts ignore
+ * import { createConfig, Scheduler } from "@naq/naq";
+ *
+ * await using scheduler = new Scheduler({ config: createConfig() });
+ * await scheduler.run();
+ * ```
+ */
+export class Scheduler implements AsyncDisposable {
+  /** This replica's name, as the lease shows it. */
+  readonly id: string;
+  readonly #services: ServiceManager;
+  readonly #ownsServices: boolean;
+  readonly #handleSignals: boolean;
+  readonly #log: WorkerLogger;
+  readonly #stopping = new AbortController();
+  #replica?: SchedulerReplica;
+  #run?: Promise<void>;
+  #closed?: Promise<void>;
+
+  /**
+   * Creates a replica; it does nothing until {@linkcode run}.
+   *
+   * @param options `{ services }` or `{ config }`, and how to run
+   */
+  constructor(options: ServicesOption & SchedulerOptions) {
+    this.#ownsServices = !("services" in options);
+    this.#services = "services" in options ? options.services : new ServiceManager(options.config);
+    this.#handleSignals = options.handleSignals ?? true;
+    this.#log = options.logger ?? consoleLogger;
+    this.id = options.id ?? `scheduler-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  }
+
+  /** Whether this replica leads, and how many delayed jobs and schedules it is tracking. */
+  get status(): SchedulerStatus {
+    return this.#replica?.status ?? { leading: false, delayed: 0, schedules: 0 };
+  }
+
+  /**
+   * Competes for leadership, and while leading fires what comes due, until {@linkcode close}
+   * (or SIGINT/SIGTERM). Calling it again returns the same promise.
+   */
+  run(): Promise<void> {
+    this.#run ??= this.#runReplica();
+    return this.#run;
+  }
+
+  /** Stops: hands the lease over at once when leading, then closes. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#stopping.abort();
+      await this.#run?.catch(() => {});
+      if (this.#ownsServices) await this.#services.close();
+    })();
+    return this.#closed;
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #runReplica(): Promise<void> {
+    const stop = () => void this.close();
+    if (this.#handleSignals) {
+      Deno.addSignalListener("SIGINT", stop);
+      Deno.addSignalListener("SIGTERM", stop);
+    }
+    try {
+      const service = await this.#services.get(SchedulerService);
+      this.#replica = service.replica(this.id, this.#log);
+      await this.#replica.run(this.#stopping.signal);
+    } finally {
+      if (this.#handleSignals) {
+        Deno.removeSignalListener("SIGINT", stop);
+        Deno.removeSignalListener("SIGTERM", stop);
+      }
+    }
+  }
+}
