@@ -17,10 +17,11 @@ export type LeaderDuties = (leading: AbortSignal) => Promise<void>;
 /**
  * Leader election over one KV key, renewed by compare-and-swap.
  *
- * The leader rewrites the key every third of the lease. A follower takes over when it has
- * seen the key's revision unchanged for a whole lease, measured on its own clock: no two
- * clocks are ever compared, so clock skew between machines cannot cut a lease short. A
- * leader that cannot renew for a lease stops leading before anyone may take over.
+ * The leader rewrites the key every third of the lease. Followers read it every tenth of the
+ * lease, and one takes over once it has seen the same revision for eight tenths, measured on
+ * its own clock: no two clocks are ever compared, so skew between machines cannot cut a
+ * lease short, and a dead leader is replaced within one lease of its last renewal. A leader
+ * that cannot renew for seven tenths of the lease stops leading before anyone may take over.
  */
 export class LeaderLease {
   readonly #bucket: JsonBucket<LeaseRecord>;
@@ -115,7 +116,7 @@ export class LeaderLease {
         won = await this.#bucket.update(this.#key, mine, current.revision);
       } else if (seen?.revision !== current.revision) {
         seen = { revision: current.revision, since: now };
-      } else if (now - seen.since >= this.#leaseMs) {
+      } else if (now - seen.since >= this.#leaseMs - 2 * this.#pollMs) {
         won = await this.#bucket.update(this.#key, mine, current.revision);
       }
       if (won !== null) return won;
@@ -148,8 +149,8 @@ export class LeaderLease {
         failed = false;
       } catch {
         failed = true;
-        // followers take over after a whole lease without a renewal: stop leading before that
-        if (this.#clock.now() - renewedAt >= this.#leaseMs - this.#pollMs) {
+        // a follower may take over 8/10 of a lease after the last renewal: stop before that
+        if (this.#clock.now() - renewedAt >= this.#leaseMs - 3 * this.#pollMs) {
           lost.abort(new Error("could not renew the lease"));
           break;
         }
