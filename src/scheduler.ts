@@ -8,9 +8,43 @@ import type { ServicesOption } from "./queue.ts";
 import { SchedulerService, type SchedulerStatus } from "./services/scheduler_service.ts";
 import type { SchedulerReplica } from "./services/scheduler_service.ts";
 import { ServiceManager } from "./services/service_manager.ts";
+import { NaqError } from "./errors.ts";
 import { consoleLogger, type WorkerLogger } from "./worker/logger.ts";
 
 export type { SchedulerStatus };
+
+// a replica that cannot start (the server unreachable, a stream electing a leader) tries again
+const START_RETRY_MS = 1_000;
+
+/**
+ * Runs a scheduler replica on `services` until `signal` aborts. A start that fails for a
+ * reason other than naq's own errors and bad arguments is retried, as JetStream can be
+ * briefly unable to answer.
+ *
+ * @internal shared by {@linkcode Scheduler} and the scheduler a Worker runs
+ */
+export async function runReplica(
+  services: ServiceManager,
+  id: string,
+  log: WorkerLogger,
+  signal: AbortSignal,
+  onStart: (replica: SchedulerReplica) => void = () => {},
+): Promise<void> {
+  while (!signal.aborted) {
+    let replica: SchedulerReplica;
+    try {
+      replica = (await services.get(SchedulerService)).replica(id, log);
+    } catch (err) {
+      if (signal.aborted) break;
+      if (err instanceof NaqError || err instanceof TypeError) throw err;
+      log.warn(`naq scheduler ${id}: cannot start yet, retrying`, { error: String(err) });
+      await services.clock.sleep(START_RETRY_MS, signal).catch(() => {});
+      continue;
+    }
+    onStart(replica);
+    return await replica.run(signal);
+  }
+}
 
 /** How a scheduler runs. */
 export interface SchedulerOptions {
@@ -96,9 +130,9 @@ export class Scheduler implements AsyncDisposable {
       Deno.addSignalListener("SIGTERM", stop);
     }
     try {
-      const service = await this.#services.get(SchedulerService);
-      this.#replica = service.replica(this.id, this.#log);
-      await this.#replica.run(this.#stopping.signal);
+      await runReplica(this.#services, this.id, this.#log, this.#stopping.signal, (replica) => {
+        this.#replica = replica;
+      });
     } finally {
       if (this.#handleSignals) {
         Deno.removeSignalListener("SIGINT", stop);

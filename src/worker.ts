@@ -13,6 +13,7 @@ import { ConnectionService } from "./services/connection_service.ts";
 import { EventService } from "./services/event_service.ts";
 import { JobService } from "./services/job_service.ts";
 import type { QueueConsumer } from "./services/queue_consumer.ts";
+import { runReplica } from "./scheduler.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import type { Task, TaskContext } from "./task.ts";
 import { consoleLogger, taggedLogger, type WorkerLogger } from "./worker/logger.ts";
@@ -32,6 +33,11 @@ export interface WorkerOptions {
   readonly handleSignals?: boolean;
   /** Where to log; the console by default. */
   readonly logger?: WorkerLogger;
+  /**
+   * Also run a scheduler replica, so delayed jobs and schedules fire wherever workers run;
+   * `worker.scheduler` from the config (true) by default.
+   */
+  readonly scheduler?: boolean;
 }
 
 // a failing pull (server restarting, consumer deleted) is retried after this long
@@ -66,6 +72,8 @@ export class Worker implements AsyncDisposable {
   readonly #concurrency: number;
   readonly #shutdownTimeoutMs: number;
   readonly #handleSignals: boolean;
+  readonly #runsScheduler: boolean;
+  #scheduler?: Promise<void>;
   /** Per queue: how often a running job tells the server it is alive, well inside ack wait. */
   readonly #heartbeatMs: ReadonlyMap<string, number>;
   readonly #log: WorkerLogger;
@@ -113,6 +121,7 @@ export class Worker implements AsyncDisposable {
       ? worker.shutdownTimeout
       : parseDuration(options.shutdownTimeout);
     this.#handleSignals = options.handleSignals ?? true;
+    this.#runsScheduler = options.scheduler ?? worker.scheduler;
     this.#heartbeatMs = new Map(this.#queues.map((queue) => {
       const { ackWait } = queueSettings(this.#services.config, queue);
       return [queue, Math.max(100, Math.min(worker.heartbeat, ackWait / 3))];
@@ -153,6 +162,10 @@ export class Worker implements AsyncDisposable {
       Deno.addSignalListener("SIGTERM", stop);
     }
     try {
+      if (this.#runsScheduler) {
+        this.#scheduler = runReplica(this.#services, this.id, this.#log, this.#stopping.signal)
+          .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
+      }
       const { jobs, consumers } = await this.#openConsumers();
       const perQueue = Math.ceil(this.#concurrency / this.#queues.length);
       this.#loops = Promise.allSettled(
@@ -373,6 +386,7 @@ export class Worker implements AsyncDisposable {
       }));
     }
     await Promise.allSettled([...this.#inFlight]);
+    await this.#scheduler; // hands its lease over when it led
     try {
       await (await this.#services.get(EventService)).flush();
     } catch {

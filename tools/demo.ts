@@ -1,6 +1,7 @@
 /**
  * The demo: starts a throwaway nats-server, then shows naq doing its job: jobs succeeding,
- * one retried then succeeding, one dead-lettered, live events, and a summary.
+ * one retried then succeeding, one dead-lettered, a delayed job, a cron schedule firing,
+ * live events, and a summary.
  */
 import { createConfig, defineTask, type JobEvent, Queue, ServiceManager, Worker } from "../mod.ts";
 import { startNatsServer } from "../src/dev/nats_server.ts";
@@ -32,6 +33,11 @@ const [resizeImage, chargeCard, sendFax] = [
     throw new Error("no fax machine answers");
   }, { attempts: 2 }),
 ];
+const sendReminder = defineTask(
+  "send-reminder",
+  (payload: { to: string }) => `reminded ${payload.to}`,
+);
+const checkHealth = defineTask("check-health", () => "healthy");
 
 const queue = new Queue("demo", { services });
 const stopEvents = new AbortController();
@@ -40,7 +46,14 @@ const printed = (async () => {
   for await (const event of events) console.log(`  event  ${describe(event)}`);
 })();
 
-await using worker = new Worker("demo", [resizeImage, chargeCard, sendFax], {
+// the worker also runs a scheduler replica, which fires the delayed job and the schedule
+await using worker = new Worker("demo", [
+  resizeImage,
+  chargeCard,
+  sendFax,
+  sendReminder,
+  checkHealth,
+], {
   services,
   concurrency: 4,
   handleSignals: false,
@@ -58,9 +71,20 @@ const handles = await queue.enqueueMany([
   { task: chargeCard, payload: { amount: 42 } },
   { task: sendFax, payload: { to: "+1 555 0100" } },
 ]);
+say("enqueueing a reminder delayed by 2s, and a health check every 2 seconds (cron), twice");
+const reminder = await queue.enqueue(sendReminder, { to: "ada" }, { delay: "2s" });
+say(`the reminder is ${reminder.job.state} until ${new Date(reminder.job.runAt!).toISOString()}`);
+await queue.schedule("health", checkHealth, null, { cron: "*/2 * * * * *" }, { repeat: 2 });
 const outcomes = await Promise.allSettled(
-  handles.map((handle) => handle.result({ timeout: "20s" })),
+  [...handles, reminder].map((handle) => handle.result({ timeout: "20s" })),
 );
+while ((await queue.getSchedule("health"))?.nextRunAt !== null) {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+const health = await queue.result((await queue.getSchedule("health"))!.lastJobId!, {
+  timeout: "20s",
+});
+say(`the health check schedule fired twice; the last run says ${JSON.stringify(health)}`);
 
 await worker.close();
 stopEvents.abort();
@@ -71,7 +95,7 @@ outcomes.forEach((outcome, i) => {
   const text = outcome.status === "fulfilled"
     ? `ok ${JSON.stringify(outcome.value)}`
     : `failed: ${outcome.reason.message}`;
-  console.log(`  ${handles[i].job.task.padEnd(13)} ${text}`);
+  console.log(`  ${[...handles, reminder][i].job.task.padEnd(13)} ${text}`);
 });
 say(`counts per state: ${JSON.stringify(await queue.stats())}`);
 const [dead] = await queue.deadLetters();

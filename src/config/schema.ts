@@ -81,6 +81,7 @@ export const configSchema = z.strictObject({
     concurrency: int(1).prefault(10),
     heartbeat: duration().prefault("5s"),
     shutdownTimeout: duration().prefault("30s"),
+    scheduler: bool().prefault(true),
   }, { error: OBJECT_ERROR }).prefault({}),
   scheduler: z.strictObject({
     lease: duration().prefault("15s"),

@@ -117,6 +117,11 @@ export interface NaqConfig {
     readonly heartbeat: number;
     /** How long running jobs may take to finish on shutdown, in milliseconds. */
     readonly shutdownTimeout: number;
+    /**
+     * Whether each worker also runs a scheduler replica, so that delayed jobs and schedules
+     * fire wherever workers run; exactly one replica leads.
+     */
+    readonly scheduler: boolean;
   };
   /** Settings of schedulers. */
   readonly scheduler: {
@@ -210,7 +215,12 @@ export interface ConfigInput {
   /** See {@linkcode NaqConfig.queues}. */
   queues?: Record<string, QueueSettingsInput>;
   /** See {@linkcode NaqConfig.worker}. */
-  worker?: { concurrency?: number; heartbeat?: DurationInput; shutdownTimeout?: DurationInput };
+  worker?: {
+    concurrency?: number;
+    heartbeat?: DurationInput;
+    shutdownTimeout?: DurationInput;
+    scheduler?: boolean;
+  };
   /** See {@linkcode NaqConfig.scheduler}. */
   scheduler?: { lease?: DurationInput };
   /** See {@linkcode NaqConfig.events}. */

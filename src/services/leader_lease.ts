@@ -96,8 +96,14 @@ export class LeaderLease {
       lost.abort(new Error("stopped leading"));
       revision = await renewing;
       this.#leading = false;
-      // released whether stopping or after duties failed: another replica may do better
-      await this.#bucket.delete(this.#key, revision).catch(() => {});
+      // released whether stopping or after duties failed, so another replica need not wait
+      // for the lease to lapse; but not waited on for long, as the server may be gone
+      const released = new AbortController();
+      await Promise.race([
+        this.#bucket.delete(this.#key, revision).catch(() => {}),
+        this.#clock.sleep(this.#pollMs, released.signal).catch(() => {}),
+      ]);
+      released.abort();
       if (!signal.aborted) await this.#clock.sleep(this.#pollMs, signal).catch(() => {});
     }
   }

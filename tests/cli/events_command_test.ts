@@ -52,6 +52,9 @@ Deno.test("naq events tail", async (t) => {
   await t.step("an unknown --type is bad usage: exit 2", async () => {
     const bad = await runNaq(server.url, ["events", "tail", "feed", "--type", "finished"]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /Unknown event type "finished"; use enqueued, active, progress/);
+    assert.match(
+      bad.stderr,
+      /Unknown event type "finished"; use enqueued, promoted, active, progress/,
+    );
   });
 });

@@ -55,7 +55,10 @@ Deno.test("naq jobs and naq queues", async (t) => {
   await t.step("jobs rejects an unknown state with exit 2", async () => {
     const bad = await naq("jobs", "orders", "--state", "done");
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /argument 'done' is invalid\. Allowed choices are waiting, active/);
+    assert.match(
+      bad.stderr,
+      /argument 'done' is invalid\. Allowed choices are delayed, waiting, active/,
+    );
     const limit = await naq("jobs", "orders", "--limit", "-1");
     assert.equal(limit.code, 2);
   });
@@ -66,15 +69,33 @@ Deno.test("naq jobs and naq queues", async (t) => {
     assert.equal(
       stdout,
       [
-        "QUEUE   WAITING  ACTIVE  FAILED  COMPLETED  DEAD  CANCELLED",
-        "emails  1        0       0       0          0     0",
-        "orders  2        0       0       0          0     1",
+        "QUEUE   DELAYED  WAITING  ACTIVE  FAILED  COMPLETED  DEAD  CANCELLED",
+        "emails  0        1        0       0       0          0     0",
+        "orders  0        2        0       0       0          0     1",
         "",
       ].join("\n"),
     );
     assert.deepEqual(JSON.parse((await naq("queues", "--json")).stdout), [
-      { queue: "emails", waiting: 1, active: 0, failed: 0, completed: 0, dead: 0, cancelled: 0 },
-      { queue: "orders", waiting: 2, active: 0, failed: 0, completed: 0, dead: 0, cancelled: 1 },
+      {
+        queue: "emails",
+        delayed: 0,
+        waiting: 1,
+        active: 0,
+        failed: 0,
+        completed: 0,
+        dead: 0,
+        cancelled: 0,
+      },
+      {
+        queue: "orders",
+        delayed: 0,
+        waiting: 2,
+        active: 0,
+        failed: 0,
+        completed: 0,
+        dead: 0,
+        cancelled: 1,
+      },
     ]);
   });
 

@@ -21,7 +21,7 @@ Deno.test("createConfig() fills every default, durations in ms and sizes in byte
       backoff: { type: "exponential", delay: 1_000, maxDelay: 3_600_000, jitter: 0.1, delays: [] },
     },
     queues: {},
-    worker: { concurrency: 10, heartbeat: 5_000, shutdownTimeout: 30_000 },
+    worker: { concurrency: 10, heartbeat: 5_000, shutdownTimeout: 30_000, scheduler: true },
     scheduler: { lease: 15_000 },
     events: { enabled: true, maxAge: 7 * 86_400_000, maxBytes: 1024 ** 3 },
     results: { ttl: 86_400_000 },

@@ -31,7 +31,7 @@ Deno.test("envVarNames() covers every leaf of the schema except queues", () => {
   ) {
     assert.ok(names.includes(name), name);
   }
-  assert.equal(names.length, 33);
+  assert.equal(names.length, 34);
   assert.ok(!names.some((name) => name.startsWith("NAQ_QUEUES")));
   assert.equal(new Set(names).size, names.length, "names are unique");
 });

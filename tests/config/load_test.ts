@@ -27,6 +27,7 @@ Deno.test("resolveConfig() takes defaults < file < env < overrides, and names ea
     concurrency: 2,
     heartbeat: 2_000,
     shutdownTimeout: 180_000,
+    scheduler: true,
   });
   assert.equal(resolved.config.prefix, "fromfile");
   assert.equal(resolved.sources["worker.concurrency"], `${file}:2`);

@@ -4,7 +4,7 @@ import { defineTask } from "../../src/task.ts";
 import { waitFor } from "../helpers/config.ts";
 import { setup } from "./_setup.ts";
 
-const NONE = { waiting: 0, active: 0, failed: 0, completed: 0, dead: 0, cancelled: 0 };
+const NONE = { delayed: 0, waiting: 0, active: 0, failed: 0, completed: 0, dead: 0, cancelled: 0 };
 
 Deno.test("purge() removes every waiting job, reports how many, and none of them runs", async () => {
   await using env = await setup();

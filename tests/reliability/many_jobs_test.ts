@@ -85,6 +85,7 @@ Deno.test("2,000 jobs through two workers: every job ends right, and runs exactl
 
   const expectedDead = [...indexOf.values()].filter((index) => kindOf(index) === "doomed").length;
   assert.deepEqual(stats, {
+    delayed: 0,
     waiting: 0,
     active: 0,
     failed: 0,

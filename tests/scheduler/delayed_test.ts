@@ -3,7 +3,12 @@ import { ConnectionService } from "../../src/services/connection_service.ts";
 import { JobService } from "../../src/services/job_service.ts";
 import type { ServiceManager } from "../../src/services/service_manager.ts";
 import { StreamService } from "../../src/services/stream_service.ts";
-import { waitFor } from "../helpers/config.ts";
+import { Queue } from "../../src/queue.ts";
+import { defineTask } from "../../src/task.ts";
+import { Worker } from "../../src/worker.ts";
+import { testConfig, waitFor } from "../helpers/config.ts";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { silent } from "../queue/_setup.ts";
 import { schedulerSetup } from "./_setup.ts";
 
 const MINUTE = 60_000;
@@ -138,3 +143,17 @@ async function queueMessages(s: { services: ServiceManager }): Promise<number> {
   const info = await (await s.services.get(StreamService)).info("naq_queue_jobs");
   return info?.state.messages ?? 0;
 }
+
+Deno.test("a worker runs a scheduler too: a delayed job runs with nothing else running", async () => {
+  await using server = await startNatsServer();
+  const config = testConfig(server.url, { scheduler: { lease: "1s" } });
+  await using queue = new Queue("jobs", { config });
+  const echo = defineTask("echo", (payload: number) => payload * 2);
+  await using worker = new Worker("jobs", [echo], { config, handleSignals: false, logger: silent });
+  void worker.run();
+  const enqueuedAt = Date.now();
+  const job = await queue.enqueue(echo, 21, { delay: 300 });
+  assert.equal(await job.result({ timeout: "10s" }), 42);
+  const started = (await queue.getJob(job.id))!.startedAt!;
+  assert.ok(started >= enqueuedAt + 300, `started ${started - enqueuedAt} ms after enqueue`);
+});
