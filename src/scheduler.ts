@@ -8,7 +8,8 @@ import type { ServicesOption } from "./queue.ts";
 import { SchedulerService, type SchedulerStatus } from "./services/scheduler_service.ts";
 import type { SchedulerReplica } from "./services/scheduler_service.ts";
 import { ServiceManager } from "./services/service_manager.ts";
-import { NaqError } from "./errors.ts";
+import { ConnectionError, NaqError } from "./errors.ts";
+import { ConnectionService } from "./services/connection_service.ts";
 import { consoleLogger, type WorkerLogger } from "./worker/logger.ts";
 
 export type { SchedulerStatus };
@@ -37,6 +38,13 @@ export async function runReplica(
     } catch (err) {
       if (signal.aborted) break;
       if (err instanceof NaqError || err instanceof TypeError) throw err;
+      if (await connectionClosed(services)) {
+        throw new ConnectionError(
+          [...services.config.nats.servers],
+          `Scheduler ${id} stopped: its NATS connection is closed for good ` +
+            `(nats.reconnect.maxAttempts was reached)`,
+        );
+      }
       log.warn(`naq scheduler ${id}: cannot start yet, retrying`, { error: String(err) });
       await services.clock.sleep(START_RETRY_MS, signal).catch(() => {});
       continue;
@@ -139,5 +147,13 @@ export class Scheduler implements AsyncDisposable {
         Deno.removeSignalListener("SIGTERM", stop);
       }
     }
+  }
+}
+
+async function connectionClosed(services: ServiceManager): Promise<boolean> {
+  try {
+    return (await services.get(ConnectionService)).closed;
+  } catch {
+    return true;
   }
 }

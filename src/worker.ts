@@ -202,6 +202,7 @@ export class Worker implements AsyncDisposable {
         if (err instanceof NaqError || err instanceof TypeError || err instanceof RangeError) {
           throw err;
         }
+        if (await this.#connectionClosed()) throw this.#closedForGood();
         this.#log.warn(
           `naq worker ${this.id}: cannot open ${this.#queues.join(", ")} yet, retrying`,
           {
@@ -243,11 +244,7 @@ export class Worker implements AsyncDisposable {
       } catch (err) {
         if (stopping.aborted) break;
         if (await this.#connectionClosed()) {
-          this.#failure = new ConnectionError(
-            [...this.#services.config.nats.servers],
-            `Worker ${this.id} stopped: its NATS connection is closed for good ` +
-              `(nats.reconnect.maxAttempts was reached)`,
-          );
+          this.#failure = this.#closedForGood();
           this.#log.error(
             `naq worker ${this.id}: the NATS connection is closed for good; stopping`,
           );
@@ -262,6 +259,14 @@ export class Worker implements AsyncDisposable {
         this.#slots.release(taken - used);
       }
     }
+  }
+
+  #closedForGood(): ConnectionError {
+    return new ConnectionError(
+      [...this.#services.config.nats.servers],
+      `Worker ${this.id} stopped: its NATS connection is closed for good ` +
+        `(nats.reconnect.maxAttempts was reached)`,
+    );
   }
 
   async #connectionClosed(): Promise<boolean> {
@@ -281,7 +286,13 @@ export class Worker implements AsyncDisposable {
   ): Promise<void> {
     let claimed: ClaimedJob | null;
     try {
-      claimed = await jobs.claim(queue, delivery, this.id, (task) => this.#tasks.has(task));
+      claimed = await jobs.claim(
+        queue,
+        delivery,
+        this.id,
+        (task) => this.#tasks.has(task),
+        this.#runsScheduler,
+      );
     } catch (err) {
       release();
       // nothing was acknowledged: the message comes back after its ack wait

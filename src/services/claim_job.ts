@@ -19,6 +19,8 @@ export interface ClaimDeps {
   readonly deadLetters: DeadLetterService;
   readonly clock: Clock;
   readonly names: WireNames;
+  /** Stores a retry's message in the delayed stream, when retries wait there. */
+  readonly delayRetry?: (job: JobRecord, body: Uint8Array) => Promise<unknown>;
 }
 
 /** The message to claim, and for whom. */
@@ -94,6 +96,7 @@ export async function claimJob(
       deadLetters: deps.deadLetters,
       clock: deps.clock,
       worker,
+      delayRetry: deps.delayRetry,
     });
     if (!runnable) {
       await claimed.deadLetter(

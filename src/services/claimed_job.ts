@@ -25,6 +25,11 @@ export interface ClaimContext {
   readonly deadLetters: DeadLetterService;
   readonly clock: Clock;
   readonly worker: string;
+  /**
+   * Stores a retry's message in the delayed stream, for a scheduler to enqueue when due;
+   * without it, a retry waits in `nak(delay)`, holding one of the queue's `maxInFlight`.
+   */
+  readonly delayRetry?: (job: JobRecord, body: Uint8Array) => Promise<unknown>;
 }
 
 /**
@@ -143,7 +148,12 @@ export class ClaimedJob {
           errors: [...this.#job.errors, this.#attemptError(outcome, now)],
         };
         if (await this.#store(failed)) {
-          this.#release(() => this.#delivery.nak(decision.delayMs));
+          // when the delayed stream cannot take it, nak(delay) still brings the retry back
+          const delayed = await this.#context.delayRetry?.(failed, this.#delivery.body)
+            .then(() => true, () => false);
+          this.#release(() =>
+            delayed ? this.#delivery.ack() : this.#delivery.nak(decision.delayMs)
+          );
           this.#context.events.emitJob("failed", this.#job, failed.errors.at(-1)?.message);
           this.#context.events.emitJob("retrying", this.#job, decision.delayMs);
         }

@@ -30,6 +30,7 @@ export interface DelayedFeed {
 }
 
 const RUN_AT = "Naq-Run-At";
+const STOP_WAIT_MS = 1_000;
 
 /**
  * Delayed jobs wait here, one subject per job, until a scheduler publishes them to their
@@ -133,8 +134,13 @@ export class DelayedJobStore {
       loaded,
       ended,
       stop: async () => {
-        await messages.close();
-        await ended.catch(() => {});
+        // on a connection that closed for good, close() never settles: do not wait long
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          Promise.all([messages.close(), ended]).catch(() => {}),
+          new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+        ]);
+        clearTimeout(timer);
       },
     };
   }

@@ -236,7 +236,8 @@ export class JobService {
         // remove the message too: once the cancelled record expires (results.ttl), a worker
         // receiving the message could not tell it from a job whose record was never written
         if (current.value.seq !== undefined) await this.#removeMessage(queue, current.value.seq);
-        if (current.value.state === "delayed") await this.#delayed.removeJob(queue, jobId);
+        // a delayed job, or a retry, waits in the delayed stream
+        if (current.value.state !== "waiting") await this.#delayed.removeJob(queue, jobId);
         this.#events.emitJob("cancelled", cancelled);
         return true;
       }
@@ -419,15 +420,19 @@ export class JobService {
     }
     const { envelope } = parsed;
     const key = this.#names.jobKey(queue, jobId);
-    const isThisDelay = (job: JobRecord) => job.nonce === envelope.nonce && job.state === "delayed";
+    // a delayed job, or a failed one whose retry waited here
+    const isThisDelay = (job: JobRecord) =>
+      job.nonce === envelope.nonce && (job.state === "delayed" || job.state === "failed");
     let current = await this.#jobs.get(key);
     if (!current || isThisDelay(current.value)) {
       await this.ensureQueue(queue);
-      const { seq } = await this.#publish(queue, message.body, `${jobId}.${envelope.nonce}`);
+      // the delayed message's own sequence: each retry of a job waits in a message of its own
+      const msgID = `${jobId}.${envelope.nonce}.${message.seq}`;
+      const { seq } = await this.#publish(queue, message.body, msgID);
       while (true) {
         // no record: it expired while the job waited longer than results.ttl
         const waiting: JobRecord = current
-          ? { ...current.value, state: "waiting", runAt: undefined, seq }
+          ? { ...current.value, state: "waiting", runAt: undefined, retryAt: undefined, seq }
           : { ...waitingRecord(queue, envelope), seq };
         const stored = current
           ? await this.#jobs.update(key, waiting, current.revision)
@@ -464,6 +469,9 @@ export class JobService {
   /**
    * Takes a delivered message for `worker`: see {@linkcode claimJob}.
    *
+   * @param retryViaScheduler wait out retry delays in the delayed stream, not holding the
+   *   message: only when a scheduler runs, as the worker's own replica does
+   *
    * @returns the claimed job to run, or `null` when the message was settled here
    */
   claim(
@@ -471,13 +479,23 @@ export class JobService {
     delivery: Delivery,
     worker: string,
     hasTask: (task: string) => boolean,
+    retryViaScheduler: boolean,
   ): Promise<ClaimedJob | null> {
+    const delayRetry = (job: JobRecord, body: Uint8Array) =>
+      this.#delayed.add(
+        queue,
+        job.id,
+        job.retryAt!,
+        body,
+        `${this.#names.jobKey(queue, job.id)}.${job.nonce}.${job.attempt}`,
+      );
     return claimJob({
       jobs: this.#jobs,
       events: this.#events,
       deadLetters: this.#deadLetters,
       clock: this.#clock,
       names: this.#names,
+      delayRetry: retryViaScheduler ? delayRetry : undefined,
     }, { queue, delivery, worker, hasTask });
   }
 

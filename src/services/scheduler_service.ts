@@ -4,6 +4,8 @@ import { inWindows } from "../core/in_windows.ts";
 import { wireNames } from "../core/names.ts";
 import type { ScheduleRecord } from "../core/schedule.ts";
 import type { TaskLogger } from "../task.ts";
+import { ConnectionError } from "../errors.ts";
+import { ConnectionService } from "./connection_service.ts";
 import { DelayedJobStore } from "./delayed_job_store.ts";
 import { JobService } from "./job_service.ts";
 import { KVStoreService } from "./kv_store_service.ts";
@@ -34,6 +36,8 @@ const RETRY_MS = 1_000;
  * lease, fires due delayed jobs and schedules.
  */
 export class SchedulerService {
+  readonly #connection: ConnectionService;
+  readonly #servers: readonly string[];
   readonly #jobs: JobService;
   readonly #schedules: ScheduleService;
   readonly #delayed: DelayedJobStore;
@@ -42,6 +46,8 @@ export class SchedulerService {
   readonly #leaseMs: number;
 
   private constructor(services: ServiceManager, deps: SchedulerDeps) {
+    this.#connection = deps.connection;
+    this.#servers = services.config.nats.servers;
     this.#jobs = deps.jobs;
     this.#schedules = deps.schedules;
     this.#delayed = deps.delayed;
@@ -53,7 +59,8 @@ export class SchedulerService {
   /** Builds the service and the lease bucket. */
   static async create(services: ServiceManager): Promise<SchedulerService> {
     const { config } = services;
-    const [jobs, schedules, delayed, kv] = await Promise.all([
+    const [connection, jobs, schedules, delayed, kv] = await Promise.all([
+      services.get(ConnectionService),
       services.get(JobService),
       services.get(ScheduleService),
       services.get(DelayedJobStore),
@@ -63,6 +70,7 @@ export class SchedulerService {
       replicas: config.streams.replicas,
     });
     return new SchedulerService(services, {
+      connection,
       jobs,
       schedules,
       delayed,
@@ -74,6 +82,8 @@ export class SchedulerService {
   /** A replica named `id`; it competes for the lease once run. */
   replica(id: string, log: TaskLogger): SchedulerReplica {
     return new SchedulerReplica(id, log, this.#lease(id), {
+      connection: this.#connection,
+      servers: this.#servers,
       jobs: this.#jobs,
       schedules: this.#schedules,
       delayed: this.#delayed,
@@ -87,6 +97,7 @@ export class SchedulerService {
 type LeaseSource = (holder: string) => LeaderLease;
 
 interface SchedulerDeps {
+  readonly connection: ConnectionService;
   readonly jobs: JobService;
   readonly schedules: ScheduleService;
   readonly delayed: DelayedJobStore;
@@ -94,6 +105,9 @@ interface SchedulerDeps {
 }
 
 interface ReplicaDeps {
+  readonly connection: ConnectionService;
+  /** The configured server URLs, for errors. */
+  readonly servers: readonly string[];
   readonly jobs: JobService;
   readonly schedules: ScheduleService;
   readonly delayed: DelayedJobStore;
@@ -134,13 +148,28 @@ export class SchedulerReplica {
     };
   }
 
-  /** Competes for leadership, and leads when elected, until `signal` aborts. */
+  /**
+   * Competes for leadership, and leads when elected, until `signal` aborts.
+   *
+   * @throws {ConnectionError} when the connection closed for good
+   */
   async run(signal: AbortSignal): Promise<void> {
+    const closed = new AbortController();
     await this.#lease.run(
-      signal,
+      AbortSignal.any([signal, closed.signal]),
       (leading) => this.#lead(leading),
-      (err) => this.#log.warn(`naq scheduler ${this.id}: ${err}`),
+      (err) => {
+        if (this.#deps.connection.closed) return closed.abort();
+        this.#log.warn(`naq scheduler ${this.id}: ${err}`);
+      },
     );
+    if (closed.signal.aborted && !signal.aborted) {
+      throw new ConnectionError(
+        [...this.#deps.servers],
+        `Scheduler ${this.id} stopped: its NATS connection is closed for good ` +
+          `(nats.reconnect.maxAttempts was reached)`,
+      );
+    }
   }
 
   async #lead(leading: AbortSignal): Promise<void> {

@@ -22,6 +22,7 @@ Deno.test("events() yields a job's whole life: fail once, retry, succeed", async
     ["active", 1],
     ["failed", 1],
     ["retrying", 1],
+    ["promoted", 1], // the retry waited in the delayed stream
     ["active", 2],
     ["completed", 2],
   ]);
@@ -29,7 +30,7 @@ Deno.test("events() yields a job's whole life: fail once, retry, succeed", async
   assert.ok(seen.every((event) => event.jobId === "life"));
   assert.equal(seen[2].data, "first try fails");
   assert.equal(seen[3].data, 20, "retrying carries the delay in ms");
-  assert.equal(seen[5].data, 40, "completed carries the result");
+  assert.equal(seen[6].data, 40, "completed carries the result");
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i].at >= seen[i - 1].at);
 });
 
@@ -99,12 +100,12 @@ Deno.test("events land on the events stream, one message per event", async () =>
   const streams = await env.services.get(StreamService);
   const eventsStream = wireNames(env.services.config.prefix).eventsStream;
   await waitFor(
-    "six events on the stream",
-    async () => (await streams.info(eventsStream))?.state.messages === 6,
+    "seven events on the stream",
+    async () => (await streams.info(eventsStream))?.state.messages === 7,
   );
   await (await env.services.get(EventService)).flush();
   await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.equal((await streams.info(eventsStream))?.state.messages, 6, "and no more");
+  assert.equal((await streams.info(eventsStream))?.state.messages, 7, "and no more");
 });
 
 Deno.test("with events disabled, nothing is published and events() yields nothing", async () => {
