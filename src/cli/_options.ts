@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/mod.ts";
 import { parseDuration } from "../core/duration.ts";
 import { checkJobId } from "../core/envelope.ts";
+import { parseInstant } from "../core/instant.ts";
 import { wireNames } from "../core/names.ts";
 import { Queue } from "../queue.ts";
 import { ServiceManager } from "../services/mod.ts";
@@ -64,6 +65,15 @@ export function parsePositiveInt(value: string): number {
 export function parseDurationOption(value: string): number {
   try {
     return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** Parses an ISO 8601 time such as `2026-12-01T09:00:00Z`, into ms since the epoch. */
+export function parseInstantOption(value: string): number {
+  try {
+    return parseInstant(value, "a time");
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

@@ -1,6 +1,6 @@
 /**
- * `naq config show` and `naq config validate`: what configuration naq would run with, and
- * where each value came from.
+ * `naq config show|validate|init`: what configuration naq would run with and where each
+ * value came from, whether it is valid, and a starter file.
  *
  * @module
  */
@@ -9,6 +9,7 @@ import { leafKindAt } from "../config/_walk.ts";
 import { formatValue } from "../config/format_value.ts";
 import { valueAt } from "../config/layer.ts";
 import { redactConfig, resolveConfig, type ResolvedConfig } from "../config/mod.ts";
+import { STARTER_CONFIG } from "../config/starter_file.ts";
 import { formatTable } from "./_output.ts";
 
 interface ConfigOptions {
@@ -19,7 +20,7 @@ interface ConfigOptions {
 /**
  * The `config` command group.
  *
- * @returns a commander command with the subcommands `show` and `validate`
+ * @returns a commander command with the subcommands `show`, `validate` and `init`
  */
 export function configCommand(): Command {
   const group = new Command("config")
@@ -45,6 +46,24 @@ export function configCommand(): Command {
         options.json
           ? JSON.stringify({ valid: true, file: resolved.file ?? null })
           : `Configuration is valid (${resolved.file ?? "defaults and environment only"})`,
+      );
+    });
+  group.command("init")
+    .description("Write a starter naq.yaml here: every setting at its default, explained")
+    .option("--force", "overwrite an existing naq.yaml")
+    .option("--json", 'print { "written": path } instead of a sentence')
+    .action(async (options: { force?: boolean; json?: boolean }) => {
+      const path = `${Deno.cwd()}/naq.yaml`;
+      try {
+        await Deno.writeTextFile(path, STARTER_CONFIG, { createNew: !options.force });
+      } catch (err) {
+        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+        throw new Error(`${path} exists already; edit it, or pass --force to overwrite it`);
+      }
+      console.log(
+        options.json
+          ? JSON.stringify({ written: path })
+          : `Wrote ${path}; naq config validate checks it`,
       );
     });
   return group;

@@ -7,6 +7,7 @@ import { Command } from "commander";
 import type { Queue } from "../queue.ts";
 import type { StoredDeadLetter } from "../services/mod.ts";
 import { formatTable, formatTime, printJson } from "./_output.ts";
+import { showProgress } from "./_progress.ts";
 import {
   type CommonOptions,
   parseJobId,
@@ -93,14 +94,14 @@ async function retryDead(queue: Queue, jobId?: string): Promise<RetryReport> {
   }
   const letters = await queue.deadLetters(Number.MAX_SAFE_INTEGER);
   const report: RetryReport = { retried: [], failed: [] };
-  const progress = Deno.stderr.isTerminal() ? new TerminalProgress(letters.length) : undefined;
-  for (const letter of letters) {
+  const progress = showProgress("retrying", letters.length);
+  for (const [i, letter] of letters.entries()) {
     const failure = await retryOne(queue, letter);
     if (failure) report.failed.push(failure);
     else report.retried.push(letter.job!.id);
-    progress?.step();
+    progress.update(i + 1);
   }
-  progress?.done();
+  progress.done();
   return report;
 }
 
@@ -117,27 +118,6 @@ async function retryOne(
     return { seq: letter.seq, jobId: letter.job.id, error: (err as Error).message };
   }
 }
-
-/** `retried 3/10` on one line of a terminal, rewritten in place. */
-class TerminalProgress {
-  readonly #total: number;
-  #done = 0;
-  readonly #encoder = new TextEncoder();
-
-  constructor(total: number) {
-    this.#total = total;
-  }
-
-  step(): void {
-    this.#done += 1;
-    Deno.stderr.writeSync(this.#encoder.encode(`\rretrying ${this.#done}/${this.#total}`));
-  }
-
-  done(): void {
-    if (this.#done > 0) Deno.stderr.writeSync(this.#encoder.encode("\r\x1b[K"));
-  }
-}
-
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

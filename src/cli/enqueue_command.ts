@@ -1,13 +1,17 @@
 /**
- * `naq enqueue`: stores a job for a task by name, and optionally waits for its result.
+ * `naq enqueue`: stores a job for a task by name, now or later, and optionally waits for its
+ * result; or, with `--file`, every job of an NDJSON file.
  *
  * @module
  */
 import { Command } from "commander";
+import type { EnqueueItem, EnqueueOptions, Queue } from "../queue.ts";
 import { printJson } from "./_output.ts";
+import { showProgress } from "./_progress.ts";
 import {
   type CommonOptions,
   parseDurationOption,
+  parseInstantOption,
   parseJobId,
   parsePositiveInt,
   parseQueueName,
@@ -21,24 +25,37 @@ interface EnqueueCommandOptions extends CommonOptions {
   attempts?: number;
   jobId?: string;
   timeout?: number;
+  delay?: number;
+  at?: number;
+  file?: string;
   wait?: boolean;
   waitTimeout?: number;
 }
 
+// jobs of a file enqueued per batch: one pipelined enqueueMany each
+const FILE_BATCH = 1_000;
+
 /**
  * The `enqueue` command.
  *
- * @returns a commander command: `enqueue <queue> <task> [json]`
+ * @returns a commander command: `enqueue <queue> [task] [json]`
  */
 export function enqueueCommand(): Command {
   return withCommonOptions(new Command("enqueue"), "print the job record as JSON")
-    .description("Enqueue a job for a task, with a JSON payload")
+    .description("Enqueue a job for a task, with a JSON payload; or every job of an NDJSON file")
     .argument("<queue>", "the queue", parseQueueName)
-    .argument("<task>", "the task's name, as the worker registered it")
+    .argument("[task]", "the task's name, as the worker registered it")
     .argument("[json]", "the payload, as JSON (default: null)")
     .option("--attempts <n>", "attempts in all (default: the queue's)", parsePositiveInt)
     .option("--job-id <id>", "the job's id; enqueueing an id again runs it once", parseJobId)
     .option("--timeout <duration>", "fail an attempt running longer than this", parseDurationOption)
+    .option("--delay <duration>", "run it no earlier than this long from now", parseDurationOption)
+    .option("--at <time>", "run it no earlier than this ISO 8601 time", parseInstantOption)
+    .option(
+      "--file <path>",
+      'enqueue every line of an NDJSON file: {"task", "payload", "jobId"?, "delay"?, ' +
+        '"runAt"?, "attempts"?, "timeout"?}; "-" reads stdin',
+    )
     .option("--wait", "wait for the job to finish and print its result")
     .option(
       "--wait-timeout <duration>",
@@ -47,20 +64,39 @@ export function enqueueCommand(): Command {
     )
     .action(async (
       queueName: string,
-      task: string,
+      task: string | undefined,
       json: string | undefined,
       options: EnqueueCommandOptions,
       command: Command,
     ) => {
-      const payload = parsePayload(command, json);
       if (options.waitTimeout !== undefined && !options.wait) {
         usageError(command, "--wait-timeout needs --wait");
       }
+      if (options.delay !== undefined && options.at !== undefined) {
+        usageError(command, "--delay and --at both say when to run: give one of them");
+      }
+      if (options.file !== undefined) {
+        if (task !== undefined) {
+          usageError(command, "--file gives each job's task: leave out <task> and [json]");
+        }
+        if (options.wait || options.jobId) {
+          usageError(command, "--wait and --job-id are for one job, not for --file");
+        }
+        const items = parseJobFile(command, await readFile(command, options.file));
+        const count = await withQueue(queueName, options, (queue) => enqueueAll(queue, items));
+        if (options.json) printJson({ queue: queueName, enqueued: count });
+        else console.log(`Enqueued ${count} job${count === 1 ? "" : "s"} in queue ${queueName}`);
+        return;
+      }
+      if (task === undefined) usageError(command, "give a <task>, or --file with jobs");
+      const payload = parsePayload(command, json);
       await withQueue(queueName, options, async (queue) => {
         const handle = await queue.enqueue(task, payload, {
           jobId: options.jobId,
           attempts: options.attempts,
           timeout: options.timeout,
+          delay: options.delay,
+          runAt: options.at,
         });
         if (options.wait) {
           await printResult(queue, handle.id, {
@@ -70,12 +106,68 @@ export function enqueueCommand(): Command {
         } else if (options.json) {
           printJson(handle.job);
         } else {
-          const state = handle.job.state;
-          const known = state === "waiting" ? "" : ` (already known: ${state})`;
-          console.log(`Enqueued job ${handle.id} (task ${task}) in queue ${queueName}${known}`);
+          const { state, runAt } = handle.job;
+          const when = state === "delayed"
+            ? `, delayed until ${new Date(runAt!).toISOString()}`
+            : "";
+          const fresh = state === "waiting" || state === "delayed";
+          const known = fresh ? "" : ` (already known: ${state})`;
+          console.log(
+            `Enqueued job ${handle.id} (task ${task}) in queue ${queueName}${when}${known}`,
+          );
         }
       });
     });
+}
+
+async function enqueueAll(queue: Queue, items: EnqueueItem[]): Promise<number> {
+  const progress = showProgress("enqueued", items.length);
+  for (let start = 0; start < items.length; start += FILE_BATCH) {
+    await queue.enqueueMany(items.slice(start, start + FILE_BATCH));
+    progress.update(Math.min(items.length, start + FILE_BATCH));
+  }
+  progress.done();
+  return items.length;
+}
+
+async function readFile(command: Command, path: string): Promise<string> {
+  try {
+    if (path === "-") return await new Response(Deno.stdin.readable).text();
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    usageError(command, `Cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+const LINE_FIELDS = new Set(["task", "payload", "jobId", "delay", "runAt", "attempts", "timeout"]);
+
+/** Reads every job of the file before any is enqueued, so a bad line enqueues nothing. */
+function parseJobFile(command: Command, text: string): EnqueueItem[] {
+  const items: EnqueueItem[] = [];
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "") return;
+    const where = `line ${index + 1}`;
+    let job: Record<string, unknown>;
+    try {
+      job = JSON.parse(line);
+    } catch (err) {
+      usageError(command, `${where} is not JSON (${(err as Error).message}); nothing was enqueued`);
+    }
+    if (typeof job !== "object" || job === null || typeof job.task !== "string" || !job.task) {
+      usageError(command, `${where} has no "task" name; nothing was enqueued`);
+    }
+    const unknown = Object.keys(job).filter((field) => !LINE_FIELDS.has(field));
+    if (unknown.length > 0) {
+      usageError(
+        command,
+        `${where} has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; ` +
+          `use ${[...LINE_FIELDS].join(", ")}; nothing was enqueued`,
+      );
+    }
+    const { task, payload, ...options } = job;
+    items.push({ task, payload: payload ?? null, options: options as EnqueueOptions });
+  });
+  return items;
 }
 
 function parsePayload(command: Command, json: string | undefined): unknown {

@@ -43,7 +43,8 @@ export function jobCommand(): Command {
         if (!job) throw notFound(id, options.queue);
         throw new RangeError(
           `Cannot cancel job ${id} in queue ${options.queue}: it is ${job.state}, and only ` +
-            `waiting jobs (or failed ones waiting to retry) can be cancelled`,
+            `jobs that have not started (delayed, waiting, or failed and waiting to retry) ` +
+            `can be cancelled`,
         );
       });
       if (options.json) printJson({ id, queue: options.queue, state: "cancelled" });

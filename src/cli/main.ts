@@ -2,11 +2,14 @@ import { Command, CommanderError } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import { configCommand } from "./config_command.ts";
 import { deadCommand } from "./dead_command.ts";
+import { devCommand } from "./dev_command.ts";
 import { enqueueCommand } from "./enqueue_command.ts";
 import { eventsCommand } from "./events_command.ts";
 import { jobCommand } from "./job_command.ts";
 import { jobsCommand } from "./jobs_command.ts";
 import { queuesCommand } from "./queues_command.ts";
+import { schedulerCommand } from "./scheduler_command.ts";
+import { schedulesCommand } from "./schedules_command.ts";
 import { workerCommand } from "./worker_command.ts";
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 bad usage. */
@@ -21,13 +24,16 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
     .addCommand(workerCommand())
+    .addCommand(schedulerCommand())
     .addCommand(enqueueCommand())
     .addCommand(jobCommand())
     .addCommand(jobsCommand())
     .addCommand(deadCommand())
+    .addCommand(schedulesCommand())
     .addCommand(queuesCommand())
     .addCommand(eventsCommand())
-    .addCommand(configCommand());
+    .addCommand(configCommand())
+    .addCommand(devCommand());
   inheritSettings(program);
   return program;
 }

@@ -6,7 +6,8 @@
  */
 import { Command } from "commander";
 import { loadConfig } from "../config/mod.ts";
-import { consoleLogger, Worker, type WorkerLogger } from "../worker.ts";
+import { consoleLogger, Worker } from "../worker.ts";
+import { jsonLogger } from "./_logger.ts";
 import { loadTaskModule } from "./_task_module.ts";
 import {
   collectQueueNames,
@@ -20,6 +21,7 @@ interface WorkerCommandOptions extends CommonOptions {
   tasks: string;
   concurrency?: number;
   shutdownTimeout?: number;
+  scheduler: boolean;
 }
 
 /**
@@ -41,6 +43,10 @@ export function workerCommand(): Command {
       "how long a stop waits for running jobs (default: worker.shutdownTimeout)",
       parseDurationOption,
     )
+    .option(
+      "--no-scheduler",
+      "do not run a scheduler replica beside the jobs (then run `naq scheduler` somewhere)",
+    )
     .action(async (queues: string[], options: WorkerCommandOptions) => {
       const tasks = await loadTaskModule(options.tasks);
       const config = await loadConfig({ file: options.config });
@@ -50,6 +56,8 @@ export function workerCommand(): Command {
         concurrency: options.concurrency,
         shutdownTimeout: options.shutdownTimeout,
         logger,
+        // only --no-scheduler overrides the config: commander's default for it is true
+        scheduler: options.scheduler === false ? false : undefined,
       });
       const concurrency = options.concurrency ?? config.worker.concurrency;
       logger.info(
@@ -59,15 +67,4 @@ export function workerCommand(): Command {
       await worker.run();
       logger.info(`naq worker ${worker.id}: stopped`);
     });
-}
-
-/** One JSON object per line: info on stdout, warnings and errors on stderr. */
-const jsonLogger: WorkerLogger = {
-  info: (message, data) => console.log(jsonLine("info", message, data)),
-  warn: (message, data) => console.error(jsonLine("warn", message, data)),
-  error: (message, data) => console.error(jsonLine("error", message, data)),
-};
-
-function jsonLine(level: string, message: string, data?: Record<string, unknown>): string {
-  return JSON.stringify({ at: new Date().toISOString(), level, message, ...data });
 }

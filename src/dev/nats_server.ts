@@ -20,6 +20,11 @@ export interface NatsServerOptions {
   extraConfig?: string;
   /** How long to wait for the server to report healthy. Default 10 s. */
   readyTimeoutMs?: number;
+  /**
+   * Run it in a session of its own, so that Ctrl-C in a terminal reaches only this process,
+   * which then stops the server once its work is drained. Default false.
+   */
+  detached?: boolean;
 }
 
 /** A running `nats-server`; `await using` stops it and removes what it created. */
@@ -96,6 +101,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const spawn = async () => {
     child = new Deno.Command(binary, {
       args: ["-c", configFile, "-l", logFile],
+      detached: options.detached ?? false,
       stdin: "null",
       stdout: "null",
       stderr: "null",

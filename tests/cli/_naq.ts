@@ -34,6 +34,7 @@ async function command(
   server: string,
   args: readonly string[],
   cwd: string,
+  env: Record<string, string> = {},
 ): Promise<Deno.Command> {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", DENO_JSON, CLI, ...args],
@@ -46,6 +47,7 @@ async function command(
       NO_COLOR: "1",
       NAQ_NATS_SERVERS: server,
       NAQ_NATS_CONNECT_TIMEOUT: "2s",
+      ...env,
     },
     stdin: "null",
     stdout: "piped",
@@ -53,13 +55,14 @@ async function command(
   });
 }
 
-/** Runs `naq <args>` against `server` and waits for it to exit. */
+/** Runs `naq <args>` against `server`, with `env` added, and waits for it to exit. */
 export async function runNaq(
   server: string,
   args: readonly string[],
   cwd = FIXTURES,
+  env: Record<string, string> = {},
 ): Promise<NaqOutput> {
-  const output = await (await command(server, args, cwd)).output();
+  const output = await (await command(server, args, cwd, env)).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }

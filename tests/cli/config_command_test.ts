@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { STARTER_CONFIG } from "../../src/config/starter_file.ts";
 import { tempProject, yaml } from "../config/_fixture.ts";
 
 const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
@@ -147,4 +148,23 @@ Deno.test("naq config validate works with least privilege and names the flag it 
     "naq: Cannot read environment variable NAQ_CONFIG: permission denied; " +
       "run with --allow-env=NAQ_* or --allow-env\n",
   );
+});
+
+Deno.test("naq config init writes a starter naq.yaml that validates, and never overwrites by accident", async () => {
+  await using project = await tempProject({});
+  const written = await naq(project.dir, ["config", "init"]);
+  assert.equal(written.code, 0, written.stderr);
+  assert.equal(written.stdout, `Wrote ${project.dir}/naq.yaml; naq config validate checks it\n`);
+  assert.equal(await Deno.readTextFile(join(project.dir, "naq.yaml")), STARTER_CONFIG);
+  const valid = await naq(project.dir, ["config", "validate", "--json"]);
+  assert.deepEqual(JSON.parse(valid.stdout), { valid: true, file: join(project.dir, "naq.yaml") });
+
+  const again = await naq(project.dir, ["config", "init"]);
+  assert.equal(again.code, 1);
+  assert.equal(
+    again.stderr,
+    `naq: ${project.dir}/naq.yaml exists already; edit it, or pass --force to overwrite it\n`,
+  );
+  const forced = await naq(project.dir, ["config", "init", "--force", "--json"]);
+  assert.deepEqual(JSON.parse(forced.stdout), { written: join(project.dir, "naq.yaml") });
 });

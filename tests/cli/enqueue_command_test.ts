@@ -118,3 +118,94 @@ Deno.test("naq enqueue", async (t) => {
     );
   });
 });
+
+Deno.test("naq enqueue --delay, --at and --file", async (t) => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+  const queue = new Queue("later", { services });
+
+  await t.step("--delay and --at store a delayed job and say until when", async () => {
+    const before = Date.now();
+    const delayed = await runNaq(server.url, ["enqueue", "later", "add", "--delay", "5m"]);
+    assert.equal(delayed.code, 0, delayed.stderr);
+    const [, id, until] = delayed.stdout.match(
+      /^Enqueued job (\S+) \(task add\) in queue later, delayed until (\S+)\n$/,
+    )!;
+    const job = await queue.getJob(id);
+    assert.equal(job?.state, "delayed");
+    assert.equal(job?.runAt, Date.parse(until));
+    assert.ok(job!.runAt! >= before + 300_000 && job!.runAt! <= Date.now() + 300_000);
+    const at = await runNaq(server.url, [
+      "enqueue",
+      "later",
+      "add",
+      "--at",
+      "2031-05-01T08:00:00Z",
+      "--json",
+    ]);
+    assert.equal(JSON.parse(at.stdout).runAt, Date.UTC(2031, 4, 1, 8));
+    assert.equal(JSON.parse(at.stdout).state, "delayed");
+  });
+
+  await t.step("--delay with --at, or a time that is not one, is bad usage", async () => {
+    const both = await runNaq(server.url, [
+      "enqueue",
+      "later",
+      "add",
+      "--delay",
+      "1m",
+      "--at",
+      "2031-01-01T00:00:00Z",
+    ]);
+    assert.equal(both.code, 2);
+    assert.equal(both.stderr, "naq: --delay and --at both say when to run: give one of them\n");
+    const bad = await runNaq(server.url, ["enqueue", "later", "add", "--at", "tomorrow"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Cannot use "tomorrow" as a time: give .* ISO 8601 time/);
+  });
+
+  await t.step("--file enqueues every line of an NDJSON file", async () => {
+    const dir = await Deno.makeTempDir();
+    const file = `${dir}/jobs.ndjson`;
+    const lines = Array.from(
+      { length: 2_500 },
+      (_, i) => JSON.stringify({ task: "add", payload: { a: i, b: 1 }, jobId: `bulk-${i}` }),
+    );
+    lines.push(JSON.stringify({ task: "add", payload: null, jobId: "bulk-late", delay: "1h" }));
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const bulk = await runNaq(server.url, ["enqueue", "later", "--file", file]);
+    assert.equal(bulk.code, 0, bulk.stderr);
+    assert.equal(bulk.stdout, "Enqueued 2501 jobs in queue later\n");
+    assert.equal(bulk.stderr, "", "no progress when stderr is not a terminal");
+    assert.deepEqual((await queue.getJob("bulk-2499"))?.payload, { a: 2499, b: 1 });
+    assert.equal((await queue.getJob("bulk-late"))?.state, "delayed");
+    const again = await runNaq(server.url, ["enqueue", "later", "--file", file, "--json"]);
+    assert.deepEqual(JSON.parse(again.stdout), { queue: "later", enqueued: 2501 });
+    assert.equal((await queue.stats()).waiting, 2500, "the same ids again are the same jobs");
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  await t.step("a bad line in --file enqueues nothing and names the line", async () => {
+    const dir = await Deno.makeTempDir();
+    const file = `${dir}/bad.ndjson`;
+    await Deno.writeTextFile(file, '{"task":"add","jobId":"first"}\n{"task":"add","priority":1}\n');
+    const bad = await runNaq(server.url, ["enqueue", "later", "--file", file]);
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr,
+      "naq: line 2 has unknown field priority; use task, payload, jobId, delay, runAt, " +
+        "attempts, timeout; nothing was enqueued\n",
+    );
+    assert.equal(await queue.getJob("first"), null);
+    const missing = await runNaq(server.url, ["enqueue", "later", "--file", `${dir}/none.ndjson`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^naq: Cannot read .*none\.ndjson: /);
+    const withTask = await runNaq(server.url, ["enqueue", "later", "add", "--file", file]);
+    assert.equal(withTask.code, 2);
+    assert.equal(
+      withTask.stderr,
+      "naq: --file gives each job's task: leave out <task> and [json]\n",
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+});

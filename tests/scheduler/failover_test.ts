@@ -83,8 +83,8 @@ for (const replicas of [2, 3]) {
       const info = await (await services.get(StreamService)).info("naq_queue_jobs");
       assert.equal(info?.state.messages, 2 * FIRINGS);
       assert.ok(handovers.length >= 3, `${handovers.length} failovers`);
-      // within the lease, and a little slack for three processes sharing two cores
-      for (const ms of handovers) assert.ok(ms <= LEASE_MS + 200, `handover took ${ms} ms`);
+      // within the lease, with slack for a loaded CI machine: typically 0.5 to 0.9 of it
+      for (const ms of handovers) assert.ok(ms <= LEASE_MS + 500, `handover took ${ms} ms`);
       console.log(`handovers after SIGKILL (lease ${LEASE_MS} ms): ${handovers.join(", ")} ms`);
     } finally {
       for (const child of children.values()) child.kill("SIGKILL");

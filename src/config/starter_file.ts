@@ -1,0 +1,34 @@
+/**
+ * The configuration file `naq config init` writes: every setting at its default, with what
+ * it means. The README shows the same file, and a test keeps the two equal.
+ *
+ * @module
+ */
+
+/** The text of a starter `naq.yaml`. */
+export const STARTER_CONFIG = `nats:
+  servers: ["\${NATS_URL:-nats://127.0.0.1:4222}"]
+  name: naq # the connection name the server shows
+  # user, pass, token, nkeySeed, credsFile: authentication
+  # tls: { ca, cert, key }: file paths
+  connectTimeout: 5s
+  reconnect: { wait: 2s, jitter: 100ms, maxAttempts: -1 } # -1: forever
+prefix: naq # every stream, subject and bucket name starts with it
+streams: { replicas: 1 }
+queueDefaults:
+  ackWait: 30s
+  attempts: 3
+  maxInFlight: 1000 # per queue, across all workers
+  backoff: {
+    type: exponential,
+    delay: 1s,
+    maxDelay: 1h,
+    jitter: 0.1,
+  } # or fixed, or list with delays: [1s, 10s, 1m]
+queues:
+  emails: { attempts: 5, backoff: { delay: 10s } } # only what differs from queueDefaults
+worker: { concurrency: 10, heartbeat: 5s, shutdownTimeout: 30s, scheduler: true }
+scheduler: { lease: 15s } # a leader silent this long is replaced
+events: { enabled: true, maxAge: 7d, maxBytes: 1GiB } # replicas: streams.replicas unless set
+results: { ttl: 24h }
+`;

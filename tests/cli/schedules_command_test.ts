@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { Queue } from "../../src/queue.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { runNaq } from "./_naq.ts";
+
+Deno.test("naq schedules", async (t) => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+  const reports = new Queue("reports", { services });
+  const naq = (...args: string[]) => runNaq(server.url, args);
+
+  await t.step("add creates a cron or an every schedule and says when it fires next", async () => {
+    const cron = await naq(
+      "schedules",
+      "add",
+      "reports",
+      "nightly",
+      "backup",
+      '{"full":true}',
+      "--cron",
+      "0 2 * * *",
+      "--tz",
+      "Europe/Paris",
+      "--missed",
+      "skip",
+    );
+    assert.equal(cron.code, 0, cron.stderr);
+    assert.match(
+      cron.stdout,
+      /^Schedule nightly in queue reports fires backup cron "0 2 \* \* \*" Europe\/Paris; next at \S+Z\n$/,
+    );
+    const stored = await reports.getSchedule("nightly");
+    assert.deepEqual(stored?.payload, { full: true });
+    assert.equal(stored?.missed, "skip");
+    const paris = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/Paris",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+    assert.equal(paris.format(stored!.nextRunAt!), "02:00");
+    const every = await naq(
+      "schedules",
+      "add",
+      "reports",
+      "tick",
+      "ping",
+      "--every",
+      "30s",
+      "--repeat",
+      "3",
+      "--json",
+    );
+    assert.equal(every.code, 0, every.stderr);
+    const record = JSON.parse(every.stdout);
+    assert.deepEqual(record.timing, { every: 30_000 });
+    assert.equal(record.repeat, 3);
+  });
+
+  await t.step("list shows every schedule; --json an array", async () => {
+    const list = await naq("schedules", "list");
+    assert.equal(list.code, 0);
+    const [header, ...rows] = list.stdout.trimEnd().split("\n");
+    assert.match(header, /^QUEUE\s+ID\s+TASK\s+TIMING\s+STATE\s+NEXT\s+FIRINGS$/);
+    assert.match(
+      rows[0],
+      /^reports\s+nightly\s+backup\s+cron "0 2 \* \* \*" Europe\/Paris\s+active\s+\S+Z\s+0$/,
+    );
+    assert.match(rows[1], /^reports\s+tick\s+ping\s+every 30s\s+active\s+\S+Z\s+0$/);
+    const json = JSON.parse((await naq("schedules", "list", "reports", "--json")).stdout);
+    assert.deepEqual(json.map((s: { id: string }) => s.id), ["nightly", "tick"]);
+    const none = await naq("schedules", "list", "other");
+    assert.equal(none.stdout, "No schedules in queue other\n");
+  });
+
+  await t.step("pause, resume and show", async () => {
+    const paused = await naq("schedules", "pause", "reports", "tick");
+    assert.equal(paused.stdout, "Schedule tick in queue reports is paused\n");
+    assert.equal((await reports.getSchedule("tick"))?.paused, true);
+    const show = await naq("schedules", "show", "reports", "tick");
+    assert.match(show.stdout, /^state\s+paused$/m);
+    assert.match(show.stdout, /^repeat\s+3$/m);
+    const resumed = await naq("schedules", "resume", "reports", "tick", "--json");
+    assert.equal(JSON.parse(resumed.stdout).paused, false);
+    assert.equal(
+      JSON.parse((await naq("schedules", "show", "reports", "tick", "--json")).stdout).version,
+      3,
+    );
+  });
+
+  await t.step("remove deletes it; an unknown id exits 1 and says where to look", async () => {
+    const removed = await naq("schedules", "remove", "reports", "tick");
+    assert.equal(removed.stdout, "Removed schedule tick from queue reports\n");
+    assert.equal(await reports.getSchedule("tick"), null);
+    const again = await naq("schedules", "remove", "reports", "tick");
+    assert.equal(again.code, 1);
+    assert.equal(
+      again.stderr,
+      "naq: Schedule tick is not in queue reports; naq schedules list reports shows its schedules\n",
+    );
+    assert.equal((await naq("schedules", "pause", "reports", "tick")).code, 1);
+  });
+
+  await t.step("bad input: no timing is usage (2), a bad cron fails (1)", async () => {
+    const none = await naq("schedules", "add", "reports", "x", "t");
+    assert.equal(none.code, 2);
+    assert.equal(none.stderr, "naq: give either --cron <pattern> or --every <duration>\n");
+    const tz = await naq("schedules", "add", "reports", "x", "t", "--every", "1m", "--tz", "UTC");
+    assert.equal(tz.code, 2);
+    const cron = await naq("schedules", "add", "reports", "x", "t", "--cron", "61 * * * *");
+    assert.equal(cron.code, 1);
+    assert.match(cron.stderr, /^naq: Cannot schedule with cron "61 \* \* \* \*": /);
+    const missed = await naq(
+      "schedules",
+      "add",
+      "reports",
+      "x",
+      "t",
+      "--every",
+      "1m",
+      "--missed",
+      "all",
+    );
+    assert.equal(missed.code, 2);
+    assert.match(missed.stderr, /Allowed choices are once, skip/);
+  });
+});
