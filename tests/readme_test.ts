@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../src/config/mod.ts";
+import { STARTER_CONFIG } from "../src/config/starter_file.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -26,15 +27,17 @@ Deno.test("the README's quick start runs against a real server and prints the re
     assert.equal(code, 0, new TextDecoder().decode(stderr));
     const printed = new TextDecoder().decode(stdout);
     assert.match(printed, /sending to ada@example\.com/);
-    assert.match(printed, /\{ sent: true \}/);
+    assert.match(printed, /\{ sent: true \}\n[\s\S]*^delayed\n[\s\S]*\{ sent: true \}\n/m);
+    assert.match(printed, /sending to grace@example\.com/);
     assert.equal(await server.connectionCount(), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("the README's example configuration file is valid", async () => {
+Deno.test("the README's example configuration file is valid, and is what config init writes", async () => {
   const [example] = codeBlocks("yaml");
+  assert.equal(example, STARTER_CONFIG);
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/naq.yaml`, example);

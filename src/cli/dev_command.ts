@@ -54,11 +54,11 @@ export function devCommand(): Command {
         }
         server = await startNatsServer({
           port: Number(url.port || 4222),
-          storeDir: `${Deno.cwd()}/.naq/jetstream`,
+          workDir: `${Deno.cwd()}/.naq`,
           // Ctrl-C must not stop the server before the worker has stored its jobs' outcomes
           detached: true,
         });
-        logger.info(`naq dev: started nats-server at ${server.url} (data in .naq/jetstream)`);
+        logger.info(`naq dev: started nats-server at ${server.url} (data and log in .naq/)`);
       }
       try {
         await using worker = new Worker(queues, tasks, {

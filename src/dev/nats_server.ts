@@ -12,8 +12,13 @@ export interface NatsServerOptions {
   port?: number;
   /** Monitoring (HTTP) port; a free one when omitted. */
   monitorPort?: number;
-  /** JetStream store directory; a new temporary one (removed on dispose) when omitted. */
+  /** JetStream store directory; `jetstream` in the work directory when omitted. */
   storeDir?: string;
+  /**
+   * Where the server's configuration and log go; a new temporary directory, removed with
+   * everything in it on dispose, when omitted. A given one is kept, with the log.
+   */
+  workDir?: string;
   /** Server name, also its JetStream node name. */
   name?: string;
   /** Extra lines for the server's configuration file, such as `max_payload: 4096`. */
@@ -78,13 +83,17 @@ export function freePort(): number {
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const binary = findNatsServerBinary();
-  const workDir = await Deno.makeTempDir({ prefix: "naq-nats-" });
+  const temporary = options.workDir === undefined;
+  const workDir = options.workDir ?? await Deno.makeTempDir({ prefix: "naq-nats-" });
+  if (!temporary) await Deno.mkdir(workDir, { recursive: true });
   const storeDir = options.storeDir ?? `${workDir}/jetstream`;
   const port = options.port ?? freePort();
   const monitorPort = options.monitorPort ?? freePort();
   const name = options.name ?? `naq-${port}`;
-  const configFile = `${workDir}/server.conf`;
-  const logFile = `${workDir}/server.log`;
+  const configFile = `${workDir}/nats-server.conf`;
+  const logFile = `${workDir}/nats-server.log`;
+  const cleanUp = () =>
+    Deno.remove(temporary ? workDir : configFile, { recursive: temporary }).catch(() => {});
   const monitorUrl = `http://127.0.0.1:${monitorPort}`;
   await Deno.writeTextFile(
     configFile,
@@ -129,7 +138,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await spawn();
   } catch (err) {
     await kill();
-    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    await cleanUp();
     throw err;
   }
 
@@ -153,7 +162,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     async [Symbol.asyncDispose]() {
       await kill();
-      await Deno.remove(workDir, { recursive: true }).catch(() => {});
+      await cleanUp();
     },
   };
 }

@@ -9,7 +9,7 @@ Deno.test("naq dev starts a server, a worker and a scheduler; SIGINT stops them 
   try {
     await using dev = await spawnNaq(url, ["dev", "sums", "--tasks", tasks], project);
     await dev.waitFor(
-      /naq dev: started nats-server at nats:\/\/127\.0\.0\.1:\d+ \(data in \.naq\/jetstream\)/,
+      /naq dev: started nats-server at nats:\/\/127\.0\.0\.1:\d+ \(data and log in \.naq\/\)/,
     );
     await dev.waitFor(
       /naq dev: worker and scheduler \S+ running add, fail on sums; Ctrl-C stops everything/,
