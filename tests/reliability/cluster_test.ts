@@ -145,3 +145,50 @@ Deno.test("a worker running when the queue stream's leader is killed carries on:
     assert.ok((runs.get(id) ?? 0) >= 1, `job ${index} never ran`);
   }
 });
+
+Deno.test("delayed jobs and a schedule all fire when the delayed stream's leader is killed", async () => {
+  await using cluster = await startNatsCluster(3);
+  const config = testConfig(cluster.urls, {
+    streams: { replicas: 3 },
+    queueDefaults: { ackWait: "2s" },
+    scheduler: { lease: "2s" },
+  });
+  await using services = new ServiceManager(config);
+  await using queue = new Queue(QUEUE, { services });
+  const runs = new Map<string, number>();
+  await using worker = new Worker(QUEUE, [squareTask(runs)], {
+    config,
+    concurrency: 20,
+    handleSignals: false,
+    logger: silentLogger,
+  });
+  void worker.run();
+  const start = Date.now() + 2_000;
+  const handles = await queue.enqueueMany(
+    Array.from({ length: JOBS }, (_, index) => ({
+      task: "square",
+      payload: { index },
+      options: { runAt: start + index * 20 },
+    })),
+  );
+  await queue.schedule("beat", "square", { index: 0 }, { every: 250 }, {
+    startAt: start,
+    repeat: 20,
+  });
+  const delayedStream = wireNames(config.prefix).delayedStream;
+  const info = await (await services.get(StreamService)).info(delayedStream);
+  assert.equal(info?.config.num_replicas, 3);
+  const leader = cluster.servers.findIndex((_, i) => `n${i + 1}` === info.cluster?.leader);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await cluster.servers[leader].kill("SIGKILL");
+
+  await waitForStats(
+    queue,
+    `all ${JOBS} delayed jobs and 20 firings to complete after killing n${leader + 1}`,
+    (stats) => stats.completed === JOBS + 20,
+    60_000,
+    250,
+  );
+  await assertAllCompleted(queue, handles.map((handle) => handle.id));
+  assert.ok([...runs.values()].every((count) => count === 1), "each job ran once");
+});
