@@ -155,15 +155,7 @@ Deno.test("delayed jobs and a schedule all fire when the delayed stream's leader
   });
   await using services = new ServiceManager(config);
   await using queue = new Queue(QUEUE, { services });
-  const runs = new Map<string, number>();
-  await using worker = new Worker(QUEUE, [squareTask(runs)], {
-    config,
-    concurrency: 20,
-    handleSignals: false,
-    logger: silentLogger,
-  });
-  void worker.run();
-  const start = Date.now() + 2_000;
+  const start = Date.now() + 4_000;
   const handles = await queue.enqueueMany(
     Array.from({ length: JOBS }, (_, index) => ({
       task: "square",
@@ -175,11 +167,21 @@ Deno.test("delayed jobs and a schedule all fire when the delayed stream's leader
     startAt: start,
     repeat: 20,
   });
+  // started once the streams exist: creating seven replicated streams at once on two cores
+  // can take longer than a JetStream request's timeout
+  const runs = new Map<string, number>();
+  await using worker = new Worker(QUEUE, [squareTask(runs)], {
+    config,
+    concurrency: 20,
+    handleSignals: false,
+    logger: silentLogger,
+  });
+  void worker.run();
   const delayedStream = wireNames(config.prefix).delayedStream;
   const info = await (await services.get(StreamService)).info(delayedStream);
   assert.equal(info?.config.num_replicas, 3);
   const leader = cluster.servers.findIndex((_, i) => `n${i + 1}` === info.cluster?.leader);
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await new Promise((resolve) => setTimeout(resolve, start + 1_000 - Date.now()));
   await cluster.servers[leader].kill("SIGKILL");
 
   await waitForStats(
