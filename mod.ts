@@ -46,6 +46,7 @@ export {
   type ServiceFactory,
   ServiceManager,
   type StoredDeadLetter,
+  type StreamFeed,
   StreamService,
   type StreamSpec,
   type Versioned,

@@ -19,6 +19,7 @@ import {
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
 import { type InstantInput, parseInstant } from "./core/instant.ts";
 import { ServiceManager } from "./services/service_manager.ts";
+import { QueueStateService } from "./services/queue_state_service.ts";
 import type { Task } from "./task.ts";
 import type { BackoffInput, BackoffSettings } from "./config/types.ts";
 
@@ -235,6 +236,24 @@ export class Queue implements AsyncDisposable {
   /** Cancels every job that has not started; returns how many. */
   async purge(): Promise<number> {
     return await (await this.#jobs()).purge(this.name);
+  }
+
+  /**
+   * Pauses the queue: its workers finish the jobs they run and start no other until
+   * {@linkcode resume}. Jobs can still be enqueued, and delayed ones still come due.
+   */
+  async pause(): Promise<void> {
+    await (await this.#services.get(QueueStateService)).pause(this.name);
+  }
+
+  /** Resumes a paused queue: its workers start jobs again within moments. */
+  async resume(): Promise<void> {
+    await (await this.#services.get(QueueStateService)).resume(this.name);
+  }
+
+  /** Whether the queue is paused. */
+  async isPaused(): Promise<boolean> {
+    return await (await this.#services.get(QueueStateService)).isPaused(this.name);
   }
 
   /** Counts jobs per state. */

@@ -13,6 +13,7 @@ import { ConnectionService } from "./services/connection_service.ts";
 import { EventService } from "./services/event_service.ts";
 import { JobService } from "./services/job_service.ts";
 import type { QueueConsumer } from "./services/queue_consumer.ts";
+import { type PauseFlag, QueueStateService } from "./services/queue_state_service.ts";
 import { runReplica } from "./scheduler.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import type { Task, TaskContext } from "./task.ts";
@@ -166,12 +167,15 @@ export class Worker implements AsyncDisposable {
         this.#scheduler = runReplica(this.#services, this.id, this.#log, this.#stopping.signal)
           .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
       }
-      const { jobs, consumers } = await this.#openConsumers();
+      const { jobs, consumers, flags } = await this.#openConsumers();
       const perQueue = Math.ceil(this.#concurrency / this.#queues.length);
       this.#loops = Promise.allSettled(
-        consumers.map((consumer, i) => this.#pullLoop(jobs!, this.#queues[i], consumer, perQueue)),
+        consumers.map((consumer, i) =>
+          this.#pullLoop(jobs!, this.#queues[i], consumer, flags[i], perQueue)
+        ),
       );
       await this.#loops;
+      for (const flag of flags) flag.stop();
     } finally {
       if (this.#handleSignals) {
         Deno.removeSignalListener("SIGINT", stop);
@@ -187,14 +191,20 @@ export class Worker implements AsyncDisposable {
    * electing a new stream leader takes seconds), so failures other than naq's own errors
    * and bad arguments are retried until the worker stops.
    */
-  async #openConsumers(): Promise<{ jobs?: JobService; consumers: QueueConsumer[] }> {
+  async #openConsumers(): Promise<
+    { jobs?: JobService; consumers: QueueConsumer[]; flags: PauseFlag[] }
+  > {
     const stopping = this.#stopping.signal;
     while (!stopping.aborted) {
       try {
-        const jobs = await this.#services.get(JobService);
+        const [jobs, states] = await Promise.all([
+          this.#services.get(JobService),
+          this.#services.get(QueueStateService),
+        ]);
         return {
           jobs,
           consumers: await Promise.all(this.#queues.map((queue) => jobs.consumer(queue))),
+          flags: await Promise.all(this.#queues.map((queue) => states.follow(queue))),
         };
       } catch (err) {
         // closed while starting: the connection drained under us, and there is nothing to run
@@ -212,26 +222,32 @@ export class Worker implements AsyncDisposable {
         await this.#services.clock.sleep(PULL_RETRY_MS, stopping).catch(() => {});
       }
     }
-    return { consumers: [] };
+    return { consumers: [], flags: [] };
   }
 
   async #pullLoop(
     jobs: JobService,
     queue: string,
     consumer: QueueConsumer,
+    pause: PauseFlag,
     max: number,
   ): Promise<void> {
     const stopping = this.#stopping.signal;
     while (!stopping.aborted) {
+      if (pause.paused) {
+        await pause.whenResumed(stopping).catch(() => {});
+        continue;
+      }
       await this.#slots.whenFree(stopping);
       const taken = this.#slots.take(max);
       if (taken === 0) continue;
       let used = 0;
       try {
-        for await (const delivery of consumer.pull(taken, stopping)) {
+        const pulling = AbortSignal.any([stopping, pause.pausing]);
+        for await (const delivery of consumer.pull(taken, pulling)) {
           used += 1;
-          if (stopping.aborted) {
-            delivery.nak(); // pulled while stopping: straight back to the queue
+          if (stopping.aborted || pause.paused) {
+            delivery.nak(); // pulled while stopping or pausing: straight back to the queue
             this.#slots.release();
             continue;
           }
@@ -243,6 +259,7 @@ export class Worker implements AsyncDisposable {
         }
       } catch (err) {
         if (stopping.aborted) break;
+        if (pause.paused) continue;
         if (await this.#connectionClosed()) {
           this.#failure = this.#closedForGood();
           this.#log.error(

@@ -7,8 +7,8 @@
 
 /** A progress line; {@linkcode showProgress} makes one. */
 export interface Progress {
-  /** Shows `done` of the total. */
-  update(done: number): void;
+  /** Shows `done` of the total (of `total`, when it became known only now). */
+  update(done: number, total?: number): void;
   /** Clears the line. */
   done(): void;
 }
@@ -19,7 +19,7 @@ export function showProgress(verb: string, total: number): Progress {
   const encoder = new TextEncoder();
   const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
   return {
-    update: (done) => write(`\r${verb} ${done}/${total}`),
+    update: (done, now = total) => write(`\r${verb} ${done}/${now}`),
     done: () => write("\r\x1b[2K"),
   };
 }

@@ -7,6 +7,7 @@ import { enqueueCommand } from "./enqueue_command.ts";
 import { eventsCommand } from "./events_command.ts";
 import { jobCommand } from "./job_command.ts";
 import { jobsCommand } from "./jobs_command.ts";
+import { queueCommand } from "./queue_command.ts";
 import { queuesCommand } from "./queues_command.ts";
 import { schedulerCommand } from "./scheduler_command.ts";
 import { schedulesCommand } from "./schedules_command.ts";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .addCommand(deadCommand())
     .addCommand(schedulesCommand())
     .addCommand(queuesCommand())
+    .addCommand(queueCommand())
     .addCommand(eventsCommand())
     .addCommand(configCommand())
     .addCommand(devCommand());

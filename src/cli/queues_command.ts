@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { JOB_STATES } from "../core/job.ts";
 import { JobService } from "../services/mod.ts";
+import { QueueStateService } from "../services/queue_state_service.ts";
 import { formatTable, printJson } from "./_output.ts";
 import { type CommonOptions, openServices, withCommonOptions } from "./_options.ts";
 
@@ -17,15 +18,22 @@ import { type CommonOptions, openServices, withCommonOptions } from "./_options.
 export function queuesCommand(): Command {
   return withCommonOptions(
     new Command("queues"),
-    'print a JSON array: [{ "queue", "waiting", "active", ... }]',
+    'print a JSON array: [{ "queue", "paused", "delayed", "waiting", ... }]',
   )
     .description("List the queues and count their jobs per state (a scan of their records)")
     .action(async (options: CommonOptions) => {
       await using services = await openServices(options);
-      const jobs = await services.get(JobService);
+      const [jobs, states] = await Promise.all([
+        services.get(JobService),
+        services.get(QueueStateService),
+      ]);
       const queues = await jobs.queues();
       const rows = await Promise.all(
-        queues.map(async (queue) => ({ queue, ...await jobs.stats(queue) })),
+        queues.map(async (queue) => ({
+          queue,
+          paused: await states.isPaused(queue),
+          ...await jobs.stats(queue),
+        })),
       );
       if (options.json) return printJson(rows);
       if (rows.length === 0) {
@@ -33,8 +41,12 @@ export function queuesCommand(): Command {
         return;
       }
       console.log(formatTable([
-        ["QUEUE", ...JOB_STATES.map((state) => state.toUpperCase())],
-        ...rows.map((row) => [row.queue, ...JOB_STATES.map((state) => String(row[state]))]),
+        ["QUEUE", "PAUSED", ...JOB_STATES.map((state) => state.toUpperCase())],
+        ...rows.map((row) => [
+          row.queue,
+          row.paused ? "yes" : "no",
+          ...JOB_STATES.map((state) => String(row[state])),
+        ]),
       ]));
     });
 }

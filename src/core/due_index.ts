@@ -42,7 +42,9 @@ export class DueIndex<K> {
 
   /** Removes `key`; true when it was pending. */
   delete(key: K): boolean {
-    return this.#due.delete(key);
+    const deleted = this.#due.delete(key);
+    if (this.#heap.length > 2 * this.#due.size + 1024) this.#rebuild();
+    return deleted;
   }
 
   /** Removes every key. */

@@ -39,6 +39,10 @@ export interface WireNames {
   jobKey(queue: string, jobId: string): string;
   /** The pattern matching every job key of a queue. */
   queueKeys(queue: string): string;
+  /** The KV bucket holding each queue's switches, such as paused. */
+  readonly queuesBucket: string;
+  /** A queue's key in the queues bucket. */
+  queueKey(queue: string): string;
   /** The KV bucket holding schedules. */
   readonly schedulesBucket: string;
   /** A schedule's key in the schedules bucket. */
@@ -73,6 +77,8 @@ export function wireNames(prefix: string): WireNames {
     jobsBucket: `${prefix}_jobs`,
     jobKey: (name, jobId) => `${queue(name)}.${jobId}`,
     queueKeys: (name) => `${queue(name)}.>`,
+    queuesBucket: `${prefix}_queues`,
+    queueKey: (name) => queue(name),
     schedulesBucket: `${prefix}_schedules`,
     scheduleKey: (name, scheduleId) => `${queue(name)}.${scheduleId}`,
     schedulerBucket: `${prefix}_scheduler`,

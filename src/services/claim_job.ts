@@ -76,6 +76,13 @@ export async function claimJob(
       delivery.ack(); // a duplicate copy, or nothing left to do
       return null;
     }
+    // a second copy of the job's message (a retry stored in the delayed stream and handed
+    // back too, when the store seemed to fail) while the first runs: the running one counts
+    const running = job.state === "active" && job.seq !== undefined;
+    if (running && delivery.seq !== undefined && delivery.seq !== job.seq) {
+      delivery.ack();
+      return null;
+    }
     // the last attempt started but never reported: its worker died
     const stalled = job.attempt >= job.options.attempts;
     const runnable = hasTask(job.task) && !stalled;
@@ -86,6 +93,7 @@ export async function claimJob(
       startedAt: deps.clock.now(),
       retryAt: undefined,
       worker,
+      seq: delivery.seq ?? job.seq,
     };
     const revision = await deps.jobs.update(key, active, current.revision);
     if (revision === null) continue;

@@ -9,6 +9,8 @@ import type { JsonBucket } from "./kv_store_service.ts";
 export interface Delivery {
   /** The message body. */
   readonly body: Uint8Array;
+  /** Its sequence in the queue's stream. */
+  readonly seq?: number;
   /** Done with: remove it from the queue. */
   ack(): void;
   /** Hand it back for redelivery after `delayMs` (at once when omitted). */

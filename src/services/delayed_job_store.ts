@@ -1,8 +1,9 @@
-import { DeliverPolicy } from "@nats-io/jetstream";
+import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import { type WireNames, wireNames } from "../core/names.ts";
 import { ConnectionService } from "./connection_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
+import { followStream, type StreamFeed } from "./stream_feed.ts";
 import { StreamService } from "./stream_service.ts";
 
 /** A delayed job's message: the job message to publish when due, and when that is. */
@@ -15,22 +16,18 @@ export interface DelayedMessage {
   readonly jobId: string;
   /** When it is due, in ms since the epoch. */
   readonly runAt: number;
+  /**
+   * The job's attempts when it was stored: 0 for a delayed job, the failed attempt for a
+   * retry. A message whose job has moved on since is stale.
+   */
+  readonly attempt: number;
   /** The job message, exactly as it will go to the queue. */
   readonly body: Uint8Array;
 }
 
-/** Following the delayed stream: see {@linkcode DelayedJobStore.follow}. */
-export interface DelayedFeed {
-  /** Resolves once every message stored when the feed began has been seen. */
-  readonly loaded: Promise<void>;
-  /** Resolves when the feed ends: stopped, or failed (then it rejects). */
-  readonly ended: Promise<void>;
-  /** Stops following. */
-  stop(): Promise<void>;
-}
-
 const RUN_AT = "Naq-Run-At";
-const STOP_WAIT_MS = 1_000;
+const ATTEMPT = "Naq-Attempt";
+const STORE_DELETE_FAILED = 10057;
 
 /**
  * Delayed jobs wait here, one subject per job, until a scheduler publishes them to their
@@ -61,18 +58,20 @@ export class DelayedJobStore {
   /**
    * Stores a job message until `runAt`.
    *
+   * @param attempt see {@linkcode DelayedMessage.attempt}
    * @param msgID deduplicates a repeated store within the stream's duplicate window
    * @returns whether the server saw it as a duplicate
    */
   async add(
     queue: string,
     jobId: string,
-    runAt: number,
+    { runAt, attempt }: { readonly runAt: number; readonly attempt: number },
     body: Uint8Array,
     msgID: string,
   ): Promise<{ duplicate: boolean }> {
     const h = headers();
     h.set(RUN_AT, String(runAt));
+    h.set(ATTEMPT, String(attempt));
     const ack = await this.#connection.jetstream().publish(
       this.#names.delayedSubject(queue, jobId),
       body,
@@ -91,6 +90,16 @@ export class DelayedJobStore {
     return this.#read({ seq });
   }
 
+  /** The ids of the queue's jobs that have a delayed message: a scan, for purges. */
+  async jobIds(queue: string): Promise<string[]> {
+    const jsm = await this.#connection.jetstreamManager();
+    const prefix = this.#names.delayedSubject(queue, "");
+    const info = await jsm.streams.info(this.#names.delayedStream, {
+      subjects_filter: `${prefix}*`,
+    });
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+  }
+
   /** Removes every delayed message of the job, so that none fires. */
   async removeJob(queue: string, jobId: string): Promise<void> {
     const jsm = await this.#connection.jetstreamManager();
@@ -102,47 +111,27 @@ export class DelayedJobStore {
   /** Removes the message at `seq`; a message already gone is no error. */
   async remove(seq: number): Promise<void> {
     const jsm = await this.#connection.jetstreamManager();
-    await jsm.streams.deleteMessage(this.#names.delayedStream, seq, false).catch(() => {});
+    await jsm.streams.deleteMessage(this.#names.delayedStream, seq, false).catch((err) => {
+      // 2.9 answers 10057 ("no message found", "stream store EOF") for a message not there
+      const gone = err instanceof JetStreamApiError &&
+        (err.code === JetStreamApiCodes.NoMessageFound || err.code === STORE_DELETE_FAILED);
+      if (!gone) throw err;
+    });
   }
 
   /**
-   * Calls `onMessage(seq, runAt)` for every delayed message, those stored now and those
-   * stored later, until stopped. Reads headers only, through an ordered consumer that
-   * leaves nothing on the server once stopped.
+   * Calls `onMessage(seq, runAt)` for every delayed message, those stored now and
+   * those stored later, until stopped. Reads headers only.
    */
-  async follow(onMessage: (seq: number, runAt: number) => void): Promise<DelayedFeed> {
-    const jsm = await this.#connection.jetstreamManager();
-    const { state } = await jsm.streams.info(this.#names.delayedStream);
-    const consumer = await this.#connection.jetstream().consumers.get(this.#names.delayedStream, {
+  follow(onMessage: (seq: number, runAt: number) => void): Promise<StreamFeed> {
+    return followStream(this.#connection, this.#names.delayedStream, {
       deliver_policy: DeliverPolicy.All,
       headers_only: true,
+    }, (message) => {
+      const runAt = Number(message.headers?.get(RUN_AT));
+      // a message without a due time was not stored by naq: due now, so it surfaces
+      onMessage(message.seq, Number.isFinite(runAt) ? runAt : 0);
     });
-    const messages = await consumer.consume();
-    let markLoaded!: () => void;
-    const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
-    if (state.messages === 0) markLoaded();
-    const ended = (async () => {
-      for await (const message of messages) {
-        const runAt = Number(message.headers?.get(RUN_AT));
-        // a message without a due time was not stored by naq: due now, so it surfaces
-        onMessage(message.seq, Number.isFinite(runAt) ? runAt : 0);
-        if (message.seq >= state.last_seq) markLoaded();
-      }
-    })();
-    ended.finally(markLoaded).catch(() => {});
-    return {
-      loaded,
-      ended,
-      stop: async () => {
-        // on a connection that closed for good, close() never settles: do not wait long
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          Promise.all([messages.close(), ended]).catch(() => {}),
-          new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
-        ]);
-        clearTimeout(timer);
-      },
-    };
   }
 
   async #read(query: { seq: number } | { last_by_subj: string }): Promise<DelayedMessage | null> {
@@ -162,6 +151,7 @@ export class DelayedJobStore {
       queue,
       jobId,
       runAt: Number(stored.header?.get(RUN_AT)) || 0,
+      attempt: Number(stored.header?.get(ATTEMPT)) || 0,
       body: stored.data,
     };
   }

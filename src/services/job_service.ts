@@ -167,7 +167,7 @@ export class JobService {
         ({ duplicate } = await this.#delayed.add(
           queue,
           envelope.id,
-          runAt,
+          { runAt, attempt: 0 },
           bodies[i],
           this.#names.jobKey(queue, envelope.id),
         ));
@@ -300,17 +300,27 @@ export class JobService {
 
   /**
    * Cancels every job of the queue that has not started (delayed, waiting, or waiting to
-   * retry);
-   * workers drop their messages on arrival.
+   * retry); workers drop their messages on arrival.
    *
+   * @param onProgress told after each job, for a progress display
    * @returns how many were cancelled
    */
-  async purge(queue: string): Promise<number> {
+  async purge(queue: string, onProgress?: (done: number, total: number) => void): Promise<number> {
     // cancel, not a stream purge: that would also delete the messages of running jobs,
     // whose retries and hand-backs then have nothing to come back to
-    const pending = (await this.#jobs.values(this.#names.queueKeys(queue)))
-      .filter(({ value }) => isPending(value.state));
-    const cancelled = await Promise.all(pending.map(({ value }) => this.cancel(queue, value.id)));
+    const records = await this.#jobs.values(this.#names.queueKeys(queue));
+    const pending = new Set(
+      records.filter(({ value }) => isPending(value.state)).map(({ value }) => value.id),
+    );
+    // a job delayed past results.ttl has no record left, only its delayed message
+    const known = new Set(records.map(({ value }) => value.id));
+    for (const id of await this.#delayed.jobIds(queue)) if (!known.has(id)) pending.add(id);
+    let done = 0;
+    const cancelled = await inWindows([...pending], PUBLISH_WINDOW, async (id) => {
+      const ok = await this.cancel(queue, id);
+      onProgress?.(++done, pending.size);
+      return ok;
+    });
     return cancelled.filter(Boolean).length;
   }
 
@@ -420,9 +430,11 @@ export class JobService {
     }
     const { envelope } = parsed;
     const key = this.#names.jobKey(queue, jobId);
-    // a delayed job, or a failed one whose retry waited here
+    // a delayed job, or a failed one whose retry waited here; not a job that moved on since
+    // (a stale message, promoted again by a leader that overlapped or retried)
     const isThisDelay = (job: JobRecord) =>
-      job.nonce === envelope.nonce && (job.state === "delayed" || job.state === "failed");
+      job.nonce === envelope.nonce && (job.state === "delayed" || job.state === "failed") &&
+      job.attempt === message.attempt;
     let current = await this.#jobs.get(key);
     if (!current || isThisDelay(current.value)) {
       await this.ensureQueue(queue);
@@ -452,6 +464,17 @@ export class JobService {
       }
     }
     await this.#delayed.remove(message.seq);
+  }
+
+  /**
+   * Checks a job as `enqueue()` would, without enqueueing it: for schedules, so that nothing
+   * is stored that could never fire.
+   *
+   * @throws {TypeError} for a bad job id or task name
+   * @throws {RangeError} for bad options, or a message over the server's max payload
+   */
+  checkEnqueue(queue: string, request: EnqueueRequest): void {
+    this.#encodeWithinLimit(this.#envelope(queueSettings(this.#services.config, queue), request));
   }
 
   /** Opens the queue's shared consumer, for a worker. */
@@ -485,7 +508,7 @@ export class JobService {
       this.#delayed.add(
         queue,
         job.id,
-        job.retryAt!,
+        { runAt: job.retryAt!, attempt: job.attempt },
         body,
         `${this.#names.jobKey(queue, job.id)}.${job.nonce}.${job.attempt}`,
       );
@@ -533,7 +556,7 @@ export class JobService {
  *
  * @throws {RangeError} naming each option a worker would refuse
  */
-export function resolveJobOptions(
+function resolveJobOptions(
   settings: QueueSettings,
   request: Pick<EnqueueRequest, "attempts" | "backoff" | "timeoutMs">,
 ): JobOptions {

@@ -1,8 +1,9 @@
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
+import { followStream, type StreamFeed } from "./stream_feed.ts";
 
 /** How a bucket is created when it does not exist yet. */
 export interface BucketOptions {
@@ -148,6 +149,29 @@ export class JsonBucket<T> {
     });
     await this.#connection.nc.flush(); // the server has the subscription: later writes reach it
     return { stop: () => subscription.unsubscribe() };
+  }
+
+  /**
+   * Calls `onChange` with the current value of every key matching `filter`, then with every
+   * change the bucket stores, in order, until stopped (`null` for a deletion). Unlike
+   * {@linkcode watchChanges}, it sees only writes the bucket stored, never one it refused,
+   * and catches up after a reconnect; it costs a consumer on the server while it runs.
+   */
+  follow(filter: string, onChange: (key: string, value: T | null) => void): Promise<StreamFeed> {
+    const prefix = `$KV.${this.name}.`;
+    return followStream(this.#connection, `KV_${this.name}`, {
+      filter_subjects: prefix + filter,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+    }, (message) => {
+      const key = message.subject.slice(prefix.length);
+      const operation = message.headers?.get("KV-Operation");
+      if (operation === "DEL" || operation === "PURGE") return onChange(key, null);
+      try {
+        onChange(key, this.#decode(key, message.string()));
+      } catch {
+        // a value that is not JSON was not written by naq: skip it
+      }
+    });
   }
 
   #decode(key: string, text: string): T {

@@ -5,6 +5,8 @@ import type { JsonBucket } from "./kv_store_service.ts";
 export interface LeaseRecord {
   /** The id of the replica that leads. */
   readonly holder: string;
+  /** Tells this run of the replica from another with the same id. */
+  readonly token: string;
   /** When it took the lease, by its own clock. */
   readonly since: number;
   /** When it last renewed, by its own clock. */
@@ -18,15 +20,18 @@ export type LeaderDuties = (leading: AbortSignal) => Promise<void>;
  * Leader election over one KV key, renewed by compare-and-swap.
  *
  * The leader rewrites the key every third of the lease. Followers read it every tenth of the
- * lease, and one takes over once it has seen the same revision for eight tenths, measured on
- * its own clock: no two clocks are ever compared, so skew between machines cannot cut a
- * lease short, and a dead leader is replaced within one lease of its last renewal. A leader
- * that cannot renew for seven tenths of the lease stops leading before anyone may take over.
+ * lease, and one takes over once it has seen the same revision for eight tenths. Durations are
+ * measured on each replica's monotonic clock: no two clocks are compared, and setting a wall
+ * clock changes nothing. A dead leader is thus replaced within one lease of its last renewal.
+ * A leader stops leading seven tenths of a lease after its last renewal that succeeded,
+ * whether or not its renewal requests have answered, so that it has stopped before anyone may
+ * take over.
  */
 export class LeaderLease {
   readonly #bucket: JsonBucket<LeaseRecord>;
   readonly #key: string;
   readonly #holder: string;
+  readonly #token = crypto.randomUUID();
   readonly #leaseMs: number;
   readonly #pollMs: number;
   readonly #clock: Clock;
@@ -54,11 +59,6 @@ export class LeaderLease {
   /** True while this replica holds the lease. */
   get leading(): boolean {
     return this.#leading;
-  }
-
-  /** Who holds the lease now, as stored; `null` when nobody does. */
-  async holder(): Promise<LeaseRecord | null> {
-    return (await this.#bucket.get(this.#key))?.value ?? null;
   }
 
   /**
@@ -94,13 +94,13 @@ export class LeaderLease {
         if (!leading.aborted) onError(err);
       }
       lost.abort(new Error("stopped leading"));
-      revision = await renewing;
+      await renewing;
       this.#leading = false;
       // released whether stopping or after duties failed, so another replica need not wait
       // for the lease to lapse; but not waited on for long, as the server may be gone
       const released = new AbortController();
       await Promise.race([
-        this.#bucket.delete(this.#key, revision).catch(() => {}),
+        this.#release(),
         this.#clock.sleep(this.#pollMs, released.signal).catch(() => {}),
       ]);
       released.abort();
@@ -108,60 +108,89 @@ export class LeaderLease {
     }
   }
 
+  #record(since: number): LeaseRecord {
+    return { holder: this.#holder, token: this.#token, since, renewedAt: this.#clock.now() };
+  }
+
   async #acquire(signal: AbortSignal): Promise<number> {
     let seen: { revision: number; since: number } | undefined;
     while (true) {
       signal.throwIfAborted();
       const current = await this.#bucket.get(this.#key);
-      const now = this.#clock.now();
-      const mine: LeaseRecord = { holder: this.#holder, since: now, renewedAt: now };
+      const now = this.#clock.monotonic();
       let won: number | null = null;
       if (!current) {
-        won = await this.#bucket.create(this.#key, mine);
-      } else if (current.value.holder === this.#holder) {
-        won = await this.#bucket.update(this.#key, mine, current.revision);
+        won = await this.#bucket.create(this.#key, this.#record(this.#clock.now()));
+      } else if (current.value.token === this.#token) {
+        // a renewal of ours landed after we had given up on it
+        won = await this.#bucket.update(
+          this.#key,
+          this.#record(this.#clock.now()),
+          current.revision,
+        );
       } else if (seen?.revision !== current.revision) {
         seen = { revision: current.revision, since: now };
       } else if (now - seen.since >= this.#leaseMs - 2 * this.#pollMs) {
-        won = await this.#bucket.update(this.#key, mine, current.revision);
+        won = await this.#bucket.update(
+          this.#key,
+          this.#record(this.#clock.now()),
+          current.revision,
+        );
       }
       if (won !== null) return won;
       await this.#clock.sleep(this.#pollMs, signal);
     }
   }
 
-  /** Renews until `leading` aborts or the lease is lost; returns the last revision held. */
-  async #renew(revision: number, leading: AbortSignal, lost: AbortController): Promise<number> {
+  /** Renews until `leading` aborts or the lease is lost or lapses. */
+  async #renew(revision: number, leading: AbortSignal, lost: AbortController): Promise<void> {
     const since = this.#clock.now();
-    let renewedAt = since;
+    // a follower may take over 8/10 of a lease after the last renewal: stop before that
+    const lapses = () => renewedAt + this.#leaseMs - 3 * this.#pollMs;
+    let renewedAt = this.#clock.monotonic();
     let failed = false;
     while (!leading.aborted) {
       const wait = failed ? this.#pollMs : Math.floor(this.#leaseMs / 3);
-      await this.#clock.sleep(wait, leading).catch(() => {});
+      await this.#clock.sleep(Math.min(wait, lapses() - this.#clock.monotonic()), leading)
+        .catch(() => {});
       if (leading.aborted) break;
-      const now = this.#clock.now();
-      try {
-        const next = await this.#bucket.update(
-          this.#key,
-          { holder: this.#holder, since, renewedAt: now },
-          revision,
-        );
-        if (next === null) {
-          lost.abort(new Error("another replica took the lease"));
-          break;
-        }
-        revision = next;
-        renewedAt = now;
-        failed = false;
-      } catch {
-        failed = true;
-        // a follower may take over 8/10 of a lease after the last renewal: stop before that
-        if (this.#clock.now() - renewedAt >= this.#leaseMs - 3 * this.#pollMs) {
-          lost.abort(new Error("could not renew the lease"));
-          break;
-        }
+      const left = lapses() - this.#clock.monotonic();
+      if (left <= 0) {
+        lost.abort(new Error("could not renew the lease in time"));
+        break;
+      }
+      const timedOut = new AbortController();
+      const outcome = await Promise.race([
+        this.#bucket.update(this.#key, this.#record(since), revision).then(
+          (next) => ({ next }),
+          () => ({ next: undefined }),
+        ),
+        this.#clock.sleep(left, AbortSignal.any([leading, timedOut.signal]))
+          .then(() => "lapsed" as const, () => "lapsed" as const),
+      ]);
+      timedOut.abort();
+      if (outcome === "lapsed") continue; // the loop finds it lapsed, or stopping
+      if (outcome.next === null) {
+        lost.abort(new Error("another replica took the lease"));
+        break;
+      }
+      failed = outcome.next === undefined;
+      if (outcome.next !== undefined) {
+        revision = outcome.next;
+        renewedAt = this.#clock.monotonic();
       }
     }
-    return revision;
+  }
+
+  /** Deletes the lease if it is still ours, whatever revision our last renewal left. */
+  async #release(): Promise<void> {
+    try {
+      const current = await this.#bucket.get(this.#key);
+      if (current?.value.token === this.#token) {
+        await this.#bucket.delete(this.#key, current.revision);
+      }
+    } catch {
+      // the server is away: the lease lapses instead
+    }
   }
 }

@@ -22,6 +22,7 @@ export {
 export { type EventFilter, EventService } from "./event_service.ts";
 export { type EnqueueRequest, JobService, type QueueStats } from "./job_service.ts";
 export { DelayedJobStore, type DelayedMessage } from "./delayed_job_store.ts";
+export type { StreamFeed } from "./stream_feed.ts";
 export {
   type ScheduleChanges,
   type ScheduleDefinition,

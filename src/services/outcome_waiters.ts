@@ -12,8 +12,9 @@ interface QueueWatch {
 }
 
 /**
- * Waits for jobs to finish without polling, and without a watch per job: one KV watch per
- * queue serves every waiter of that queue, and stops when the last waiter leaves.
+ * Waits for jobs to finish without polling, and without a watch per job: one subscription
+ * per queue serves every waiter of that queue, and stops when the last waiter leaves. A
+ * notification of a finished job is confirmed by reading the stored record.
  */
 export class OutcomeWaiters {
   readonly #jobs: JsonBucket<JobRecord>;
@@ -76,7 +77,15 @@ export class OutcomeWaiters {
       const waiters = new Map<string, Set<Waiter>>();
       const ready = this.#jobs.watchChanges(filter, (key, job) => {
         if (job && !isFinished(job.state)) return;
-        for (const waiter of [...(waiters.get(key) ?? [])]) waiter.resolve(job);
+        if (!waiters.has(key)) return;
+        // the subscription also sees writes the bucket refused (a compare-and-swap that lost):
+        // trust only what is stored
+        this.#jobs.get(key).then((stored) => {
+          if (stored && !isFinished(stored.value.state)) return;
+          for (const waiter of [...(waiters.get(key) ?? [])]) waiter.resolve(stored?.value ?? null);
+        }, (err) => {
+          for (const waiter of [...(waiters.get(key) ?? [])]) waiter.reject(err);
+        });
       });
       watch = { ready, waiters };
       this.#watches.set(filter, watch);

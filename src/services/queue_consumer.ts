@@ -76,6 +76,7 @@ export class QueueConsumer {
       for await (const message of messages) {
         yield {
           body: message.data,
+          seq: message.seq,
           ack: () => message.ack(),
           nak: (delayMs) => message.nak(delayMs),
           working: () => message.working(),

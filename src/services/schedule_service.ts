@@ -1,5 +1,4 @@
 import type { Clock } from "../clock.ts";
-import { queueSettings } from "../config/mod.ts";
 import { type WireNames, wireNames } from "../core/names.ts";
 import {
   checkScheduleId,
@@ -14,7 +13,7 @@ import {
   type ScheduleTiming,
 } from "../core/schedule.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
-import { JobService, resolveJobOptions } from "./job_service.ts";
+import { JobService } from "./job_service.ts";
 import { type JsonBucket, KVStoreService, type Versioned } from "./kv_store_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
 
@@ -56,7 +55,6 @@ const TIMING_FIELDS = ["timing", "repeat", "startAt", "endAt"] as const;
 export class ScheduleService {
   readonly #bucket: JsonBucket<ScheduleRecord>;
   readonly #jobs: JobService;
-  readonly #services: ServiceManager;
   readonly #clock: Clock;
   readonly #names: WireNames;
 
@@ -65,7 +63,6 @@ export class ScheduleService {
     bucket: JsonBucket<ScheduleRecord>,
     jobs: JobService,
   ) {
-    this.#services = services;
     this.#bucket = bucket;
     this.#jobs = jobs;
     this.#clock = services.clock;
@@ -240,11 +237,6 @@ export class ScheduleService {
     }
   }
 
-  /** The bucket key of a schedule. */
-  key(queue: string, id: string): string {
-    return this.#key(queue, id);
-  }
-
   #key(queue: string, id: string): string {
     return this.#names.scheduleKey(queue, checkScheduleId(id));
   }
@@ -277,7 +269,14 @@ export class ScheduleService {
           `startAt (${new Date(startAt).toISOString()})`,
       );
     }
-    resolveJobOptions(queueSettings(this.#services.config, schedule.queue), schedule.jobOptions);
+    // a job as this schedule will fire it, so that nothing is stored that could never fire
+    this.#jobs.checkEnqueue(schedule.queue, {
+      task: schedule.task,
+      payload: schedule.payload,
+      jobId: firingJobId(schedule, schedule.createdAt),
+      ...schedule.jobOptions,
+      schedule: { id: schedule.id, at: schedule.createdAt },
+    });
     return { ...schedule, timing: checkTiming(schedule.timing) };
   }
 

@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { DueIndex } from "../core/due_index.ts";
 import { inWindows } from "../core/in_windows.ts";
 import { wireNames } from "../core/names.ts";
@@ -7,6 +7,7 @@ import type { TaskLogger } from "../task.ts";
 import { ConnectionError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import { DelayedJobStore } from "./delayed_job_store.ts";
+import type { StreamFeed } from "./stream_feed.ts";
 import { JobService } from "./job_service.ts";
 import { KVStoreService } from "./kv_store_service.ts";
 import { LeaderLease, type LeaseRecord } from "./leader_lease.ts";
@@ -74,8 +75,10 @@ export class SchedulerService {
       jobs,
       schedules,
       delayed,
+      // the lease measures whether replicas are alive, in real time, whatever clock a test
+      // drives the schedules with
       lease: (holder) =>
-        new LeaderLease(bucket, "leader", holder, config.scheduler.lease, services.clock),
+        new LeaderLease(bucket, "leader", holder, config.scheduler.lease, systemClock),
     });
   }
 
@@ -175,50 +178,50 @@ export class SchedulerReplica {
   async #lead(leading: AbortSignal): Promise<void> {
     this.#log.info(`naq scheduler ${this.id}: leading`);
     const { schedules, delayed } = this.#deps;
-    const watch = await schedules.bucket.watchChanges(">", (key, schedule) => {
-      this.#indexSchedule(key, schedule);
-    });
-    let feed;
-    try {
-      feed = await delayed.follow((seq, runAt) => {
+    const feeds = await Promise.all([
+      schedules.bucket.follow(">", (key, schedule) => this.#indexSchedule(key, schedule)),
+      delayed.follow((seq, runAt) => {
         this.#delayedDue.set(seq, runAt);
         this.#poke(runAt);
-      });
-    } catch (err) {
-      watch.stop();
-      throw err;
+      }),
+    ].map((feed) => feed.catch((err) => err as Error)));
+    const failed = feeds.find((feed) => feed instanceof Error);
+    const opened = feeds.filter((feed): feed is StreamFeed => !(feed instanceof Error));
+    if (failed) {
+      await Promise.all(opened.map((feed) => feed.stop()));
+      throw failed;
     }
-    const feedEnded = feed.ended.then(() => {
-      throw new Error("the delayed-job feed ended");
+    // a feed that ends while leading has lost its stream: step down, and start afresh
+    const feedEnded = Promise.race(opened.map((feed) => feed.ended)).then(() => {
+      throw new Error("a feed of the scheduler's index ended");
     });
     feedEnded.catch(() => {});
     try {
-      // after the watch is in place, so no change made meanwhile is missed
-      for (const schedule of await schedules.list()) {
-        this.#indexSchedule(schedules.key(schedule.queue, schedule.id), schedule);
-      }
       while (!leading.aborted) {
-        if (await this.#step()) continue;
+        if (await this.#step(leading)) continue;
         await Promise.race([this.#idle(leading), feedEnded]);
       }
     } finally {
-      watch.stop();
-      await feed.stop();
+      await Promise.all(opened.map((feed) => feed.stop()));
       this.#delayedDue.clear();
       this.#schedulesDue.clear();
       this.#log.info(`naq scheduler ${this.id}: stopped leading`);
     }
   }
 
-  /** Fires what is due now; false when nothing was. */
-  async #step(): Promise<boolean> {
+  /** Fires what is due now, while still leading; false when nothing was due. */
+  async #step(leading: AbortSignal): Promise<boolean> {
     const now = this.#deps.clock.now();
     const jobs = this.#delayedDue.takeDue(now, BATCH);
     const schedules = this.#schedulesDue.takeDue(now, BATCH);
     if (jobs.length === 0 && schedules.length === 0) return false;
+    // once leadership is lost, the rest of the batch is the next leader's
+    const whileLeading = <T>(fire: (item: T) => Promise<void>) => async (item: T) => {
+      if (!leading.aborted) await fire(item);
+    };
     await Promise.all([
-      inWindows(jobs, WINDOW, (seq) => this.#promote(seq)),
-      inWindows(schedules, WINDOW, (key) => this.#fire(key)),
+      inWindows(jobs, WINDOW, whileLeading((seq: number) => this.#promote(seq))),
+      inWindows(schedules, WINDOW, whileLeading((key: string) => this.#fire(key))),
     ]);
     return true;
   }

@@ -69,15 +69,16 @@ Deno.test("naq jobs and naq queues", async (t) => {
     assert.equal(
       stdout,
       [
-        "QUEUE   DELAYED  WAITING  ACTIVE  FAILED  COMPLETED  DEAD  CANCELLED",
-        "emails  0        1        0       0       0          0     0",
-        "orders  0        2        0       0       0          0     1",
+        "QUEUE   PAUSED  DELAYED  WAITING  ACTIVE  FAILED  COMPLETED  DEAD  CANCELLED",
+        "emails  no      0        1        0       0       0          0     0",
+        "orders  no      0        2        0       0       0          0     1",
         "",
       ].join("\n"),
     );
     assert.deepEqual(JSON.parse((await naq("queues", "--json")).stdout), [
       {
         queue: "emails",
+        paused: false,
         delayed: 0,
         waiting: 1,
         active: 0,
@@ -88,6 +89,7 @@ Deno.test("naq jobs and naq queues", async (t) => {
       },
       {
         queue: "orders",
+        paused: false,
         delayed: 0,
         waiting: 2,
         active: 0,

@@ -157,3 +157,16 @@ Deno.test("a worker runs a scheduler too: a delayed job runs with nothing else r
   const started = (await queue.getJob(job.id))!.startedAt!;
   assert.ok(started >= enqueuedAt + 300, `started ${started - enqueuedAt} ms after enqueue`);
 });
+
+Deno.test("purge cancels a job delayed past results.ttl, whose record is gone", async () => {
+  await using s = await schedulerSetup({ config: { results: { ttl: "1s" } } });
+  const job = await s.queue.enqueue("send", {}, { delay: "1h" });
+  await waitFor("the record to expire", async () => {
+    const jobs = await s.services.get(JobService);
+    return (await jobs.jobs.get(`jobs.${job.id}`)) === null;
+  }, 10_000);
+  assert.equal(await s.queue.purge(), 1);
+  assert.equal((await s.queue.getJob(job.id))?.state, "cancelled");
+  const info = await (await s.services.get(StreamService)).info("naq_delayed");
+  assert.equal(info?.state.messages, 0);
+});

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { wireNames } from "../../src/core/names.ts";
 import { isNaqError } from "../../src/errors.ts";
+import { ScheduleService } from "../../src/services/schedule_service.ts";
 import type { JobRecord } from "../../src/core/job.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor } from "../helpers/config.ts";
@@ -194,4 +196,21 @@ Deno.test("bad schedules are refused with what to do", async () => {
   });
   await assert.rejects(s.queue.schedule("a b", "t", null, { every: "1m" }), { name: "TypeError" });
   assert.deepEqual(await s.queue.listSchedules(), []);
+});
+
+Deno.test("a schedule write the server refused does not move the leader's index", async () => {
+  await using s = await schedulerSetup();
+  await s.queue.schedule("tick", "t", null, { every: "1m" });
+  await s.lead();
+  await waitFor("the schedule to be indexed", () => s.scheduler.status.schedules === 1);
+  const { bucket } = await s.services.get(ScheduleService);
+  const key = wireNames("naq").scheduleKey("jobs", "tick");
+  const current = (await bucket.get(key))!;
+  // what the loser of two concurrent updates sends: a retimed schedule at a stale revision
+  const retimed = {
+    ...current.value,
+    nextRunAt: current.value.nextRunAt! + 365 * 24 * 60 * MINUTE,
+  };
+  assert.equal(await bucket.update(key, retimed, current.revision + 7), null);
+  await advanceAndWait(s, MINUTE, "tick", 1);
 });
