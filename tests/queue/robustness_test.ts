@@ -132,11 +132,12 @@ Deno.test("a worker whose connection is closed for good stops, and run() settles
   const config = testConfig(server.url, { nats: { reconnect: { wait: "50ms", maxAttempts: 1 } } });
   const noop = defineTask("noop", () => null);
   const worker = new Worker("jobs", [noop], { config, handleSignals: false, logger: silent });
-  const run = worker.run();
+  // settled either way, and handled from the start: the kill may land during the connect
+  const run = worker.run().then(() => "stopped", () => "stopped");
   await waitFor("the worker to connect", async () => await server.connectionCount() === 1);
   await server.kill();
   const outcome = await Promise.race([
-    run.then(() => "stopped", () => "stopped"),
+    run,
     new Promise((resolve) => setTimeout(() => resolve("still running"), 8_000)),
   ]);
   assert.equal(outcome, "stopped");
