@@ -67,6 +67,37 @@ export async function runNaq(
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
 
+/**
+ * Runs `naq <args>` as `runNaq` does, but on a pseudo-terminal made by util-linux `script`,
+ * so that it behaves as it does for a person at a terminal. Its stdout and stderr both land
+ * in `stdout`.
+ */
+export async function runNaqOnTerminal(
+  server: string,
+  args: readonly string[],
+): Promise<NaqOutput> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const line = [Deno.execPath(), "run", "-A", "--config", DENO_JSON, CLI, ...args].map(quote);
+  const output = await new Deno.Command("script", {
+    args: ["-qec", line.join(" "), "/dev/null"],
+    cwd: FIXTURES,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      DENO_DIR: await cacheDir(),
+      HOME: "/nonexistent",
+      NO_COLOR: "1",
+      TERM: "dumb",
+      NAQ_NATS_SERVERS: server,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
 /** A `naq` process running in the background; `await using` kills it if still running. */
 export interface RunningNaq extends AsyncDisposable {
   /** Everything it printed on stdout so far. */

@@ -5,7 +5,7 @@ import { Worker } from "../../src/worker.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { silent } from "../queue/_setup.ts";
-import { runNaq } from "./_naq.ts";
+import { runNaq, runNaqOnTerminal } from "./_naq.ts";
 import { add, fail } from "./fixtures/tasks.ts";
 
 Deno.test("naq enqueue", async (t) => {
@@ -185,6 +185,25 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     await Deno.remove(dir, { recursive: true });
   });
 
+  await t.step({
+    name: "--file shows progress on a terminal",
+    ignore: !hasScript(),
+    fn: async () => {
+      const dir = await Deno.makeTempDir();
+      const file = `${dir}/jobs.ndjson`;
+      const lines = Array.from(
+        { length: 2_500 },
+        (_, i) => JSON.stringify({ task: "add", payload: i }),
+      );
+      await Deno.writeTextFile(file, lines.join("\n"));
+      const shown = await runNaqOnTerminal(server.url, ["enqueue", "later", "--file", file]);
+      assert.equal(shown.code, 0, shown.stdout);
+      assert.match(shown.stdout, /\renqueued 1000\/2500\renqueued 2000\/2500\renqueued 2500\/2500/);
+      assert.match(shown.stdout, /Enqueued 2500 jobs in queue later/);
+      await Deno.remove(dir, { recursive: true });
+    },
+  });
+
   await t.step("a bad line in --file enqueues nothing and names the line", async () => {
     const dir = await Deno.makeTempDir();
     const file = `${dir}/bad.ndjson`;
@@ -209,3 +228,11 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     await Deno.remove(dir, { recursive: true });
   });
 });
+
+function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}

@@ -28,3 +28,15 @@ Deno.test("naq scheduler with a bad config exits 1 with the problem", async () =
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^naq: .*\/nonexistent\.yaml/);
 });
+
+Deno.test("naq scheduler --json logs one JSON object per line", async () => {
+  await using server = await startNatsServer();
+  await using scheduler = await spawnNaq(server.url, ["scheduler", "--json"]);
+  await scheduler.waitFor(/leading/);
+  assert.equal(await scheduler.stop("SIGINT"), 0);
+  const lines = scheduler.stdout().trimEnd().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(lines.map((line) => line.level), ["info", "info", "info", "info"]);
+  assert.match(lines[0].message, /^naq scheduler \S+: running; Ctrl-C to stop$/);
+  assert.match(lines[1].message, /: leading$/);
+  assert.ok(lines.every((line) => !Number.isNaN(Date.parse(line.at))));
+});

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { defineTask } from "../../src/task.ts";
 import { waitFor } from "../helpers/config.ts";
-import { runNaq } from "../cli/_naq.ts";
 import { setup } from "./_setup.ts";
 
 Deno.test("a paused queue starts no job until resumed; running jobs finish", async () => {
@@ -46,30 +45,4 @@ Deno.test("a worker started on a paused queue waits for resume", async () => {
   assert.equal((await env.queue.getJob(handle.id))?.state, "waiting");
   await env.queue.resume();
   assert.equal(await handle.result({ timeout: "5s" }), 7);
-});
-
-Deno.test("naq queue pause|resume|purge", async () => {
-  await using env = await setup();
-  const naq = (...args: string[]) => runNaq(env.server.url, args);
-  await env.queue.enqueueMany([
-    { task: "t", payload: 1 },
-    { task: "t", payload: 2, options: { delay: "1h" } },
-  ]);
-  const paused = await naq("queue", "pause", "jobs");
-  assert.equal(paused.code, 0, paused.stderr);
-  assert.equal(
-    paused.stdout,
-    "Paused queue jobs: workers start no job of it until naq queue resume jobs\n",
-  );
-  assert.equal(await env.queue.isPaused(), true);
-  assert.match((await naq("queues")).stdout, /^jobs\s+yes\s/m);
-  const resumed = await naq("queue", "resume", "jobs", "--json");
-  assert.deepEqual(JSON.parse(resumed.stdout), { queue: "jobs", paused: false });
-  const purged = await naq("queue", "purge", "jobs");
-  assert.equal(purged.stdout, "Cancelled 2 jobs of queue jobs\n");
-  assert.equal(purged.stderr, "", "no progress when stderr is not a terminal");
-  assert.equal((await env.queue.stats()).cancelled, 2);
-  const bad = await naq("queue", "pause", "a.b");
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /Cannot use "a\.b" as a queue name/);
 });
