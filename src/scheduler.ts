@@ -5,10 +5,14 @@
  * @module
  */
 import type { ServicesOption } from "./queue.ts";
-import { SchedulerService, type SchedulerStatus } from "./services/scheduler_service.ts";
-import type { SchedulerReplica } from "./services/scheduler_service.ts";
+import {
+  type SchedulerReplica,
+  SchedulerService,
+  type SchedulerStatus,
+} from "./services/scheduler_service.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import { ConnectionError, NaqError } from "./errors.ts";
+import { onStopSignals } from "./stop_signals.ts";
 import { ConnectionService } from "./services/connection_service.ts";
 import { consoleLogger, type WorkerLogger } from "./worker/logger.ts";
 
@@ -131,22 +135,15 @@ export class Scheduler implements AsyncDisposable {
     return this.close();
   }
 
-  async #runReplica(): Promise<void> {
-    const stop = () => void this.close();
-    if (this.#handleSignals) {
-      Deno.addSignalListener("SIGINT", stop);
-      Deno.addSignalListener("SIGTERM", stop);
-    }
-    try {
-      await runReplica(this.#services, this.id, this.#log, this.#stopping.signal, (replica) => {
-        this.#replica = replica;
-      });
-    } finally {
-      if (this.#handleSignals) {
-        Deno.removeSignalListener("SIGINT", stop);
-        Deno.removeSignalListener("SIGTERM", stop);
-      }
-    }
+  #runReplica(): Promise<void> {
+    return onStopSignals(
+      this.#handleSignals,
+      () => void this.close(),
+      () =>
+        runReplica(this.#services, this.id, this.#log, this.#stopping.signal, (replica) => {
+          this.#replica = replica;
+        }),
+    );
   }
 }
 

@@ -15,6 +15,7 @@ import { JobService } from "./services/job_service.ts";
 import type { QueueConsumer } from "./services/queue_consumer.ts";
 import { type PauseFlag, QueueStateService } from "./services/queue_state_service.ts";
 import { runReplica } from "./scheduler.ts";
+import { onStopSignals } from "./stop_signals.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import type { Task, TaskContext } from "./task.ts";
 import { consoleLogger, taggedLogger, type WorkerLogger } from "./worker/logger.ts";
@@ -157,12 +158,7 @@ export class Worker implements AsyncDisposable {
   }
 
   async #runLoops(): Promise<void> {
-    const stop = () => void this.close();
-    if (this.#handleSignals) {
-      Deno.addSignalListener("SIGINT", stop);
-      Deno.addSignalListener("SIGTERM", stop);
-    }
-    try {
+    await onStopSignals(this.#handleSignals, () => void this.close(), async () => {
       if (this.#runsScheduler) {
         this.#scheduler = runReplica(this.#services, this.id, this.#log, this.#stopping.signal)
           .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
@@ -176,12 +172,7 @@ export class Worker implements AsyncDisposable {
       );
       await this.#loops;
       for (const flag of flags) flag.stop();
-    } finally {
-      if (this.#handleSignals) {
-        Deno.removeSignalListener("SIGINT", stop);
-        Deno.removeSignalListener("SIGTERM", stop);
-      }
-    }
+    });
     await this.close();
     if (this.#failure) throw this.#failure;
   }

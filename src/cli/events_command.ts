@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from "../core/job_event.ts";
 import { EventService } from "../services/mod.ts";
+import { onStopSignals } from "../stop_signals.ts";
 import { formatTime, formatValue, printJson } from "./_output.ts";
 import {
   type CommonOptions,
@@ -42,10 +43,7 @@ export function eventsCommand(): Command {
         throw new Error("Events are disabled (events.enabled: false); there is nothing to tail");
       }
       const stop = new AbortController();
-      const abort = () => stop.abort();
-      Deno.addSignalListener("SIGINT", abort);
-      Deno.addSignalListener("SIGTERM", abort);
-      try {
+      await onStopSignals(true, () => stop.abort(), async () => {
         const events = await services.get(EventService);
         const tail = events.subscribe({
           queue,
@@ -59,10 +57,7 @@ export function eventsCommand(): Command {
           if (options.json) printJson(event);
           else console.log(formatEvent(event));
         }
-      } finally {
-        Deno.removeSignalListener("SIGINT", abort);
-        Deno.removeSignalListener("SIGTERM", abort);
-      }
+      });
     });
   return group;
 }

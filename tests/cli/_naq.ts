@@ -29,7 +29,19 @@ function cacheDir(): Promise<string> {
   return denoDir;
 }
 
-/** Runs `naq` with only the environment given, so the machine's `NAQ_*` cannot leak in. */
+/** The only environment `naq` runs with, so that the machine's `NAQ_*` cannot leak in. */
+async function naqEnv(server: string): Promise<Record<string, string>> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "",
+    DENO_DIR: await cacheDir(),
+    HOME: "/nonexistent",
+    NO_COLOR: "1",
+    NAQ_NATS_SERVERS: server,
+    NAQ_NATS_CONNECT_TIMEOUT: "2s",
+  };
+}
+
+/** Runs `naq` with the environment of {@linkcode naqEnv} and `env`. */
 async function command(
   server: string,
   args: readonly string[],
@@ -40,15 +52,7 @@ async function command(
     args: ["run", "-A", "--config", DENO_JSON, CLI, ...args],
     cwd,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: await cacheDir(),
-      HOME: "/nonexistent",
-      NO_COLOR: "1",
-      NAQ_NATS_SERVERS: server,
-      NAQ_NATS_CONNECT_TIMEOUT: "2s",
-      ...env,
-    },
+    env: { ...await naqEnv(server), ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -82,14 +86,7 @@ export async function runNaqOnTerminal(
     args: ["-qec", line.join(" "), "/dev/null"],
     cwd: FIXTURES,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: await cacheDir(),
-      HOME: "/nonexistent",
-      NO_COLOR: "1",
-      TERM: "dumb",
-      NAQ_NATS_SERVERS: server,
-    },
+    env: { ...await naqEnv(server), TERM: "dumb" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
