@@ -60,15 +60,12 @@ export class QueueStateService {
   async follow(queue: string): Promise<PauseFlag> {
     const key = this.#names.queueKey(queue);
     const flag = new PauseFlag();
-    const watch = await this.#bucket.watchChanges(
-      key,
-      (_, state) => flag.set(state?.paused ?? false),
-    );
+    const watch = await this.#bucket.watchChanges(key, (_, state) => flag.set(state));
     const refreshing = new AbortController();
     const refresh = async () => {
       while (!refreshing.signal.aborted) {
         try {
-          flag.set((await this.#bucket.get(key))?.value.paused ?? false);
+          flag.set((await this.#bucket.get(key))?.value ?? null);
         } catch {
           // the server is away: keep the last known state until it answers
         }
@@ -76,7 +73,7 @@ export class QueueStateService {
       }
     };
     // read after the watch is in place, so that no change made meanwhile is missed
-    flag.set((await this.#bucket.get(key))?.value.paused ?? false);
+    flag.set((await this.#bucket.get(key))?.value ?? null);
     void refresh();
     flag.onStop(() => {
       watch.stop();
@@ -89,6 +86,7 @@ export class QueueStateService {
 /** A queue's paused flag as a worker follows it. */
 export class PauseFlag {
   #paused = false;
+  #since = -Infinity;
   #pausing = new AbortController();
   #resumed = Promise.withResolvers<void>();
   #onStop: () => void = () => {};
@@ -116,8 +114,14 @@ export class PauseFlag {
     });
   }
 
-  /** @internal set by the service as the stored flag changes */
-  set(paused: boolean): void {
+  /**
+   * @internal set by the service as the stored flag changes; an older state than the one
+   * applied (a read that crossed a notification) is ignored
+   */
+  set(state: QueueState | null): void {
+    const { paused, since } = state ?? { paused: false, since: -Infinity };
+    if (since < this.#since) return;
+    this.#since = since;
     if (paused === this.#paused) return;
     this.#paused = paused;
     if (paused) {
