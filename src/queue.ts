@@ -206,6 +206,22 @@ export class Queue implements AsyncDisposable {
     return (await jobs.enqueueMany(this.name, requests)).map((job) => this.#handle(job));
   }
 
+  /**
+   * Checks a job as {@linkcode enqueue} would, without storing it: to validate a batch
+   * before enqueueing any of it.
+   *
+   * @throws {TypeError} for a bad job id or task
+   * @throws {RangeError} for bad options, or a message over the server's max payload
+   */
+  async check<P>(
+    task: Task<P, unknown> | string,
+    payload: P,
+    options: EnqueueOptions = {},
+  ): Promise<void> {
+    const jobs = await this.#jobs();
+    jobs.checkEnqueue(this.name, toRequest(task, payload, options, this.#services.clock.now()));
+  }
+
   /** A job in any state, or `null` when unknown (or its record expired, see `results.ttl`). */
   async getJob(id: string): Promise<JobRecord | null> {
     return await (await this.#jobs()).getJob(this.name, id);

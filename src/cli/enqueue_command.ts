@@ -54,7 +54,8 @@ export function enqueueCommand(): Command {
     .option(
       "--file <path>",
       'enqueue every line of an NDJSON file: {"task", "payload", "jobId"?, "delay"?, ' +
-        '"runAt"?, "attempts"?, "timeout"?}; "-" reads stdin',
+        '"runAt"?, "attempts"?, "timeout"?}, with --delay, --at, --attempts and --timeout ' +
+        'as defaults; "-" reads stdin',
     )
     .option("--wait", "wait for the job to finish and print its result")
     .option(
@@ -82,8 +83,25 @@ export function enqueueCommand(): Command {
         if (options.wait || options.jobId) {
           usageError(command, "--wait and --job-id are for one job, not for --file");
         }
-        const items = parseJobFile(command, await readFile(command, options.file));
-        const count = await withQueue(queueName, options, (queue) => enqueueAll(queue, items));
+        // the options given on the command line are each line's defaults
+        const defaults: EnqueueOptions = {
+          attempts: options.attempts,
+          timeout: options.timeout,
+          delay: options.delay,
+          runAt: options.at,
+        };
+        const lines = parseJobFile(command, await readFile(command, options.file), defaults);
+        const count = await withQueue(queueName, options, async (queue) => {
+          for (const { line, item } of lines) {
+            try {
+              await queue.check(item.task, item.payload, item.options);
+            } catch (err) {
+              if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+              usageError(command, `line ${line}: ${err.message}; nothing was enqueued`);
+            }
+          }
+          return await enqueueAll(queue, lines.map(({ item }) => item));
+        });
         if (options.json) printJson({ queue: queueName, enqueued: count });
         else console.log(`Enqueued ${count} job${count === 1 ? "" : "s"} in queue ${queueName}`);
         return;
@@ -142,8 +160,12 @@ async function readFile(command: Command, path: string): Promise<string> {
 const LINE_FIELDS = new Set(["task", "payload", "jobId", "delay", "runAt", "attempts", "timeout"]);
 
 /** Reads every job of the file before any is enqueued, so a bad line enqueues nothing. */
-function parseJobFile(command: Command, text: string): EnqueueItem[] {
-  const items: EnqueueItem[] = [];
+function parseJobFile(
+  command: Command,
+  text: string,
+  defaults: EnqueueOptions,
+): { line: number; item: EnqueueItem }[] {
+  const items: { line: number; item: EnqueueItem }[] = [];
   text.split("\n").forEach((line, index) => {
     if (line.trim() === "") return;
     const where = `line ${index + 1}`;
@@ -164,8 +186,11 @@ function parseJobFile(command: Command, text: string): EnqueueItem[] {
           `use ${[...LINE_FIELDS].join(", ")}; nothing was enqueued`,
       );
     }
-    const { task, payload, ...options } = job;
-    items.push({ task, payload: payload ?? null, options: options as EnqueueOptions });
+    const { task, payload, ...own } = job;
+    // a line's own delay or runAt replaces the other one given on the command line
+    const timing = "delay" in own || "runAt" in own ? { delay: undefined, runAt: undefined } : {};
+    const options = { ...defaults, ...timing, ...own } as EnqueueOptions;
+    items.push({ line: index + 1, item: { task, payload: payload ?? null, options } });
   });
   return items;
 }

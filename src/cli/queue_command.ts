@@ -5,6 +5,7 @@
  * @module
  */
 import { Command } from "commander";
+import { Queue } from "../queue.ts";
 import { JobService } from "../services/job_service.ts";
 import { printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
@@ -27,7 +28,16 @@ export function queueCommand(): Command {
     .description("Pause a queue: workers finish running jobs and start no other until resumed")
     .argument("<queue>", "the queue", parseQueueName)
     .action(async (queue: string, options: CommonOptions) => {
-      await withQueue(queue, options, (handle) => handle.pause());
+      await using services = await openServices(options);
+      await new Queue(queue, { services }).pause();
+      // paused even so, for workers started later; but a typo deserves a word
+      const known = await (await services.get(JobService)).queues();
+      if (!known.includes(queue)) {
+        console.error(
+          `naq: note: queue ${queue} has had no jobs yet; the queues with jobs are: ` +
+            `${known.join(", ") || "none"}`,
+        );
+      }
       if (options.json) return printJson({ queue, paused: true });
       console.log(
         `Paused queue ${queue}: workers start no job of it until naq queue resume ${queue}`,

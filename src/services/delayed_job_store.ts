@@ -18,9 +18,10 @@ export interface DelayedMessage {
   readonly runAt: number;
   /**
    * The job's attempts when it was stored: 0 for a delayed job, the failed attempt for a
-   * retry. A message whose job has moved on since is stale.
+   * retry. A message whose job has moved on since is stale. Absent from messages stored
+   * before naq recorded it.
    */
-  readonly attempt: number;
+  readonly attempt?: number;
   /** The job message, exactly as it will go to the queue. */
   readonly body: Uint8Array;
 }
@@ -151,7 +152,7 @@ export class DelayedJobStore {
       queue,
       jobId,
       runAt: Number(stored.header?.get(RUN_AT)) || 0,
-      attempt: Number(stored.header?.get(ATTEMPT)) || 0,
+      attempt: stored.header?.has(ATTEMPT) ? Number(stored.header.get(ATTEMPT)) : undefined,
       body: stored.data,
     };
   }

@@ -434,7 +434,7 @@ export class JobService {
     // (a stale message, promoted again by a leader that overlapped or retried)
     const isThisDelay = (job: JobRecord) =>
       job.nonce === envelope.nonce && (job.state === "delayed" || job.state === "failed") &&
-      job.attempt === message.attempt;
+      (message.attempt === undefined || job.attempt === message.attempt);
     let current = await this.#jobs.get(key);
     if (!current || isThisDelay(current.value)) {
       await this.ensureQueue(queue);

@@ -75,9 +75,9 @@ export class LeaderLease {
     onError: (err: unknown) => void,
   ): Promise<void> {
     while (!signal.aborted) {
-      let revision: number;
+      let won: { revision: number; sentAt: number };
       try {
-        revision = await this.#acquire(signal);
+        won = await this.#acquire(signal);
       } catch (err) {
         if (signal.aborted) break;
         onError(err);
@@ -87,7 +87,7 @@ export class LeaderLease {
       const lost = new AbortController();
       const leading = AbortSignal.any([signal, lost.signal]);
       this.#leading = true;
-      const renewing = this.#renew(revision, leading, lost);
+      const renewing = this.#renew(won, leading, lost);
       try {
         await duties(leading);
       } catch (err) {
@@ -112,7 +112,8 @@ export class LeaderLease {
     return { holder: this.#holder, token: this.#token, since, renewedAt: this.#clock.now() };
   }
 
-  async #acquire(signal: AbortSignal): Promise<number> {
+  /** Waits until this replica holds the lease; returns its revision and when it was sent. */
+  async #acquire(signal: AbortSignal): Promise<{ revision: number; sentAt: number }> {
     let seen: { revision: number; since: number } | undefined;
     while (true) {
       signal.throwIfAborted();
@@ -137,17 +138,23 @@ export class LeaderLease {
           current.revision,
         );
       }
-      if (won !== null) return won;
+      // the lease counts from when the write was sent: it may have landed long before the reply
+      if (won !== null) return { revision: won, sentAt: now };
       await this.#clock.sleep(this.#pollMs, signal);
     }
   }
 
   /** Renews until `leading` aborts or the lease is lost or lapses. */
-  async #renew(revision: number, leading: AbortSignal, lost: AbortController): Promise<void> {
+  async #renew(
+    won: { revision: number; sentAt: number },
+    leading: AbortSignal,
+    lost: AbortController,
+  ): Promise<void> {
     const since = this.#clock.now();
-    // a follower may take over 8/10 of a lease after the last renewal: stop before that
+    // a follower may take over 8/10 of a lease after the last renewal landed, which is at
+    // the earliest when it was sent: stop before that
     const lapses = () => renewedAt + this.#leaseMs - 3 * this.#pollMs;
-    let renewedAt = this.#clock.monotonic();
+    let { revision, sentAt: renewedAt } = won;
     let failed = false;
     while (!leading.aborted) {
       const wait = failed ? this.#pollMs : Math.floor(this.#leaseMs / 3);
@@ -160,6 +167,7 @@ export class LeaderLease {
         break;
       }
       const timedOut = new AbortController();
+      const sentAt = this.#clock.monotonic();
       const outcome = await Promise.race([
         this.#bucket.update(this.#key, this.#record(since), revision).then(
           (next) => ({ next }),
@@ -177,7 +185,7 @@ export class LeaderLease {
       failed = outcome.next === undefined;
       if (outcome.next !== undefined) {
         revision = outcome.next;
-        renewedAt = this.#clock.monotonic();
+        renewedAt = sentAt;
       }
     }
   }

@@ -60,20 +60,23 @@ export class QueueStateService {
   async follow(queue: string): Promise<PauseFlag> {
     const key = this.#names.queueKey(queue);
     const flag = new PauseFlag();
-    const watch = await this.#bucket.watchChanges(key, (_, state) => flag.set(state));
+    // a notification only says that something changed: what is stored, and at which
+    // revision, says what holds, whatever order reads and notifications arrive in
+    const read = async () => {
+      const entry = await this.#bucket.get(key);
+      flag.set(entry?.value.paused ?? false, entry?.revision ?? 0);
+    };
+    const watch = await this.#bucket.watchChanges(key, () => void read().catch(() => {}));
     const refreshing = new AbortController();
     const refresh = async () => {
       while (!refreshing.signal.aborted) {
-        try {
-          flag.set((await this.#bucket.get(key))?.value ?? null);
-        } catch {
-          // the server is away: keep the last known state until it answers
-        }
         await this.#clock.sleep(REFRESH_MS, refreshing.signal).catch(() => {});
+        // the server is away: keep the last known state until it answers
+        await read().catch(() => {});
       }
     };
     // read after the watch is in place, so that no change made meanwhile is missed
-    flag.set((await this.#bucket.get(key))?.value ?? null);
+    await read();
     void refresh();
     flag.onStop(() => {
       watch.stop();
@@ -86,7 +89,7 @@ export class QueueStateService {
 /** A queue's paused flag as a worker follows it. */
 export class PauseFlag {
   #paused = false;
-  #since = -Infinity;
+  #revision = 0;
   #pausing = new AbortController();
   #resumed = Promise.withResolvers<void>();
   #onStop: () => void = () => {};
@@ -115,13 +118,12 @@ export class PauseFlag {
   }
 
   /**
-   * @internal set by the service as the stored flag changes; an older state than the one
-   * applied (a read that crossed a notification) is ignored
+   * @internal set by the service from the stored flag; a revision older than the one
+   * applied (a slow read) is ignored
    */
-  set(state: QueueState | null): void {
-    const { paused, since } = state ?? { paused: false, since: -Infinity };
-    if (since < this.#since) return;
-    this.#since = since;
+  set(paused: boolean, revision: number): void {
+    if (revision < this.#revision) return;
+    this.#revision = revision;
     if (paused === this.#paused) return;
     this.#paused = paused;
     if (paused) {

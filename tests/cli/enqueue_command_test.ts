@@ -204,6 +204,39 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     },
   });
 
+  await t.step("--delay, --at, --attempts and --timeout are each line's defaults", async () => {
+    const dir = await Deno.makeTempDir();
+    const file = `${dir}/defaults.ndjson`;
+    await Deno.writeTextFile(
+      file,
+      [
+        { task: "add", jobId: "default-1" },
+        { task: "add", jobId: "default-2", attempts: 2, runAt: "2031-01-01T00:00:00Z" },
+      ].map((line) => JSON.stringify(line)).join("\n"),
+    );
+    const done = await runNaq(server.url, [
+      "enqueue",
+      "later",
+      "--file",
+      file,
+      "--delay",
+      "1h",
+      "--attempts",
+      "9",
+      "--timeout",
+      "5s",
+    ]);
+    assert.equal(done.code, 0, done.stderr);
+    const first = await queue.getJob("default-1");
+    assert.equal(first?.state, "delayed");
+    assert.equal(first?.options.attempts, 9);
+    assert.equal(first?.options.timeoutMs, 5_000);
+    const second = await queue.getJob("default-2");
+    assert.equal(second?.runAt, Date.UTC(2031, 0, 1));
+    assert.equal(second?.options.attempts, 2);
+    await Deno.remove(dir, { recursive: true });
+  });
+
   await t.step("a bad line in --file enqueues nothing and names the line", async () => {
     const dir = await Deno.makeTempDir();
     const file = `${dir}/bad.ndjson`;
@@ -219,6 +252,21 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     const missing = await runNaq(server.url, ["enqueue", "later", "--file", `${dir}/none.ndjson`]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^naq: Cannot read .*none\.ndjson: /);
+    // a bad value far down the file: still nothing enqueued, and the line named
+    const lines = Array.from(
+      { length: 1_500 },
+      (_, i) => JSON.stringify({ task: "add", payload: i }),
+    );
+    lines.push(JSON.stringify({ task: "add", attempts: 0 }));
+    await Deno.writeTextFile(`${dir}/late.ndjson`, lines.join("\n"));
+    const before = (await queue.stats()).waiting;
+    const late = await runNaq(server.url, ["enqueue", "later", "--file", `${dir}/late.ndjson`]);
+    assert.equal(late.code, 2);
+    assert.match(
+      late.stderr,
+      /^naq: line 1501: Cannot enqueue as options are invalid: 'attempts'.*; nothing was enqueued\n$/,
+    );
+    assert.equal((await queue.stats()).waiting, before);
     const withTask = await runNaq(server.url, ["enqueue", "later", "add", "--file", file]);
     assert.equal(withTask.code, 2);
     assert.equal(

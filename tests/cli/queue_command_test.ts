@@ -23,6 +23,12 @@ Deno.test("naq queue pause|resume|purge", async () => {
   assert.equal(purged.stdout, "Cancelled 2 jobs of queue jobs\n");
   assert.equal(purged.stderr, "", "no progress when stderr is not a terminal");
   assert.equal((await env.queue.stats()).cancelled, 2);
+  const typo = await naq("queue", "pause", "jbos");
+  assert.equal(typo.code, 0);
+  assert.equal(
+    typo.stderr,
+    "naq: note: queue jbos has had no jobs yet; the queues with jobs are: jobs\n",
+  );
   const bad = await naq("queue", "pause", "a.b");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Cannot use "a\.b" as a queue name/);

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { systemClock } from "../../src/clock.ts";
+import { Queue } from "../../src/queue.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
-import { waitFor } from "../helpers/config.ts";
+import { testConfig, waitFor } from "../helpers/config.ts";
 import { setup } from "./_setup.ts";
 
 Deno.test("a paused queue starts no job until resumed; running jobs finish", async () => {
@@ -44,5 +47,20 @@ Deno.test("a worker started on a paused queue waits for resume", async () => {
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   assert.equal((await env.queue.getJob(handle.id))?.state, "waiting");
   await env.queue.resume();
+  assert.equal(await handle.result({ timeout: "5s" }), 7);
+});
+
+Deno.test("a resume from a machine whose clock is behind the pauser's resumes running workers", async () => {
+  await using env = await setup();
+  const task = defineTask("echo", (n: number) => n);
+  env.worker([task]);
+  // the pauser's clock runs a minute fast; what holds is the order the writes were stored in
+  await using fast = new ServiceManager(testConfig(env.server.url), {
+    clock: { ...systemClock, now: () => Date.now() + 60_000 },
+  });
+  await new Queue("jobs", { services: fast }).pause();
+  await waitFor("the queue to be paused", () => env.queue.isPaused());
+  await env.queue.resume();
+  const handle = await env.queue.enqueue(task, 7);
   assert.equal(await handle.result({ timeout: "5s" }), 7);
 });

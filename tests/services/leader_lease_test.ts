@@ -58,6 +58,30 @@ Deno.test("a leader whose renewals hang steps down before a follower takes over"
   assert.equal(both, 0, `both led for about ${both} ms`);
 });
 
+Deno.test("a renewal stored at once but answered late does not stretch the lease", async () => {
+  let renewals = 0;
+  const both = await overlap((bucket) =>
+    Object.assign(Object.create(bucket), {
+      // the third renewal lands at once and its reply takes a third of the lease; then the
+      // link is gone
+      update: async (key: string, value: LeaseRecord, revision: number) => {
+        renewals++;
+        if (renewals < 3) return await bucket.update(key, value, revision);
+        if (renewals === 3) {
+          const next = await bucket.update(key, value, revision);
+          await new Promise((resolve) => setTimeout(resolve, 0.35 * LEASE));
+          return next;
+        }
+        await new Promise((resolve) => setTimeout(resolve, LEASE));
+        throw new Error("TimeoutError");
+      },
+      get: (key: string) => bucket.get(key),
+      create: (key: string, value: LeaseRecord) => bucket.create(key, value),
+      delete: (key: string, revision?: number) => bucket.delete(key, revision),
+    }), systemClock);
+  assert.equal(both, 0, `both led for about ${both} ms`);
+});
+
 Deno.test("setting a follower's wall clock forward does not let it take a live leader's lease", async () => {
   let offset = 0;
   const skewed: Clock = { ...systemClock, now: () => Date.now() + offset };
