@@ -249,6 +249,21 @@ export class Queue implements AsyncDisposable {
     return await (await this.#jobs()).retry(this.name, id);
   }
 
+  /**
+   * Runs the job of a dead letter (from {@linkcode deadLetters}) again from its first
+   * attempt; unlike `retry(id)`, this works after the job's record expired (`results.ttl`).
+   *
+   * @throws {RangeError} when the letter holds no job (a message that never was one)
+   */
+  async retryDeadLetter(letter: StoredDeadLetter): Promise<JobRecord> {
+    if (!letter.job) {
+      throw new RangeError(
+        `Cannot retry dead letter ${letter.seq}: it is not a job (${letter.reason}); purge it`,
+      );
+    }
+    return await (await this.#jobs()).retry(this.name, letter.job.id, letter);
+  }
+
   /** Cancels every job that has not started; returns how many. */
   async purge(): Promise<number> {
     return await (await this.#jobs()).purge(this.name);

@@ -113,7 +113,7 @@ async function retryOne(
     return { seq: letter.seq, error: `it is not a job (${letter.reason}); purge it instead` };
   }
   try {
-    await queue.retry(letter.job.id);
+    await queue.retryDeadLetter(letter);
   } catch (err) {
     return { seq: letter.seq, jobId: letter.job.id, error: (err as Error).message };
   }

@@ -188,6 +188,9 @@ export class ClaimedJob {
     if (await this.#store({ ...dead, deadLetterSeq: seq })) {
       this.#release(() => this.#delivery.ack());
       this.#context.events.emitJob("dead", this.#job, reason);
+    } else {
+      // someone else took the job over meanwhile: the letter would name a job that is not dead
+      await deadLetters.remove(seq);
     }
   }
 

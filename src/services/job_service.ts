@@ -22,7 +22,7 @@ import { ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import { claimJob } from "./claim_job.ts";
 import type { ClaimedJob, Delivery } from "./claimed_job.ts";
-import { DeadLetterService, toBase64 } from "./dead_letter_service.ts";
+import { DeadLetterService, type StoredDeadLetter, toBase64 } from "./dead_letter_service.ts";
 import { DelayedJobStore, type DelayedMessage } from "./delayed_job_store.ts";
 import { EventService } from "./event_service.ts";
 import { type JsonBucket, KVStoreService } from "./kv_store_service.ts";
@@ -247,12 +247,19 @@ export class JobService {
   /**
    * Runs a dead job again from its first attempt, and removes its dead letter.
    *
+   * @param letter the job's dead letter, which stands in for its record once that expired
    * @throws {NaqError} with code `NOT_FOUND` when the job is unknown
    * @throws {RangeError} when the job is not dead
    */
-  async retry(queue: string, jobId: string): Promise<JobRecord> {
+  async retry(queue: string, jobId: string, letter?: StoredDeadLetter): Promise<JobRecord> {
     const key = this.#names.jobKey(queue, checkJobId(jobId));
-    const current = await this.#jobs.get(key);
+    let current = await this.#jobs.get(key);
+    if (!current && letter?.job?.id === jobId) {
+      // its record expired (results.ttl) while its dead letter stayed: the letter's copy serves
+      const restored: JobRecord = { ...letter.job, state: "dead", deadLetterSeq: letter.seq };
+      const revision = await this.#jobs.create(key, restored);
+      current = revision === null ? await this.#jobs.get(key) : { value: restored, revision };
+    }
     if (!current) throw notFound(queue, jobId);
     if (current.value.state !== "dead") {
       throw new RangeError(

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { type JobHandle, Queue } from "../../src/queue.ts";
+import type { ClaimedJob } from "../../src/services/claimed_job.ts";
+import { JobService } from "../../src/services/job_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
+import { waitFor } from "../helpers/config.ts";
 import { setup, silent } from "./_setup.ts";
 
 const broken = defineTask("broken", (n: number) => {
@@ -65,4 +68,43 @@ Deno.test("purgeDeadLetters() removes this queue's dead letters only, and says h
   assert.equal(await env.queue.purgeDeadLetters(), 0);
   // the job records stay: a purged dead letter does not bring a job back
   assert.equal((await env.queue.getJob(ours[0].id))?.state, "dead");
+});
+
+Deno.test("a dead job whose record expired is retried from its dead letter", async () => {
+  await using env = await setup({ config: { results: { ttl: "1s" } } });
+  let runs = 0;
+  const flaky = defineTask("flaky", () => {
+    runs += 1;
+    if (runs === 1) throw new Error("first run breaks");
+    return "second run works";
+  });
+  env.worker([flaky], 1);
+  const handle = await env.queue.enqueue(flaky, null, { attempts: 1 });
+  await assert.rejects(handle.result({ timeout: "10s" }));
+  await waitFor("the record to expire", async () => (await env.queue.getJob(handle.id)) === null);
+  await assert.rejects(env.queue.retry(handle.id), { code: "NOT_FOUND" });
+  const [letter] = await env.queue.deadLetters();
+  const revived = await env.queue.retryDeadLetter(letter);
+  assert.equal(revived.state, "waiting");
+  assert.equal(await handle.result({ timeout: "10s" }), "second run works");
+  assert.deepEqual(await env.queue.deadLetters(), [], "its dead letter is gone");
+});
+
+Deno.test("a dead letter is withdrawn when another worker took the job over meanwhile", async () => {
+  await using env = await setup();
+  const handle = await env.queue.enqueue("lost", null);
+  const jobs = await env.services.get(JobService);
+  const consumer = await jobs.consumer("jobs");
+  let claimed: ClaimedJob | null = null;
+  for await (const delivery of consumer.pull(1, AbortSignal.timeout(5_000))) {
+    claimed = await jobs.claim("jobs", delivery, "slow-worker", () => true, false);
+  }
+  assert.ok(claimed);
+  // another worker takes it over (its ack wait ran out): the record moves on
+  const key = `jobs.${handle.id}`;
+  const current = (await jobs.jobs.get(key))!;
+  await jobs.jobs.update(key, { ...current.value, worker: "other-worker" }, current.revision);
+  await claimed.deadLetter("gave up");
+  assert.deepEqual(await env.queue.deadLetters(), []);
+  assert.equal((await env.queue.getJob(handle.id))?.worker, "other-worker");
 });
