@@ -76,6 +76,20 @@ export class ConnectionError extends NaqError {
     super(ErrorCode.Connection, message, options);
     this.servers = servers;
   }
+
+  /**
+   * The error of a worker or scheduler that stopped because its connection closed for good.
+   *
+   * @param servers the server URLs configured
+   * @param who what stopped, such as `Worker worker-1`
+   */
+  static closedForGood(servers: readonly string[], who: string): ConnectionError {
+    return new ConnectionError(
+      servers,
+      `${who} stopped: its NATS connection is closed for good ` +
+        `(nats.reconnect.maxAttempts was reached)`,
+    );
+  }
 }
 
 /** An operation did not finish within its deadline. */

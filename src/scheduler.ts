@@ -43,11 +43,7 @@ export async function runReplica(
       if (signal.aborted) break;
       if (err instanceof NaqError || err instanceof TypeError) throw err;
       if (await connectionClosed(services)) {
-        throw new ConnectionError(
-          [...services.config.nats.servers],
-          `Scheduler ${id} stopped: its NATS connection is closed for good ` +
-            `(nats.reconnect.maxAttempts was reached)`,
-        );
+        throw ConnectionError.closedForGood([...services.config.nats.servers], `Scheduler ${id}`);
       }
       log.warn(`naq scheduler ${id}: cannot start yet, retrying`, { error: String(err) });
       await services.clock.sleep(START_RETRY_MS, signal).catch(() => {});

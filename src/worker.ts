@@ -270,10 +270,9 @@ export class Worker implements AsyncDisposable {
   }
 
   #closedForGood(): ConnectionError {
-    return new ConnectionError(
+    return ConnectionError.closedForGood(
       [...this.#services.config.nats.servers],
-      `Worker ${this.id} stopped: its NATS connection is closed for good ` +
-        `(nats.reconnect.maxAttempts was reached)`,
+      `Worker ${this.id}`,
     );
   }
 

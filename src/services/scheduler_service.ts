@@ -167,11 +167,7 @@ export class SchedulerReplica {
       },
     );
     if (closed.signal.aborted && !signal.aborted) {
-      throw new ConnectionError(
-        [...this.#deps.servers],
-        `Scheduler ${this.id} stopped: its NATS connection is closed for good ` +
-          `(nats.reconnect.maxAttempts was reached)`,
-      );
+      throw ConnectionError.closedForGood([...this.#deps.servers], `Scheduler ${this.id}`);
     }
   }
 

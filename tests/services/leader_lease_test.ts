@@ -40,20 +40,28 @@ async function overlap(
   return both;
 }
 
+/** `bucket`, with its compare-and-swap replaced by `update`, as a sick link would answer. */
+function withUpdate(
+  bucket: JsonBucket<LeaseRecord>,
+  update: JsonBucket<LeaseRecord>["update"],
+): JsonBucket<LeaseRecord> {
+  return {
+    get: (key: string) => bucket.get(key),
+    create: (key: string, value: LeaseRecord) => bucket.create(key, value),
+    delete: (key: string, revision?: number) => bucket.delete(key, revision),
+    update,
+  } as unknown as JsonBucket<LeaseRecord>;
+}
+
 Deno.test("a leader whose renewals hang steps down before a follower takes over", async () => {
   let partitioned = false;
   setTimeout(() => (partitioned = true), 500);
   const both = await overlap((bucket) =>
-    Object.assign(Object.create(bucket), {
+    withUpdate(bucket, async (key, value, revision) => {
       // a partition: each request fails only after a client timeout of a third of the lease
-      update: async (key: string, value: LeaseRecord, revision: number) => {
-        if (!partitioned) return await bucket.update(key, value, revision);
-        await new Promise((resolve) => setTimeout(resolve, LEASE / 3));
-        throw new Error("TimeoutError");
-      },
-      get: (key: string) => bucket.get(key),
-      create: (key: string, value: LeaseRecord) => bucket.create(key, value),
-      delete: (key: string, revision?: number) => bucket.delete(key, revision),
+      if (!partitioned) return await bucket.update(key, value, revision);
+      await new Promise((resolve) => setTimeout(resolve, LEASE / 3));
+      throw new Error("TimeoutError");
     }), systemClock);
   assert.equal(both, 0, `both led for about ${both} ms`);
 });
@@ -61,23 +69,18 @@ Deno.test("a leader whose renewals hang steps down before a follower takes over"
 Deno.test("a renewal stored at once but answered late does not stretch the lease", async () => {
   let renewals = 0;
   const both = await overlap((bucket) =>
-    Object.assign(Object.create(bucket), {
+    withUpdate(bucket, async (key, value, revision) => {
       // the third renewal lands at once and its reply takes a third of the lease; then the
       // link is gone
-      update: async (key: string, value: LeaseRecord, revision: number) => {
-        renewals++;
-        if (renewals < 3) return await bucket.update(key, value, revision);
-        if (renewals === 3) {
-          const next = await bucket.update(key, value, revision);
-          await new Promise((resolve) => setTimeout(resolve, 0.35 * LEASE));
-          return next;
-        }
-        await new Promise((resolve) => setTimeout(resolve, LEASE));
-        throw new Error("TimeoutError");
-      },
-      get: (key: string) => bucket.get(key),
-      create: (key: string, value: LeaseRecord) => bucket.create(key, value),
-      delete: (key: string, revision?: number) => bucket.delete(key, revision),
+      renewals++;
+      if (renewals < 3) return await bucket.update(key, value, revision);
+      if (renewals === 3) {
+        const next = await bucket.update(key, value, revision);
+        await new Promise((resolve) => setTimeout(resolve, 0.35 * LEASE));
+        return next;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LEASE));
+      throw new Error("TimeoutError");
     }), systemClock);
   assert.equal(both, 0, `both led for about ${both} ms`);
 });
