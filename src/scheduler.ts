@@ -42,7 +42,7 @@ export async function runReplica(
     } catch (err) {
       if (signal.aborted) break;
       if (err instanceof NaqError || err instanceof TypeError) throw err;
-      if (await connectionClosed(services)) {
+      if (await ConnectionService.closedFor(services)) {
         throw ConnectionError.closedForGood([...services.config.nats.servers], `Scheduler ${id}`);
       }
       log.warn(`naq scheduler ${id}: cannot start yet, retrying`, { error: String(err) });
@@ -140,13 +140,5 @@ export class Scheduler implements AsyncDisposable {
           this.#replica = replica;
         }),
     );
-  }
-}
-
-async function connectionClosed(services: ServiceManager): Promise<boolean> {
-  try {
-    return (await services.get(ConnectionService)).closed;
-  } catch {
-    return true;
   }
 }

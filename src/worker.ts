@@ -203,7 +203,7 @@ export class Worker implements AsyncDisposable {
         if (err instanceof NaqError || err instanceof TypeError || err instanceof RangeError) {
           throw err;
         }
-        if (await this.#connectionClosed()) throw this.#closedForGood();
+        if (await ConnectionService.closedFor(this.#services)) throw this.#closedForGood();
         this.#log.warn(
           `naq worker ${this.id}: cannot open ${this.#queues.join(", ")} yet, retrying`,
           {
@@ -251,7 +251,7 @@ export class Worker implements AsyncDisposable {
       } catch (err) {
         if (stopping.aborted) break;
         if (pause.paused) continue;
-        if (await this.#connectionClosed()) {
+        if (await ConnectionService.closedFor(this.#services)) {
           this.#failure = this.#closedForGood();
           this.#log.error(
             `naq worker ${this.id}: the NATS connection is closed for good; stopping`,
@@ -274,14 +274,6 @@ export class Worker implements AsyncDisposable {
       [...this.#services.config.nats.servers],
       `Worker ${this.id}`,
     );
-  }
-
-  async #connectionClosed(): Promise<boolean> {
-    try {
-      return (await this.#services.get(ConnectionService)).closed;
-    } catch {
-      return true;
-    }
   }
 
   /** Runs one delivery; resolves once its outcome is settled, calls `release` when its handler has returned. */

@@ -18,8 +18,8 @@ export function printJson(value: unknown): void {
 }
 
 /** A timestamp in ms since the epoch as ISO 8601, or `-` when absent. */
-export function formatTime(ms: number | undefined): string {
-  return ms === undefined ? "-" : new Date(ms).toISOString();
+export function formatTime(ms: number | null | undefined): string {
+  return ms === undefined || ms === null ? "-" : new Date(ms).toISOString();
 }
 
 /** A JSON value on one line, cut to `max` characters; `-` when undefined. */

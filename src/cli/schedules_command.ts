@@ -60,7 +60,7 @@ export function schedulesCommand(): Command {
           s.task,
           describeTiming(s.timing),
           stateOf(s),
-          s.paused ? "-" : formatTime(s.nextRunAt ?? undefined),
+          s.paused ? "-" : formatTime(s.nextRunAt),
           String(s.firings),
         ]),
       ]));
@@ -81,7 +81,7 @@ export function schedulesCommand(): Command {
         ["payload", formatValue(schedule.payload)],
         ["timing", describeTiming(schedule.timing)],
         ["state", stateOf(schedule)],
-        ["next run", formatTime(schedule.nextRunAt ?? undefined)],
+        ["next run", formatTime(schedule.nextRunAt)],
         ["firings", String(schedule.firings)],
         ["last job", schedule.lastJobId ?? "-"],
         ["repeat", schedule.repeat === undefined ? "-" : String(schedule.repeat)],
@@ -148,7 +148,7 @@ export function schedulesCommand(): Command {
       if (options.json) return printJson(schedule);
       console.log(
         `Schedule ${id} in queue ${queue} fires ${task} ${describeTiming(schedule.timing)}; ` +
-          `next at ${formatTime(schedule.nextRunAt ?? undefined)}`,
+          `next at ${formatTime(schedule.nextRunAt)}`,
       );
     });
   const edits = [
@@ -167,9 +167,7 @@ export function schedulesCommand(): Command {
           (handle) => name === "pause" ? handle.pauseSchedule(id) : handle.resumeSchedule(id),
         );
         if (options.json) return printJson(schedule);
-        const next = schedule.paused
-          ? ""
-          : `; next at ${formatTime(schedule.nextRunAt ?? undefined)}`;
+        const next = schedule.paused ? "" : `; next at ${formatTime(schedule.nextRunAt)}`;
         console.log(`Schedule ${id} in queue ${queue} is ${done}${next}`);
       });
   }

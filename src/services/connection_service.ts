@@ -49,6 +49,18 @@ export class ConnectionService implements AsyncDisposable {
     return this.nc.isClosed();
   }
 
+  /**
+   * True when the manager's connection is closed for good, or cannot be had at all: for a
+   * long-running loop deciding between retrying and giving up.
+   */
+  static async closedFor(services: ServiceManager): Promise<boolean> {
+    try {
+      return (await services.get(ConnectionService)).closed;
+    } catch {
+      return true;
+    }
+  }
+
   /** The version of the server this connection is on, such as `"2.9.10"`. */
   get serverVersion(): string {
     return this.nc.info?.version ?? "0.0.0";

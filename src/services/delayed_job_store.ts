@@ -137,13 +137,8 @@ export class DelayedJobStore {
 
   async #read(query: { seq: number } | { last_by_subj: string }): Promise<DelayedMessage | null> {
     const jsm = await this.#connection.jetstreamManager();
-    const stored = await jsm.streams.getMessage(this.#names.delayedStream, query).catch(
-      (err) => {
-        // nats.js answers null for "no message found", and throws for a deleted sequence
-        if (err instanceof Error && /no message|not found/i.test(err.message)) return null;
-        throw err;
-      },
-    );
+    // null for a message that is not there, deleted or never stored
+    const stored = await jsm.streams.getMessage(this.#names.delayedStream, query);
     if (!stored) return null;
     const subjectPrefix = this.#names.delayedSubjects.slice(0, -1); // "<prefix>.delayed."
     const [queue, jobId] = stored.subject.slice(subjectPrefix.length).split(".");

@@ -40,15 +40,16 @@ export class QueueStateService {
 
   /** Pauses the queue: workers finish the jobs they run, and start no other until resumed. */
   async pause(queue: string): Promise<void> {
-    await this.#bucket.put(this.#names.queueKey(queue), { paused: true, since: this.#clock.now() });
+    await this.#setPaused(queue, true);
   }
 
   /** Resumes a paused queue. */
   async resume(queue: string): Promise<void> {
-    await this.#bucket.put(this.#names.queueKey(queue), {
-      paused: false,
-      since: this.#clock.now(),
-    });
+    await this.#setPaused(queue, false);
+  }
+
+  async #setPaused(queue: string, paused: boolean): Promise<void> {
+    await this.#bucket.put(this.#names.queueKey(queue), { paused, since: this.#clock.now() });
   }
 
   /** Whether the queue is paused. */
