@@ -78,11 +78,11 @@ export function freePort(): number {
  *
  * @param options ports, store directory, extra configuration
  * @returns the running server
- * @throws {NatsServerNotFoundError} when `nats-server` is not installed
+ * @throws {NatsServerNotFoundError} when no new enough `nats-server` is installed
  * @throws {Error} when it exits or is not healthy in time; the message quotes its log
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
-  const binary = findNatsServerBinary();
+  const binary = (await findNatsServerBinary()).path;
   const temporary = options.workDir === undefined;
   const workDir = options.workDir ?? await Deno.makeTempDir({ prefix: "naq-nats-" });
   if (!temporary) await Deno.mkdir(workDir, { recursive: true });

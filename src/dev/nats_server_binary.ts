@@ -1,23 +1,141 @@
 /**
- * Finding the `nats-server` executable for `naq dev`, the demo and the tests.
+ * Finding a `nats-server` executable new enough for naq, for `naq dev`, the demo and the
+ * tests. `tools/nats_server.ts` fetches one into the cache when none is found.
  *
  * @module
  */
+import {
+  compareServerVersions,
+  MIN_NATS_SERVER_VERSION,
+  type ServerVersion,
+  tryParseServerVersion,
+} from "../core/server_version.ts";
 
-const INSTALL_HINT = "Install it with `apt-get install -y nats-server` (Debian, Ubuntu), " +
-  "`brew install nats-server` (macOS), or from https://github.com/nats-io/nats-server/releases; " +
-  "or point NATS_SERVER_BIN at the executable.";
+// Debian installs nats-server into /usr/sbin, which is not on every user's PATH
+const FALLBACK_DIRS = ["/usr/sbin", "/usr/local/bin"];
 
-// Debian installs nats-server into /usr/sbin, which is not on every user's PATH.
-const FALLBACK_DIRS = ["/usr/sbin", "/usr/local/bin", "/usr/bin", "/opt/homebrew/bin"];
+/** A `nats-server` executable and the version it reports. */
+export interface NatsServerBinary {
+  readonly path: string;
+  /** Such as `"2.15.1"`. */
+  readonly version: string;
+}
 
-/** Thrown when no `nats-server` executable can be found; the message says how to install one. */
+/** Thrown when no new enough `nats-server` is found; the message lists what was seen. */
 export class NatsServerNotFoundError extends Error {
-  /** @param searched the paths that were looked at */
-  constructor(readonly searched: readonly string[]) {
-    super(`nats-server is not installed (looked in ${searched.join(", ")}). ${INSTALL_HINT}`);
+  /**
+   * @param searched each place looked at, with what was wrong there
+   * @param hint how to get one
+   */
+  constructor(readonly searched: readonly string[], hint: string) {
+    super(
+      `No nats-server ${MIN_NATS_SERVER_VERSION} or newer was found ` +
+        `(${searched.join("; ")}). ${hint}`,
+    );
     this.name = "NatsServerNotFoundError";
   }
+}
+
+/** How to get a server, when {@linkcode findNatsServerBinary} finds none. */
+export const INSTALL_HINT = "Install one with `brew install nats-server` (macOS) or from " +
+  "https://github.com/nats-io/nats-server/releases, or, in a checkout of naq on Debian or " +
+  "Ubuntu, run `deno task nats-server` to fetch Debian's build into naq's cache; or set " +
+  "NATS_SERVER_BIN to the executable.";
+
+/**
+ * naq's own cache of fetched servers: `$XDG_CACHE_HOME/naq/nats-server`, else
+ * `~/.cache/naq/nats-server`; undefined when neither variable is set or readable.
+ */
+export function natsServerCacheDir(): string | undefined {
+  const base = readEnv("XDG_CACHE_HOME") ||
+    (readEnv("HOME") ? `${readEnv("HOME")}/.cache` : undefined);
+  return base ? `${base}/naq/nats-server` : undefined;
+}
+
+/**
+ * Returns the first `nats-server` of at least {@linkcode MIN_NATS_SERVER_VERSION}: the one
+ * `NATS_SERVER_BIN` names when set (and no other), else the first on `PATH`, in `/usr/sbin`,
+ * in `/usr/local/bin`, then the newest in {@linkcode natsServerCacheDir}.
+ *
+ * @returns the executable and its version
+ * @throws {NatsServerNotFoundError} when none is new enough
+ */
+export function findNatsServerBinary(): Promise<NatsServerBinary> {
+  // a test run starts hundreds of servers: look once per process, until something is found
+  found ??= search().catch((err) => {
+    found = undefined;
+    throw err;
+  });
+  return found;
+}
+
+let found: Promise<NatsServerBinary> | undefined;
+
+async function search(): Promise<NatsServerBinary> {
+  const explicit = readEnv("NATS_SERVER_BIN");
+  const seen: string[] = [];
+  for (const path of candidatePaths(explicit)) {
+    const version = await reportedVersion(path);
+    if (typeof version === "string") {
+      seen.push(`${path}: ${version}`);
+    } else if (compareServerVersions(version, minimum()) < 0) {
+      seen.push(`${path}: ${version.join(".")}, too old`);
+    } else {
+      return { path, version: version.join(".") };
+    }
+  }
+  if (seen.length === 0) {
+    const cache = natsServerCacheDir() ?? "naq's cache (neither XDG_CACHE_HOME nor HOME is set)";
+    seen.push(`PATH, ${FALLBACK_DIRS.join(", ")} and ${cache}: none there`);
+  }
+  throw new NatsServerNotFoundError(seen, INSTALL_HINT);
+}
+
+function candidatePaths(explicit: string | undefined): string[] {
+  if (explicit) return [explicit];
+  const dirs = [...(readEnv("PATH") ?? "").split(":").filter(Boolean), ...FALLBACK_DIRS];
+  const onPath = [...new Set(dirs)].map((dir) => `${dir}/nats-server`).filter(isExecutableFile);
+  return [...onPath, ...cachedPaths()];
+}
+
+/** The cached servers, newest first: `<cache>/<version>/nats-server`. */
+function cachedPaths(): string[] {
+  const cache = natsServerCacheDir();
+  if (!cache) return [];
+  try {
+    return [...Deno.readDirSync(cache)]
+      .map((entry) => ({ name: entry.name, version: tryParseServerVersion(entry.name) }))
+      .filter((entry) => entry.version !== undefined)
+      .sort((a, b) => compareServerVersions(b.version!, a.version!))
+      .map((entry) => `${cache}/${entry.name}/nats-server`)
+      .filter(isExecutableFile);
+  } catch {
+    return []; // no cache yet
+  }
+}
+
+/** The version `path --version` reports, or what kept it from reporting one. */
+async function reportedVersion(path: string): Promise<ServerVersion | string> {
+  if (!isExecutableFile(path)) return "not there";
+  try {
+    const { success, stdout } = await new Deno.Command(path, {
+      args: ["--version"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const version = tryParseServerVersion(new TextDecoder().decode(stdout));
+    return success && version ? version : "reports no version";
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      return `not allowed to run it (grant --allow-run=${path})`;
+    }
+    return `does not run (${err instanceof Error ? err.message : err})`;
+  }
+}
+
+function minimum(): ServerVersion {
+  return tryParseServerVersion(MIN_NATS_SERVER_VERSION)!;
 }
 
 function isExecutableFile(path: string): boolean {
@@ -35,24 +153,4 @@ function readEnv(name: string): string | undefined {
   } catch {
     return undefined; // without --allow-env we can still look in the usual places
   }
-}
-
-/**
- * Returns the path of `nats-server`: `NATS_SERVER_BIN` if set, else the first found on
- * `PATH` or in the usual install directories.
- *
- * @returns the executable's path
- * @throws {NatsServerNotFoundError} when there is none
- */
-export function findNatsServerBinary(): string {
-  const explicit = readEnv("NATS_SERVER_BIN");
-  if (explicit) {
-    if (isExecutableFile(explicit)) return explicit;
-    throw new NatsServerNotFoundError([explicit]);
-  }
-  const dirs = [...(readEnv("PATH") ?? "").split(":").filter(Boolean), ...FALLBACK_DIRS];
-  const candidates = [...new Set(dirs)].map((dir) => `${dir}/nats-server`);
-  const found = candidates.find(isExecutableFile);
-  if (!found) throw new NatsServerNotFoundError(candidates);
-  return found;
 }

@@ -13,6 +13,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NaqConfig } from "../config/mod.ts";
 import { ConnectionError } from "../errors.ts";
+import { isSupportedServerVersion, MIN_NATS_SERVER_VERSION } from "../core/server_version.ts";
 import { type Credentials, probeServers } from "./server_probe.ts";
 import type { ServiceManager } from "./service_manager.ts";
 
@@ -38,10 +39,23 @@ export class ConnectionService implements AsyncDisposable {
   /**
    * Connects with the manager's `nats` configuration.
    *
-   * @throws {ConnectionError} naming the server URLs, within `nats.connectTimeout`
+   * @throws {ConnectionError} naming the server URLs, within `nats.connectTimeout`; or when
+   *   the server is older than naq supports
    */
   static async create(services: ServiceManager): Promise<ConnectionService> {
-    return new ConnectionService(await connectWithin(services.config.nats));
+    const nc = await connectWithin(services.config.nats);
+    const version = nc.info?.version ?? "unknown";
+    if (!isSupportedServerVersion(version)) {
+      await nc.close();
+      throw new ConnectionError(
+        [...services.config.nats.servers],
+        `Cannot use the NATS server at ${nc.getServer()}: it runs nats-server ${version}, and ` +
+          `naq needs ${MIN_NATS_SERVER_VERSION} or newer (older servers silently ignore ` +
+          `scheduled messages and atomic batches). Upgrade nats-server: see ` +
+          `https://docs.nats.io/running-a-nats-service/introduction/installation`,
+      );
+    }
+    return new ConnectionService(nc);
   }
 
   /** True once the connection is closed for good (disposed, or out of reconnect attempts). */

@@ -1,5 +1,6 @@
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
+import { systemClock } from "../clock.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
@@ -28,6 +29,27 @@ const CONFLICT_CODES: ReadonlySet<number> = new Set([
   JetStreamApiCodes.StreamWrongLastSequence,
   JetStreamApiCodes.StreamWrongLastSequenceUnknown,
 ]);
+
+/** A write to a bucket as {@linkcode JsonBucket.watchChanges} saw it go by. */
+export interface BucketChange<T> {
+  readonly key: string;
+  /** The value written, or `null` for a deletion. */
+  readonly value: T | null;
+  /**
+   * Reads the key until it holds this write: the stored entry (`null` for a deletion), or
+   * `undefined` when it never does, because the write was refused or a later one replaced
+   * it (whose own change then follows).
+   */
+  stored(): Promise<Versioned<T> | null | undefined>;
+}
+
+// The pauses between the reads of BucketChange.stored(), about 5 s in all: on real time, as
+// they wait for the server to store what it has already passed on
+const CONFIRM_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 1_000, 2_000];
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
 
 /** A KV bucket of JSON values. */
 export class JsonBucket<T> {
@@ -119,13 +141,15 @@ export class JsonBucket<T> {
   }
 
   /**
-   * Calls `onChange` for every change from now on to a key matching `filter` (`null` for a
-   * deletion), until the returned `stop()`. Resolves once the watch is in place, so a read
-   * made after it cannot miss a change.
+   * Calls `onChange` for every write from now on to a key matching `filter`, until the
+   * returned `stop()`. Resolves once the watch is in place, so a read made after it cannot
+   * miss a change. A notification is not proof that the bucket stored the write: it may have
+   * refused it (a compare-and-swap that lost), and nats-server 2.10+ notifies before it has
+   * stored it. `change.stored()` reads until the bucket agrees.
    */
   async watchChanges(
     filter: string,
-    onChange: (key: string, value: T | null) => void,
+    onChange: (change: BucketChange<T>) => void,
   ): Promise<{ stop(): void }> {
     // a plain subscription on the bucket's subjects, not a KV watch: nats.js leaves a watch's
     // consumer on the server for minutes after stop(), and waiters come and go all the time
@@ -135,20 +159,36 @@ export class JsonBucket<T> {
         if (err) return;
         const key = message.subject.slice(prefix.length);
         const operation = message.headers?.get("KV-Operation");
+        const deleted = operation === "DEL" || operation === "PURGE";
+        let value: T | null;
         try {
-          onChange(
-            key,
-            operation === "DEL" || operation === "PURGE"
-              ? null
-              : this.#decode(key, message.string()),
-          );
+          value = deleted ? null : this.#decode(key, message.string());
         } catch {
-          // a value that is not JSON is nobody's outcome; the watch goes on
+          return; // a value that is not JSON was not written by naq; the watch goes on
         }
+        const written = message.data;
+        onChange({ key, value, stored: () => this.#storedAs(key, deleted ? null : written) });
       },
     });
     await this.#connection.nc.flush(); // the server has the subscription: later writes reach it
     return { stop: () => subscription.unsubscribe() };
+  }
+
+  /** Reads `key` until it holds `written` (`null`: deleted), or gives up: see BucketChange. */
+  async #storedAs(
+    key: string,
+    written: Uint8Array | null,
+  ): Promise<Versioned<T> | null | undefined> {
+    for (const pause of CONFIRM_PAUSES_MS) {
+      if (pause > 0) await systemClock.sleep(pause);
+      const entry = await this.#kv.get(key);
+      const present = entry !== null && entry.operation === "PUT";
+      if (written === null && !present) return null;
+      if (written !== null && present && bytesEqual(entry.value, written)) {
+        return { value: this.#decode(key, entry.string()), revision: entry.revision };
+      }
+    }
+    return undefined;
   }
 
   /**

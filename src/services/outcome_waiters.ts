@@ -75,13 +75,12 @@ export class OutcomeWaiters {
     let watch = this.#watches.get(filter);
     if (!watch) {
       const waiters = new Map<string, Set<Waiter>>();
-      const ready = this.#jobs.watchChanges(filter, (key, job) => {
+      const ready = this.#jobs.watchChanges(filter, (change) => {
+        const { key, value: job } = change;
         if (job && !isFinished(job.state)) return;
         if (!waiters.has(key)) return;
-        // the subscription also sees writes the bucket refused (a compare-and-swap that lost):
-        // trust only what is stored
-        this.#jobs.get(key).then((stored) => {
-          if (stored && !isFinished(stored.value.state)) return;
+        change.stored().then((stored) => {
+          if (stored === undefined) return; // refused or replaced: a later change says more
           for (const waiter of [...(waiters.get(key) ?? [])]) waiter.resolve(stored?.value ?? null);
         }, (err) => {
           for (const waiter of [...(waiters.get(key) ?? [])]) waiter.reject(err);

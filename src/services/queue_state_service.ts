@@ -61,13 +61,17 @@ export class QueueStateService {
   async follow(queue: string): Promise<PauseFlag> {
     const key = this.#names.queueKey(queue);
     const flag = new PauseFlag();
-    // a notification only says that something changed: what is stored, and at which
-    // revision, says what holds, whatever order reads and notifications arrive in
+    // what is stored, and at which revision, says what holds, whatever order reads and
+    // notifications arrive in
     const read = async () => {
       const entry = await this.#bucket.get(key);
       flag.set(entry?.value.paused ?? false, entry?.revision ?? 0);
     };
-    const watch = await this.#bucket.watchChanges(key, () => void read().catch(() => {}));
+    const watch = await this.#bucket.watchChanges(key, (change) => {
+      change.stored().then((entry) => {
+        if (entry !== undefined) flag.set(entry?.value.paused ?? false, entry?.revision ?? 0);
+      }, () => {});
+    });
     const refreshing = new AbortController();
     const refresh = async () => {
       while (!refreshing.signal.aborted) {

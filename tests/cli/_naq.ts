@@ -6,6 +6,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { findNatsServerBinary } from "../../src/dev/nats_server_binary.ts";
 
 const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
 const DENO_JSON = fromFileUrl(new URL("../../deno.json", import.meta.url));
@@ -20,26 +21,47 @@ export interface NaqOutput {
   readonly stderr: string;
 }
 
-let denoDir: Promise<string> | undefined;
+let cached: Promise<{ denoDir: string; natsServer: string }> | undefined;
 
-/** The Deno cache directory, so that the child finds the npm packages without the network. */
-function cacheDir(): Promise<string> {
-  denoDir ??= new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output()
-    .then((output) => JSON.parse(new TextDecoder().decode(output.stdout)).denoDir as string);
-  return denoDir;
+/**
+ * Caches the CLI's dependencies once, so that every `naq` child can run `--cached-only`: a
+ * cold cache then fails here, loudly, and not by a download line on some child's stderr.
+ */
+function prepare(): Promise<{ denoDir: string; natsServer: string }> {
+  cached ??= (async () => {
+    const caching = await new Deno.Command(Deno.execPath(), {
+      args: ["cache", "--config", DENO_JSON, CLI],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!caching.success) {
+      throw new Error(`deno cache cli.ts failed:\n${new TextDecoder().decode(caching.stderr)}`);
+    }
+    const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
+    return {
+      denoDir: JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string,
+      natsServer: (await findNatsServerBinary()).path,
+    };
+  })();
+  return cached;
 }
 
 /** The only environment `naq` runs with, so that the machine's `NAQ_*` cannot leak in. */
 async function naqEnv(server: string): Promise<Record<string, string>> {
+  const { denoDir, natsServer } = await prepare();
   return {
     PATH: Deno.env.get("PATH") ?? "",
-    DENO_DIR: await cacheDir(),
+    DENO_DIR: denoDir,
     HOME: "/nonexistent",
     NO_COLOR: "1",
+    NATS_SERVER_BIN: natsServer,
     NAQ_NATS_SERVERS: server,
     NAQ_NATS_CONNECT_TIMEOUT: "2s",
   };
 }
+
+/** `deno run` with the flags every `naq` child gets. */
+const DENO_RUN = ["run", "-A", "--cached-only", "--config", DENO_JSON, CLI] as const;
 
 /** Runs `naq` with the environment of {@linkcode naqEnv} and `env`. */
 async function command(
@@ -49,7 +71,7 @@ async function command(
   env: Record<string, string> = {},
 ): Promise<Deno.Command> {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", DENO_JSON, CLI, ...args],
+    args: [...DENO_RUN, ...args],
     cwd,
     clearEnv: true,
     env: { ...await naqEnv(server), ...env },
@@ -81,7 +103,7 @@ export async function runNaqOnTerminal(
   args: readonly string[],
 ): Promise<NaqOutput> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const line = [Deno.execPath(), "run", "-A", "--config", DENO_JSON, CLI, ...args].map(quote);
+  const line = [Deno.execPath(), ...DENO_RUN, ...args].map(quote);
   const output = await new Deno.Command("script", {
     args: ["-qec", line.join(" "), "/dev/null"],
     cwd: FIXTURES,

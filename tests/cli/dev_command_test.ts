@@ -47,12 +47,15 @@ Deno.test("naq dev starts a server, a worker and a scheduler; SIGINT stops them 
   }
 });
 
-Deno.test("naq dev without nats-server installed says how to install it, and exits 1", async () => {
+Deno.test("naq dev without a new enough nats-server says how to get one, and exits 1", async () => {
   const url = `nats://127.0.0.1:${freePort()}`;
   const tasks = new URL("./fixtures/tasks.ts", import.meta.url).pathname;
   const dev = await runNaq(url, ["dev", "sums", "--tasks", tasks], undefined, {
     NATS_SERVER_BIN: "/nonexistent/nats-server",
   });
   assert.equal(dev.code, 1);
-  assert.match(dev.stderr, /^naq: nats-server is not installed .*apt-get install -y nats-server/);
+  assert.match(
+    dev.stderr,
+    /^naq: No nats-server 2\.12\.0 or newer was found \(\/nonexistent\/nats-server: not there\)\. Install one with `brew install nats-server`/,
+  );
 });

@@ -1,0 +1,83 @@
+/**
+ * Finds a `nats-server` new enough for naq, fetching Debian's build into naq's cache when
+ * there is none, then either prints its path or runs a command with it:
+ *
+ * ```sh
+ * deno run --allow-run --allow-read --allow-write --allow-env tools/nats_server.ts
+ * deno run … tools/nats_server.ts deno run --allow-run={nats-server} … tools/demo.ts
+ * ```
+ *
+ * The command runs with `NATS_SERVER_BIN` set to the server's path, and each `{nats-server}`
+ * in its arguments replaced by that path, so that a task can grant `--allow-run` for exactly
+ * the server it found, wherever it is.
+ *
+ * @module
+ */
+import {
+  findNatsServerBinary,
+  type NatsServerBinary,
+  NatsServerNotFoundError,
+} from "../src/dev/nats_server_binary.ts";
+import { MIN_NATS_SERVER_VERSION } from "../src/core/server_version.ts";
+import { cannotFetchFromDebian, fetchDebianNatsServer } from "./_debian_nats_server.ts";
+
+const say = (line: string) => console.error(`nats-server: ${line}`);
+
+async function ensureNatsServer(): Promise<NatsServerBinary> {
+  try {
+    return await findNatsServerBinary();
+  } catch (err) {
+    if (!(err instanceof NatsServerNotFoundError) || Deno.env.get("NATS_SERVER_BIN")) throw err;
+    const reason = cannotFetchFromDebian();
+    if (reason) {
+      throw new Error(`${err.message}\nCannot fetch one here: ${reason}.\n${manualSteps()}`);
+    }
+    say(`none of ${MIN_NATS_SERVER_VERSION} or newer is installed; fetching Debian's build`);
+    await fetchDebianNatsServer(say);
+    return await findNatsServerBinary();
+  }
+}
+
+function manualSteps(): string {
+  const os = Deno.build.os === "darwin" ? "darwin" : Deno.build.os;
+  const arch = Deno.build.arch === "aarch64" ? "arm64" : "amd64";
+  return [
+    "Install nats-server yourself, then set NATS_SERVER_BIN to it or put it on PATH:",
+    "  macOS:     brew install nats-server",
+    `  a release: curl -fsSL https://github.com/nats-io/nats-server/releases/download/` +
+    `v${MIN_NATS_SERVER_VERSION}/nats-server-v${MIN_NATS_SERVER_VERSION}-${os}-${arch}.tar.gz ` +
+    `| tar -xz`,
+    "  to run a server without installing one (naq dev, the examples; not the tests):",
+    "             docker run -p 4222:4222 nats:2.12 -js",
+  ].join("\n");
+}
+
+async function runWith(server: NatsServerBinary, command: string[]): Promise<number> {
+  const [program, ...args] = command.map((arg) => arg.replaceAll("{nats-server}", server.path));
+  // a task's `deno` is the Deno running this script, which may not be on PATH (npx)
+  const child = new Deno.Command(program === "deno" ? Deno.execPath() : program, {
+    args,
+    env: { NATS_SERVER_BIN: server.path },
+    stdin: "inherit",
+  }).spawn();
+  // Ctrl-C in a terminal reaches the child too, which handles it; a SIGTERM is passed on
+  Deno.addSignalListener("SIGINT", () => {});
+  Deno.addSignalListener("SIGTERM", () => child.kill("SIGTERM"));
+  return (await child.status).code;
+}
+
+if (import.meta.main) {
+  let server: NatsServerBinary;
+  try {
+    server = await ensureNatsServer();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    Deno.exit(1);
+  }
+  if (Deno.args.length === 0) {
+    say(`${server.version}`);
+    console.log(server.path);
+  } else {
+    Deno.exit(await runWith(server, Deno.args));
+  }
+}
