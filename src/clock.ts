@@ -37,3 +37,34 @@ export const systemClock: Clock = {
     });
   },
 };
+
+/**
+ * Calls `tick` every `ms` by `clock` until the returned function is called.
+ *
+ * @returns stops the ticks; a tick already running is not interrupted
+ */
+export function repeatEvery(clock: Clock, ms: number, tick: () => void): () => void {
+  const stopped = new AbortController();
+  (async () => {
+    while (!stopped.signal.aborted) {
+      await clock.sleep(ms, stopped.signal).then(tick, () => {});
+    }
+  })();
+  return () => stopped.abort();
+}
+
+/**
+ * A signal that aborts with a `TimeoutError` (a `DOMException`, as `AbortSignal.timeout`
+ * gives) once `ms` have passed by `clock`.
+ *
+ * @returns the signal, and `cancel()` to release its timer early
+ */
+export function timeoutSignal(clock: Clock, ms: number): { signal: AbortSignal; cancel(): void } {
+  const timedOut = new AbortController();
+  const cancelled = new AbortController();
+  clock.sleep(ms, cancelled.signal).then(
+    () => timedOut.abort(new DOMException(`timed out after ${ms} ms`, "TimeoutError")),
+    () => {},
+  );
+  return { signal: timedOut.signal, cancel: () => cancelled.abort() };
+}

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { timeoutSignal } from "./clock.ts";
 import type { NaqConfig } from "./config/types.ts";
 import type { JobRecord, JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
@@ -469,10 +470,10 @@ export class Queue implements AsyncDisposable {
   async #result<R>(id: string, options: ResultOptions = {}): Promise<R> {
     const jobs = await this.#jobs();
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
-    const signals = [
-      options.signal,
-      timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
-    ]
+    const timeout = timeoutMs === undefined
+      ? undefined
+      : timeoutSignal(this.#services.clock, timeoutMs);
+    const signals = [options.signal, timeout?.signal]
       .filter((signal): signal is AbortSignal => signal !== undefined);
     let job: JobRecord;
     try {
@@ -484,6 +485,8 @@ export class Queue implements AsyncDisposable {
         );
       }
       throw err;
+    } finally {
+      timeout?.cancel();
     }
     if (job.state === "completed") return job.result as R;
     if (job.state === "cancelled") {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { repeatEvery } from "./clock.ts";
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
 import { parseDuration } from "./core/duration.ts";
@@ -315,7 +316,11 @@ export class Worker implements AsyncDisposable {
     const controller = new AbortController();
     this.#running.set(claimed, controller);
     const started = this.#services.clock.now();
-    const heartbeat = setInterval(() => claimed.keepAlive(), this.#heartbeatMs.get(queue));
+    const stopHeartbeat = repeatEvery(
+      this.#services.clock,
+      this.#heartbeatMs.get(queue)!,
+      () => claimed.keepAlive(),
+    );
     const log = taggedLogger(this.#log, {
       queue,
       jobId: job.id,
@@ -339,16 +344,15 @@ export class Worker implements AsyncDisposable {
         (error) => ({ ok: false as const, error }),
       );
     handled.finally(release);
-    const outcome = await settleFirst(
-      handled,
-      controller,
-      job.options.timeoutMs,
-      () =>
+    const outcome = await settleFirst(handled, controller, {
+      ms: job.options.timeoutMs,
+      clock: this.#services.clock,
+      error: () =>
         new TimeoutError(
           `Job ${job.id} timed out after ${job.options.timeoutMs} ms (attempt ${job.attempt})`,
         ),
-    );
-    clearInterval(heartbeat); // settled: a late keep-alive would be for a message no longer ours
+    });
+    stopHeartbeat(); // settled: a late keep-alive would be for a message no longer ours
     this.#running.delete(claimed);
     if (this.#handedBack.has(claimed)) return;
     const ms = this.#services.clock.now() - started;

@@ -175,6 +175,7 @@ async function waitUntilHealthy(
 ): Promise<void> {
   let exited = false;
   child.status.then(() => exited = true);
+  // real time: this waits for another process to start
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !exited) {
     try {

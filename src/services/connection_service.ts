@@ -153,6 +153,7 @@ async function connectWithin(nats: NatsSettings): Promise<NatsConnection> {
     servers: probe.servers,
     noRandomize: true,
   });
+  // real time: a network timeout, and no clock is injected before the manager connects
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -75,8 +75,8 @@ export class SchedulerService {
       jobs,
       schedules,
       delayed,
-      // the lease measures whether replicas are alive, in real time, whatever clock a test
-      // drives the schedules with
+      // real time: the lease tells whether other processes are alive, and they live on real
+      // time whatever clock a test drives this one's schedules with (lease tests inject theirs)
       lease: (holder) =>
         new LeaderLease(bucket, "leader", holder, config.scheduler.lease, systemClock),
     });

@@ -50,6 +50,7 @@ export async function probeServers(
   const failures = new Map<string, string>();
   let loginRefused = false;
   const stop = new AbortController();
+  // real time: a network timeout
   const deadline = AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
   let first: string | undefined;
   await Promise.all(servers.map(async (url) => {

@@ -1,3 +1,4 @@
+import { systemClock } from "../clock.ts";
 import type { JsMsg, OrderedConsumerOptions } from "@nats-io/jetstream";
 import type { ConnectionService } from "./connection_service.ts";
 
@@ -33,12 +34,13 @@ export async function followStream(
   return {
     ended,
     stop: async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      // real time: this waits for the server, which lives on it
+      const waited = new AbortController();
       await Promise.race([
         Promise.all([messages.close(), ended]).catch(() => {}),
-        new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+        systemClock.sleep(STOP_WAIT_MS, waited.signal).catch(() => {}),
       ]);
-      clearTimeout(timer);
+      waited.abort();
     },
   };
 }

@@ -3,31 +3,33 @@
  *
  * @module
  */
+import type { Clock } from "../clock.ts";
 
 /** What an attempt's handler produced. */
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
 /**
- * The handler's outcome, or a failure when `timeoutMs` passes first (aborting the signal), or
- * when the signal is aborted for another reason (a hand-back at shutdown).
+ * The handler's outcome, or a failure when `timeoutMs` passes first by `clock` (aborting the
+ * signal), or when the signal is aborted for another reason (a hand-back at shutdown).
  */
 export function settleFirst(
   handled: Promise<Outcome>,
   controller: AbortController,
-  timeoutMs: number,
-  timeoutError: () => Error,
+  timeout: { ms: number; clock: Clock; error: () => Error },
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const timer = timeoutMs > 0
-      ? setTimeout(() => controller.abort(timeoutError()), timeoutMs)
-      : undefined;
+    const settled = new AbortController();
+    if (timeout.ms > 0) {
+      timeout.clock.sleep(timeout.ms, settled.signal)
+        .then(() => controller.abort(timeout.error()), () => {});
+    }
     const onAbort = () => {
-      clearTimeout(timer);
+      settled.abort();
       resolve({ ok: false, error: controller.signal.reason });
     };
     controller.signal.addEventListener("abort", onAbort, { once: true });
     handled.then((outcome) => {
-      clearTimeout(timer);
+      settled.abort();
       controller.signal.removeEventListener("abort", onAbort);
       resolve(outcome);
     });
