@@ -12,7 +12,6 @@ import { natsServerCacheDir } from "../src/dev/nats_server_binary.ts";
 import { tryParseServerVersion } from "../src/core/server_version.ts";
 
 const DEBIAN_MIRROR = "http://deb.debian.org/debian";
-const DEBIAN_SUITE = "sid";
 const DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
 /** Why this machine cannot fetch Debian's package, or undefined when it can. */
@@ -30,13 +29,18 @@ export function cannotFetchFromDebian(): string | undefined {
 }
 
 /**
- * Downloads and unpacks Debian's newest `nats-server` into
+ * Downloads and unpacks the `nats-server` of a Debian suite into
  * `<cache>/<version>/nats-server`.
  *
+ * @param suite `sid` for the newest build; the tests take `bookworm`'s 2.9.10 to see that naq
+ *   refuses a server that old
  * @returns the executable's path
  * @throws {Error} quoting apt's own output when a step fails
  */
-export async function fetchDebianNatsServer(log: (line: string) => void): Promise<string> {
+export async function fetchDebianNatsServer(
+  log: (line: string) => void,
+  suite = "sid",
+): Promise<string> {
   const cache = natsServerCacheDir()!;
   await Deno.mkdir(cache, { recursive: true });
   const work = await Deno.makeTempDir({ dir: cache, prefix: ".fetch-" });
@@ -45,7 +49,7 @@ export async function fetchDebianNatsServer(log: (line: string) => void): Promis
     await Deno.mkdir(`${work}/archives/partial`, { recursive: true });
     await Deno.writeTextFile(
       `${work}/sources.list`,
-      `deb [signed-by=${DEBIAN_KEYRING}] ${DEBIAN_MIRROR} ${DEBIAN_SUITE} main\n`,
+      `deb [signed-by=${DEBIAN_KEYRING}] ${DEBIAN_MIRROR} ${suite} main\n`,
     );
     const apt = [
       `Dir::Etc::SourceList=${work}/sources.list`,
@@ -59,7 +63,7 @@ export async function fetchDebianNatsServer(log: (line: string) => void): Promis
       // apt drops to the _apt user to download, which cannot write into our directories
       `APT::Sandbox::User=${await currentUser()}`,
     ].flatMap((option) => ["-o", option]);
-    log(`fetching the package list of Debian ${DEBIAN_SUITE} …`);
+    log(`fetching the package list of Debian ${suite} …`);
     await run("apt-get", [...apt, "-qq", "update"], work);
     log("downloading nats-server …");
     await run("apt-get", [...apt, "-qq", "download", "nats-server"], work);

@@ -33,7 +33,7 @@ async function ensureNatsServer(): Promise<NatsServerBinary> {
       throw new Error(`${err.message}\nCannot fetch one here: ${reason}.\n${manualSteps()}`);
     }
     say(`none of ${MIN_NATS_SERVER_VERSION} or newer is installed; fetching Debian's build`);
-    await fetchDebianNatsServer(say);
+    say(`installed ${await fetchDebianNatsServer(say)}`);
     return await findNatsServerBinary();
   }
 }

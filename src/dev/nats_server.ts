@@ -25,6 +25,8 @@ export interface NatsServerOptions {
   extraConfig?: string;
   /** How long to wait for the server to report healthy. Default 10 s. */
   readyTimeoutMs?: number;
+  /** The executable; the one {@linkcode findNatsServerBinary} finds when omitted. */
+  binary?: string;
   /**
    * Run it in a session of its own, so that Ctrl-C in a terminal reaches only this process,
    * which then stops the server once its work is drained. Default false.
@@ -82,7 +84,7 @@ export function freePort(): number {
  * @throws {Error} when it exits or is not healthy in time; the message quotes its log
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
-  const binary = (await findNatsServerBinary()).path;
+  const binary = options.binary ?? (await findNatsServerBinary()).path;
   const temporary = options.workDir === undefined;
   const workDir = options.workDir ?? await Deno.makeTempDir({ prefix: "naq-nats-" });
   if (!temporary) await Deno.mkdir(workDir, { recursive: true });

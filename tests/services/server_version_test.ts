@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { ConnectionError } from "../../src/errors.ts";
+import { ConnectionService } from "../../src/services/connection_service.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { oldNatsServerBinary } from "../helpers/old_nats_server.ts";
+
+const old = await oldNatsServerBinary();
+
+Deno.test({
+  name: "connecting to nats-server 2.9.10 fails, naming the version found and the minimum",
+  ignore: "why" in old,
+  async fn() {
+    await using server = await startNatsServer({ binary: "path" in old ? old.path : undefined });
+    await using services = new ServiceManager(testConfig(server.url));
+    await assert.rejects(
+      services.get(ConnectionService),
+      (err: unknown) => {
+        assert.ok(err instanceof ConnectionError);
+        assert.equal(err.code, "CONNECTION");
+        assert.match(
+          err.message,
+          /^Cannot use the NATS server at 127\.0\.0\.1:\d+: it runs nats-server 2\.9\.10, and naq needs 2\.12\.0 or newer .*Upgrade nats-server/,
+        );
+        return true;
+      },
+    );
+    assert.equal(await server.connectionCount(), 0, "the refused connection was closed");
+  },
+});
