@@ -29,10 +29,11 @@ export const systemClock: Clock = {
         clearTimeout(timer);
         reject(signal!.reason);
       };
+      // a time already past waits for nothing, as ManualClock does (setTimeout warns on it)
       const timer = setTimeout(() => {
         signal?.removeEventListener("abort", onAbort);
         resolve();
-      }, ms);
+      }, Math.max(0, ms));
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },

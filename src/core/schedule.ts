@@ -114,7 +114,9 @@ export function checkTiming(timing: ScheduleTiming): ScheduleTiming {
     throw new RangeError("Cannot schedule without a timing: give { cron, tz? } or { every }");
   }
   try {
-    new Cron(timing.cron, { timezone: timing.tz }).nextRun();
+    // croner checks the time zone only when it computes a run; any fixed instant will do,
+    // and keeps core/ from reading the clock
+    new Cron(timing.cron, { timezone: timing.tz }).nextRun(new Date(0));
   } catch (err) {
     throw new RangeError(
       `Cannot schedule with cron ${JSON.stringify(timing.cron)}` +

@@ -26,11 +26,12 @@ let cached: Promise<{ denoDir: string; natsServer: string }> | undefined;
 /**
  * Caches the CLI's dependencies once, so that every `naq` child can run `--cached-only`: a
  * cold cache then fails here, loudly, and not by a download line on some child's stderr.
+ * The fixture tasks are cached too: `naq worker --tasks` imports them at run time.
  */
 function prepare(): Promise<{ denoDir: string; natsServer: string }> {
   cached ??= (async () => {
     const caching = await new Deno.Command(Deno.execPath(), {
-      args: ["cache", "--config", DENO_JSON, CLI],
+      args: ["cache", "--config", DENO_JSON, CLI, `${FIXTURES}tasks.ts`],
       stdout: "null",
       stderr: "piped",
     }).output();
@@ -46,8 +47,21 @@ function prepare(): Promise<{ denoDir: string; natsServer: string }> {
   return cached;
 }
 
-/** The only environment `naq` runs with, so that the machine's `NAQ_*` cannot leak in. */
-async function naqEnv(server: string): Promise<Record<string, string>> {
+/** How to run one `naq` child, beyond its arguments. */
+export interface NaqOptions {
+  /** Its working directory; {@linkcode FIXTURES} when omitted. */
+  readonly cwd?: string;
+  /** Variables added to (or replacing) those of its environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Its `deno run` permission flags; `-A` when omitted. */
+  readonly permissions?: readonly string[];
+}
+
+/**
+ * The only environment `naq` runs with, so that the machine's `NAQ_*` cannot leak in. With a
+ * `server`, `NAQ_NATS_SERVERS` points at it; with `null`, no `NAQ_*` variable is set.
+ */
+async function naqEnv(server: string | null): Promise<Record<string, string>> {
   const { denoDir, natsServer } = await prepare();
   return {
     PATH: Deno.env.get("PATH") ?? "",
@@ -55,40 +69,40 @@ async function naqEnv(server: string): Promise<Record<string, string>> {
     HOME: "/nonexistent",
     NO_COLOR: "1",
     NATS_SERVER_BIN: natsServer,
-    NAQ_NATS_SERVERS: server,
-    NAQ_NATS_CONNECT_TIMEOUT: "2s",
+    ...server !== null && { NAQ_NATS_SERVERS: server, NAQ_NATS_CONNECT_TIMEOUT: "2s" },
   };
 }
 
-/** `deno run` with the flags every `naq` child gets. */
-const DENO_RUN = ["run", "-A", "--cached-only", "--config", DENO_JSON, CLI] as const;
+/** The `deno run` arguments of every `naq` child, after its permission flags. */
+const DENO_RUN = ["--cached-only", "--config", DENO_JSON, CLI] as const;
 
-/** Runs `naq` with the environment of {@linkcode naqEnv} and `env`. */
+/** Runs `naq` with the environment of {@linkcode naqEnv} and `options.env`. */
 async function command(
-  server: string,
+  server: string | null,
   args: readonly string[],
-  cwd: string,
-  env: Record<string, string> = {},
+  options: NaqOptions,
 ): Promise<Deno.Command> {
   return new Deno.Command(Deno.execPath(), {
-    args: [...DENO_RUN, ...args],
-    cwd,
+    args: ["run", ...options.permissions ?? ["-A"], ...DENO_RUN, ...args],
+    cwd: options.cwd ?? FIXTURES,
     clearEnv: true,
-    env: { ...await naqEnv(server), ...env },
+    env: { ...await naqEnv(server), ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });
 }
 
-/** Runs `naq <args>` against `server`, with `env` added, and waits for it to exit. */
+/**
+ * Runs `naq <args>` against `server` (or, with `null`, with no server configured) and waits
+ * for it to exit.
+ */
 export async function runNaq(
-  server: string,
+  server: string | null,
   args: readonly string[],
-  cwd = FIXTURES,
-  env: Record<string, string> = {},
+  options: NaqOptions = {},
 ): Promise<NaqOutput> {
-  const output = await (await command(server, args, cwd, env)).output();
+  const output = await (await command(server, args, options)).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
@@ -103,7 +117,7 @@ export async function runNaqOnTerminal(
   args: readonly string[],
 ): Promise<NaqOutput> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const line = [Deno.execPath(), ...DENO_RUN, ...args].map(quote);
+  const line = [Deno.execPath(), "run", "-A", ...DENO_RUN, ...args].map(quote);
   const output = await new Deno.Command("script", {
     args: ["-qec", line.join(" "), "/dev/null"],
     cwd: FIXTURES,
@@ -123,7 +137,11 @@ export interface RunningNaq extends AsyncDisposable {
   readonly stdout: () => string;
   /** Everything it printed on stderr so far. */
   readonly stderr: () => string;
-  /** Waits until stdout (or stderr) so far matches `pattern`; fails after `timeoutMs`. */
+  /**
+   * Waits until stdout (or stderr) so far matches `pattern`: it wakes on each new chunk of
+   * output, and fails once the process ended without printing it, or after `timeoutMs`
+   * (default 30 s, generous for a loaded machine: it only bounds a wait for an event).
+   */
   waitFor(pattern: RegExp, stream?: "stdout" | "stderr", timeoutMs?: number): Promise<void>;
   /** Sends `signal` and returns the exit code once the process and its output have ended. */
   stop(signal?: Deno.Signal): Promise<number>;
@@ -133,33 +151,53 @@ export interface RunningNaq extends AsyncDisposable {
 export async function spawnNaq(
   server: string,
   args: readonly string[],
-  cwd = FIXTURES,
+  options: NaqOptions = {},
 ): Promise<RunningNaq> {
-  const child = (await command(server, args, cwd)).spawn();
+  const child = (await command(server, args, options)).spawn();
   const text = { stdout: "", stderr: "" };
+  // settled, and replaced, whenever output arrives or the process has ended
+  let changed = Promise.withResolvers<void>();
+  const notify = () => {
+    changed.resolve();
+    changed = Promise.withResolvers();
+  };
   const collect = async (stream: ReadableStream<Uint8Array>, into: "stdout" | "stderr") => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text[into] += chunk;
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text[into] += chunk;
+      notify();
+    }
   };
   const drained = Promise.all([collect(child.stdout, "stdout"), collect(child.stderr, "stderr")]);
-  let exited = false;
+  // true once the process exited and all it printed has been read
+  let ended = false;
   const status = child.status.then(async (status) => {
-    exited = true;
     await drained;
+    ended = true;
+    notify();
     return status.code;
   });
   return {
     stdout: () => text.stdout,
     stderr: () => text.stderr,
-    async waitFor(pattern, stream = "stdout", timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(text[stream])) {
-        if (exited || Date.now() > deadline) {
-          throw new Error(
-            `naq ${args.join(" ")} ${exited ? "exited" : "timed out"} before printing ` +
-              `${pattern} on ${stream}\nstdout: ${text.stdout}\nstderr: ${text.stderr}`,
-          );
+    async waitFor(pattern, stream = "stdout", timeoutMs = 30_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<"timed out">((resolve) => {
+        timer = setTimeout(() => resolve("timed out"), timeoutMs);
+      });
+      const failure = (why: string) =>
+        new Error(
+          `naq ${args.join(" ")} ${why} before printing ${pattern} on ${stream}\n` +
+            `stdout: ${text.stdout}\nstderr: ${text.stderr}`,
+        );
+      try {
+        while (!pattern.test(text[stream])) {
+          if (ended) throw failure("exited");
+          if (await Promise.race([changed.promise, timedOut]) === "timed out") {
+            throw failure(`printed nothing matching in ${timeoutMs} ms`);
+          }
         }
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      } finally {
+        clearTimeout(timer);
       }
     },
     async stop(signal = "SIGTERM") {

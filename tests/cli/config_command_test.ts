@@ -1,42 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath as fromFileUrl } from "node:url";
 import { STARTER_CONFIG } from "../../src/config/starter_file.ts";
 import { tempProject, yaml } from "../config/_fixture.ts";
+import { runNaq } from "./_naq.ts";
 
-const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
-const DENO_JSON = fromFileUrl(new URL("../../deno.json", import.meta.url));
-
-let denoDir: string | undefined;
-
-/** Runs `naq <args>` in `cwd` with only the environment given, so the machine's NAQ_* can't leak in. */
-async function naq(
-  cwd: string,
-  args: string[],
-  env: Record<string, string> = {},
-  permissions = ["-A"],
-) {
-  denoDir ??= JSON.parse(
-    new TextDecoder().decode(
-      (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output()).stdout,
-    ),
-  ).denoDir as string;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, "--config", DENO_JSON, CLI, ...args],
-    cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir,
-      HOME: join(cwd, "home"),
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+/**
+ * Runs `naq <args>` in `cwd` with no server configured, only the environment given and its
+ * home in the project, so the machine's NAQ_* and files can't leak in.
+ */
+function naq(cwd: string, args: string[], env: Record<string, string> = {}, permissions = ["-A"]) {
+  return runNaq(null, args, { cwd, env: { HOME: join(cwd, "home"), ...env }, permissions });
 }
 
 const GOOD = yaml`

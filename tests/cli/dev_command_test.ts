@@ -7,7 +7,9 @@ Deno.test("naq dev starts a server, a worker and a scheduler; SIGINT stops them 
   const url = `nats://127.0.0.1:${freePort()}`;
   const tasks = new URL("./fixtures/tasks.ts", import.meta.url).pathname;
   try {
-    await using dev = await spawnNaq(url, ["dev", "sums", "--tasks", tasks], project);
+    await using dev = await spawnNaq(url, ["dev", "sums", "--tasks", tasks], {
+      cwd: project,
+    });
     await dev.waitFor(
       /naq dev: started nats-server at nats:\/\/127\.0\.0\.1:\d+ \(data and log in \.naq\/\)/,
     );
@@ -22,7 +24,7 @@ Deno.test("naq dev starts a server, a worker and a scheduler; SIGINT stops them 
       "--wait",
       "--wait-timeout",
       "20s",
-    ], project);
+    ], { cwd: project });
     assert.equal(now.code, 0, now.stderr);
     assert.deepEqual(JSON.parse(now.stdout), { sum: 3 });
     const later = await runNaq(url, [
@@ -35,11 +37,11 @@ Deno.test("naq dev starts a server, a worker and a scheduler; SIGINT stops them 
       "--wait",
       "--wait-timeout",
       "20s",
-    ], project);
+    ], { cwd: project });
     assert.deepEqual(JSON.parse(later.stdout), { sum: 4 }, later.stderr);
     assert.equal(await dev.stop("SIGINT"), 0);
     assert.match(dev.stdout(), /naq dev: stopped\n$/);
-    const after = await runNaq(url, ["queues"], project);
+    const after = await runNaq(url, ["queues"], { cwd: project });
     assert.equal(after.code, 1, "the server stopped with it");
     assert.ok((await Deno.stat(`${project}/.naq/jetstream`)).isDirectory);
   } finally {
@@ -50,8 +52,8 @@ Deno.test("naq dev starts a server, a worker and a scheduler; SIGINT stops them 
 Deno.test("naq dev without a new enough nats-server says how to get one, and exits 1", async () => {
   const url = `nats://127.0.0.1:${freePort()}`;
   const tasks = new URL("./fixtures/tasks.ts", import.meta.url).pathname;
-  const dev = await runNaq(url, ["dev", "sums", "--tasks", tasks], undefined, {
-    NATS_SERVER_BIN: "/nonexistent/nats-server",
+  const dev = await runNaq(url, ["dev", "sums", "--tasks", tasks], {
+    env: { NATS_SERVER_BIN: "/nonexistent/nats-server" },
   });
   assert.equal(dev.code, 1);
   assert.match(

@@ -8,12 +8,24 @@ import { silent } from "../queue/_setup.ts";
 import { runNaq, runNaqOnTerminal } from "./_naq.ts";
 import { add, fail } from "./fixtures/tasks.ts";
 
+// Each step has a queue of its own, so that what one step leaves (or fails to make) is not
+// what the next one sees.
 Deno.test("naq enqueue", async (t) => {
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
-  const queue = new Queue("mail", { services });
+  /** A worker running add and fail on `queue` until disposed. */
+  const startWorker = (queue: string) => {
+    const worker = new Worker(queue, [add, fail], {
+      services,
+      handleSignals: false,
+      logger: silent,
+    });
+    void worker.run();
+    return worker;
+  };
 
   await t.step("stores a job and says so; --json prints its record", async () => {
+    const queue = new Queue("mail", { services });
     const plain = await runNaq(server.url, ["enqueue", "mail", "add", '{"a":1,"b":2}']);
     assert.equal(plain.stderr, "");
     assert.equal(plain.code, 0);
@@ -43,25 +55,31 @@ Deno.test("naq enqueue", async (t) => {
   });
 
   await t.step("an invalid JSON payload or option is bad usage: exit 2", async () => {
-    const payload = await runNaq(server.url, ["enqueue", "mail", "add", "{a:1}"]);
+    const payload = await runNaq(server.url, ["enqueue", "mail-usage", "add", "{a:1}"]);
     assert.equal(payload.code, 2);
     assert.match(
       payload.stderr,
       /^naq: The payload is not valid JSON \(.*\); quote it for the shell/,
     );
     assert.equal(payload.stderr.trimEnd().split("\n").length, 1);
-    const attempts = await runNaq(server.url, ["enqueue", "mail", "add", "--attempts", "two"]);
+    const attempts = await runNaq(server.url, [
+      "enqueue",
+      "mail-usage",
+      "add",
+      "--attempts",
+      "two",
+    ]);
     assert.equal(attempts.code, 2);
     assert.match(attempts.stderr, /Expected an integer >= 1, got "two"/);
-    const timeout = await runNaq(server.url, ["enqueue", "mail", "add", "--timeout", "soon"]);
+    const timeout = await runNaq(server.url, ["enqueue", "mail-usage", "add", "--timeout", "soon"]);
     assert.equal(timeout.code, 2);
     assert.match(timeout.stderr, /Cannot parse duration "soon"/);
-    const id = await runNaq(server.url, ["enqueue", "mail", "add", "--job-id", "a b"]);
+    const id = await runNaq(server.url, ["enqueue", "mail-usage", "add", "--job-id", "a b"]);
     assert.equal(id.code, 2);
     assert.match(id.stderr, /Cannot use "a b" as a job id/);
     const waitTimeout = await runNaq(server.url, [
       "enqueue",
-      "mail",
+      "mail-usage",
       "add",
       "--wait-timeout",
       "1s",
@@ -70,26 +88,26 @@ Deno.test("naq enqueue", async (t) => {
     assert.equal(waitTimeout.stderr, "naq: --wait-timeout needs --wait\n");
   });
 
-  await using worker = new Worker("mail", [add, fail], {
-    services,
-    handleSignals: false,
-    logger: silent,
-  });
-  void worker.run();
-
   await t.step("--wait prints the result; --json the finished record", async () => {
-    const plain = await runNaq(server.url, ["enqueue", "mail", "add", '{"a":2,"b":2}', "--wait"]);
+    await using _worker = startWorker("mail-wait");
+    const plain = await runNaq(server.url, [
+      "enqueue",
+      "mail-wait",
+      "add",
+      '{"a":2,"b":2}',
+      "--wait",
+    ]);
     assert.equal(plain.stderr, "");
     assert.equal(plain.code, 0);
     assert.deepEqual(JSON.parse(plain.stdout), { sum: 4 });
     const json = await runNaq(server.url, [
       "enqueue",
-      "mail",
+      "mail-wait",
       "add",
       '{"a":3,"b":4}',
       "--wait",
       "--wait-timeout",
-      "10s",
+      "30s",
       "--json",
     ]);
     assert.equal(json.code, 0);
@@ -99,9 +117,10 @@ Deno.test("naq enqueue", async (t) => {
   });
 
   await t.step("--wait exits 1 with the error of a job that failed for good", async () => {
+    await using _worker = startWorker("mail-fail");
     const failed = await runNaq(server.url, [
       "enqueue",
-      "mail",
+      "mail-fail",
       "fail",
       "{}",
       "--attempts",
@@ -109,12 +128,14 @@ Deno.test("naq enqueue", async (t) => {
       "--job-id",
       "doomed",
       "--wait",
+      "--wait-timeout",
+      "30s",
     ]);
     assert.equal(failed.code, 1);
     assert.equal(failed.stdout, "");
     assert.match(
       failed.stderr,
-      /^naq: Job doomed \(task fail\) in queue mail failed for good: .*; last error: boom\n$/,
+      /^naq: Job doomed \(task fail\) in queue mail-fail failed for good: .*; last error: boom\n$/,
     );
   });
 });
@@ -122,14 +143,14 @@ Deno.test("naq enqueue", async (t) => {
 Deno.test("naq enqueue --delay, --at and --file", async (t) => {
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
-  const queue = new Queue("later", { services });
 
   await t.step("--delay and --at store a delayed job and say until when", async () => {
+    const queue = new Queue("later-delay", { services });
     const before = Date.now();
-    const delayed = await runNaq(server.url, ["enqueue", "later", "add", "--delay", "5m"]);
+    const delayed = await runNaq(server.url, ["enqueue", "later-delay", "add", "--delay", "5m"]);
     assert.equal(delayed.code, 0, delayed.stderr);
     const [, id, until] = delayed.stdout.match(
-      /^Enqueued job (\S+) \(task add\) in queue later, delayed until (\S+)\n$/,
+      /^Enqueued job (\S+) \(task add\) in queue later-delay, delayed until (\S+)\n$/,
     )!;
     const job = await queue.getJob(id);
     assert.equal(job?.state, "delayed");
@@ -137,7 +158,7 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     assert.ok(job!.runAt! >= before + 300_000 && job!.runAt! <= Date.now() + 300_000);
     const at = await runNaq(server.url, [
       "enqueue",
-      "later",
+      "later-delay",
       "add",
       "--at",
       "2031-05-01T08:00:00Z",
@@ -150,7 +171,7 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
   await t.step("--delay with --at, or a time that is not one, is bad usage", async () => {
     const both = await runNaq(server.url, [
       "enqueue",
-      "later",
+      "later-usage",
       "add",
       "--delay",
       "1m",
@@ -159,12 +180,13 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     ]);
     assert.equal(both.code, 2);
     assert.equal(both.stderr, "naq: --delay and --at both say when to run: give one of them\n");
-    const bad = await runNaq(server.url, ["enqueue", "later", "add", "--at", "tomorrow"]);
+    const bad = await runNaq(server.url, ["enqueue", "later-usage", "add", "--at", "tomorrow"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /Cannot use "tomorrow" as a time: give .* ISO 8601 time/);
   });
 
   await t.step("--file enqueues every line of an NDJSON file", async () => {
+    const queue = new Queue("later-file", { services });
     const dir = await Deno.makeTempDir();
     const file = `${dir}/jobs.ndjson`;
     const lines = Array.from(
@@ -173,14 +195,14 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     );
     lines.push(JSON.stringify({ task: "add", payload: null, jobId: "bulk-late", delay: "1h" }));
     await Deno.writeTextFile(file, lines.join("\n") + "\n");
-    const bulk = await runNaq(server.url, ["enqueue", "later", "--file", file]);
+    const bulk = await runNaq(server.url, ["enqueue", "later-file", "--file", file]);
     assert.equal(bulk.code, 0, bulk.stderr);
-    assert.equal(bulk.stdout, "Enqueued 2501 jobs in queue later\n");
+    assert.equal(bulk.stdout, "Enqueued 2501 jobs in queue later-file\n");
     assert.equal(bulk.stderr, "", "no progress when stderr is not a terminal");
     assert.deepEqual((await queue.getJob("bulk-2499"))?.payload, { a: 2499, b: 1 });
     assert.equal((await queue.getJob("bulk-late"))?.state, "delayed");
-    const again = await runNaq(server.url, ["enqueue", "later", "--file", file, "--json"]);
-    assert.deepEqual(JSON.parse(again.stdout), { queue: "later", enqueued: 2501 });
+    const again = await runNaq(server.url, ["enqueue", "later-file", "--file", file, "--json"]);
+    assert.deepEqual(JSON.parse(again.stdout), { queue: "later-file", enqueued: 2501 });
     assert.equal((await queue.stats()).waiting, 2500, "the same ids again are the same jobs");
     await Deno.remove(dir, { recursive: true });
   });
@@ -196,15 +218,21 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
         (_, i) => JSON.stringify({ task: "add", payload: i }),
       );
       await Deno.writeTextFile(file, lines.join("\n"));
-      const shown = await runNaqOnTerminal(server.url, ["enqueue", "later", "--file", file]);
+      const shown = await runNaqOnTerminal(server.url, [
+        "enqueue",
+        "later-terminal",
+        "--file",
+        file,
+      ]);
       assert.equal(shown.code, 0, shown.stdout);
       assert.match(shown.stdout, /\renqueued 1000\/2500\renqueued 2000\/2500\renqueued 2500\/2500/);
-      assert.match(shown.stdout, /Enqueued 2500 jobs in queue later/);
+      assert.match(shown.stdout, /Enqueued 2500 jobs in queue later-terminal/);
       await Deno.remove(dir, { recursive: true });
     },
   });
 
   await t.step("--delay, --at, --attempts and --timeout are each line's defaults", async () => {
+    const queue = new Queue("later-defaults", { services });
     const dir = await Deno.makeTempDir();
     const file = `${dir}/defaults.ndjson`;
     await Deno.writeTextFile(
@@ -216,7 +244,7 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     );
     const done = await runNaq(server.url, [
       "enqueue",
-      "later",
+      "later-defaults",
       "--file",
       file,
       "--delay",
@@ -238,10 +266,11 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
   });
 
   await t.step("a bad line in --file enqueues nothing and names the line", async () => {
+    const queue = new Queue("later-bad", { services });
     const dir = await Deno.makeTempDir();
     const file = `${dir}/bad.ndjson`;
     await Deno.writeTextFile(file, '{"task":"add","jobId":"first"}\n{"task":"add","priority":1}\n');
-    const bad = await runNaq(server.url, ["enqueue", "later", "--file", file]);
+    const bad = await runNaq(server.url, ["enqueue", "later-bad", "--file", file]);
     assert.equal(bad.code, 2);
     assert.equal(
       bad.stderr,
@@ -249,7 +278,12 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
         "attempts, timeout; nothing was enqueued\n",
     );
     assert.equal(await queue.getJob("first"), null);
-    const missing = await runNaq(server.url, ["enqueue", "later", "--file", `${dir}/none.ndjson`]);
+    const missing = await runNaq(server.url, [
+      "enqueue",
+      "later-bad",
+      "--file",
+      `${dir}/none.ndjson`,
+    ]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^naq: Cannot read .*none\.ndjson: /);
     // a bad value far down the file: still nothing enqueued, and the line named
@@ -259,15 +293,14 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     );
     lines.push(JSON.stringify({ task: "add", attempts: 0 }));
     await Deno.writeTextFile(`${dir}/late.ndjson`, lines.join("\n"));
-    const before = (await queue.stats()).waiting;
-    const late = await runNaq(server.url, ["enqueue", "later", "--file", `${dir}/late.ndjson`]);
+    const late = await runNaq(server.url, ["enqueue", "later-bad", "--file", `${dir}/late.ndjson`]);
     assert.equal(late.code, 2);
     assert.match(
       late.stderr,
       /^naq: line 1501: Cannot enqueue as options are invalid: 'attempts'.*; nothing was enqueued\n$/,
     );
-    assert.equal((await queue.stats()).waiting, before);
-    const withTask = await runNaq(server.url, ["enqueue", "later", "add", "--file", file]);
+    assert.equal((await queue.stats()).waiting, 0);
+    const withTask = await runNaq(server.url, ["enqueue", "later-bad", "add", "--file", file]);
     assert.equal(withTask.code, 2);
     assert.equal(
       withTask.stderr,

@@ -5,12 +5,13 @@ import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { runNaq, spawnNaq } from "./_naq.ts";
 
+// Each step has a queue of its own, so that what one step leaves is not what the next one sees.
 Deno.test("naq events tail", async (t) => {
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
-  const queue = new Queue("feed", { services });
 
   await t.step("prints events as they happen until SIGINT, then exits 0", async () => {
+    const queue = new Queue("feed", { services });
     await using tail = await spawnNaq(server.url, ["events", "tail", "feed"]);
     await tail.waitFor(/Following the events of queue feed; Ctrl-C to stop/, "stderr");
     await queue.enqueue("ship", {}, { jobId: "t1" });
@@ -27,7 +28,7 @@ Deno.test("naq events tail", async (t) => {
     await using tail = await spawnNaq(server.url, [
       "events",
       "tail",
-      "feed",
+      "feed-filtered",
       "--type",
       "cancelled",
       "--job",
@@ -35,6 +36,7 @@ Deno.test("naq events tail", async (t) => {
       "--json",
     ]);
     await tail.waitFor(/Ctrl-C to stop/, "stderr");
+    const queue = new Queue("feed-filtered", { services });
     await queue.enqueue("ship", {}, { jobId: "t2" });
     await queue.cancel("t2");
     await queue.enqueue("ship", {}, { jobId: "t3" });
@@ -45,12 +47,12 @@ Deno.test("naq events tail", async (t) => {
     assert.equal(events.length, 1);
     assert.equal(events[0].type, "cancelled");
     assert.equal(events[0].jobId, "t3");
-    assert.equal(events[0].queue, "feed");
+    assert.equal(events[0].queue, "feed-filtered");
     assert.equal(typeof events[0].at, "number");
   });
 
   await t.step("an unknown --type is bad usage: exit 2", async () => {
-    const bad = await runNaq(server.url, ["events", "tail", "feed", "--type", "finished"]);
+    const bad = await runNaq(server.url, ["events", "tail", "feed-usage", "--type", "finished"]);
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,

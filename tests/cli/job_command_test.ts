@@ -8,15 +8,27 @@ import { silent } from "../queue/_setup.ts";
 import { runNaq } from "./_naq.ts";
 import { add, fail } from "./fixtures/tasks.ts";
 
+// Each step has a queue of its own, so that what one step leaves (or fails to make) is not
+// what the next one sees.
 Deno.test("naq job", async (t) => {
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
-  const queue = new Queue("work", { services });
   const naq = (...args: string[]) => runNaq(server.url, args);
+  /** A worker running add and fail on `queue` until disposed. */
+  const startWorker = (queue: string) => {
+    const worker = new Worker(queue, [add, fail], {
+      services,
+      handleSignals: false,
+      logger: silent,
+    });
+    void worker.run();
+    return worker;
+  };
 
   await t.step("show prints a job's fields; --json its record", async () => {
+    const queue = new Queue("work-show", { services });
     await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "shown" });
-    const plain = await naq("job", "show", "shown", "--queue", "work");
+    const plain = await naq("job", "show", "shown", "--queue", "work-show");
     assert.equal(plain.code, 0);
     const row = (key: string) =>
       plain.stdout.split("\n").find((line) => line.startsWith(`${key} `))?.split(/\s{2,}/)[1];
@@ -26,83 +38,117 @@ Deno.test("naq job", async (t) => {
     assert.equal(row("attempt"), "0 of 3");
     assert.equal(row("payload"), '{"a":1,"b":1}');
     const json = JSON.parse(
-      (await naq("job", "show", "shown", "--queue", "work", "--json")).stdout,
+      (await naq("job", "show", "shown", "--queue", "work-show", "--json")).stdout,
     );
     assert.equal(json.id, "shown");
     assert.equal(json.state, "waiting");
   });
 
   await t.step("show exits 1 for an unknown job, 2 without --queue", async () => {
-    const unknown = await naq("job", "show", "nobody", "--queue", "work");
+    const queue = new Queue("work-unknown", { services });
+    await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "known" });
+    const unknown = await naq("job", "show", "nobody", "--queue", "work-unknown");
     assert.equal(unknown.code, 1);
     assert.equal(
       unknown.stderr,
-      "naq: Job nobody is not in queue work: it never was, or its record expired (results.ttl)\n",
+      "naq: Job nobody is not in queue work-unknown: it never was, or its record expired " +
+        "(results.ttl)\n",
     );
-    const noQueue = await naq("job", "show", "shown");
+    const noQueue = await naq("job", "show", "known");
     assert.equal(noQueue.code, 2);
     assert.match(noQueue.stderr, /required option '--queue <queue>' not specified/);
-    const badQueue = await naq("job", "show", "shown", "--queue", "a.b");
+    const badQueue = await naq("job", "show", "known", "--queue", "a.b");
     assert.equal(badQueue.code, 2);
     assert.match(badQueue.stderr, /Cannot use "a\.b" as a queue name/);
   });
 
   await t.step("cancel cancels a waiting job, and exits 1 the second time", async () => {
+    const queue = new Queue("work-cancel", { services });
     await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "cancel-me" });
-    const first = await naq("job", "cancel", "cancel-me", "--queue", "work", "--json");
+    const first = await naq("job", "cancel", "cancel-me", "--queue", "work-cancel", "--json");
     assert.equal(first.code, 0);
     assert.deepEqual(JSON.parse(first.stdout), {
       id: "cancel-me",
-      queue: "work",
+      queue: "work-cancel",
       state: "cancelled",
     });
     assert.equal((await queue.getJob("cancel-me"))?.state, "cancelled");
-    const again = await naq("job", "cancel", "cancel-me", "--queue", "work");
+    const again = await naq("job", "cancel", "cancel-me", "--queue", "work-cancel");
     assert.equal(again.code, 1);
     assert.equal(
       again.stderr,
-      "naq: Cannot cancel job cancel-me in queue work: it is cancelled, and only jobs that " +
-        "have not started (delayed, waiting, or failed and waiting to retry) can be cancelled\n",
+      "naq: Cannot cancel job cancel-me in queue work-cancel: it is cancelled, and only jobs " +
+        "that have not started (delayed, waiting, or failed and waiting to retry) can be " +
+        "cancelled\n",
     );
   });
 
-  await using worker = new Worker("work", [add, fail], {
-    services,
-    handleSignals: false,
-    logger: silent,
-  });
-  void worker.run();
-
   await t.step("result waits and prints the result; exits 1 for a dead job", async () => {
+    await using _worker = startWorker("work-result");
+    const queue = new Queue("work-result", { services });
     await queue.enqueue("add", { a: 20, b: 22 }, { jobId: "answer" });
-    const plain = await naq("job", "result", "answer", "--queue", "work", "--timeout", "10s");
-    assert.equal(plain.code, 0);
+    const plain = await naq(
+      "job",
+      "result",
+      "answer",
+      "--queue",
+      "work-result",
+      "--timeout",
+      "30s",
+    );
+    assert.equal(plain.code, 0, plain.stderr);
     assert.deepEqual(JSON.parse(plain.stdout), { sum: 42 });
-    const json = await naq("job", "result", "answer", "--queue", "work", "--json");
+    const json = await naq("job", "result", "answer", "--queue", "work-result", "--json");
     assert.deepEqual(JSON.parse(json.stdout).result, { sum: 42 });
 
     await queue.enqueue("fail", {}, { jobId: "dead-one", attempts: 1 });
-    const dead = await naq("job", "result", "dead-one", "--queue", "work");
+    const dead = await naq(
+      "job",
+      "result",
+      "dead-one",
+      "--queue",
+      "work-result",
+      "--timeout",
+      "30s",
+    );
     assert.equal(dead.code, 1);
-    assert.match(dead.stderr, /^naq: Job dead-one \(task fail\) in queue work failed for good/);
-    const badTimeout = await naq("job", "result", "answer", "--queue", "work", "--timeout", "x");
+    assert.match(
+      dead.stderr,
+      /^naq: Job dead-one \(task fail\) in queue work-result failed for good/,
+    );
+    const badTimeout = await naq(
+      "job",
+      "result",
+      "answer",
+      "--queue",
+      "work-result",
+      "--timeout",
+      "x",
+    );
     assert.equal(badTimeout.code, 2);
   });
 
   await t.step("retry runs a dead job again; a job that is not dead exits 1", async () => {
-    const retried = await naq("job", "retry", "dead-one", "--queue", "work", "--json");
+    await using _worker = startWorker("work-retry");
+    const queue = new Queue("work-retry", { services });
+    await queue.enqueue("fail", {}, { jobId: "dead-one", attempts: 1 });
+    await assert.rejects(queue.result("dead-one", { timeout: "30s" }), /failed for good/);
+    await queue.enqueue("add", { a: 1, b: 2 }, { jobId: "answer" });
+    await queue.result("answer", { timeout: "30s" });
+
+    const retried = await naq("job", "retry", "dead-one", "--queue", "work-retry", "--json");
     assert.equal(retried.code, 0);
     assert.equal(JSON.parse(retried.stdout).attempt, 0);
     // it fails again, for good
-    await assert.rejects(queue.result("dead-one", { timeout: "10s" }), /failed for good/);
-    const plain = await naq("job", "retry", "dead-one", "--queue", "work");
-    assert.equal(plain.stdout, "Job dead-one in queue work is waiting again\n");
-    const notDead = await naq("job", "retry", "answer", "--queue", "work");
+    await assert.rejects(queue.result("dead-one", { timeout: "30s" }), /failed for good/);
+    const plain = await naq("job", "retry", "dead-one", "--queue", "work-retry");
+    assert.equal(plain.stdout, "Job dead-one in queue work-retry is waiting again\n");
+    const notDead = await naq("job", "retry", "answer", "--queue", "work-retry");
     assert.equal(notDead.code, 1);
     assert.equal(
       notDead.stderr,
-      "naq: Cannot retry job answer in queue work: it is completed, and only dead jobs can be " +
-        "retried\n",
+      "naq: Cannot retry job answer in queue work-retry: it is completed, and only dead jobs " +
+        "can be retried\n",
     );
   });
 });

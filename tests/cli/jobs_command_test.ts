@@ -5,28 +5,31 @@ import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { runNaq } from "./_naq.ts";
 
+// Each step has queues of its own; the steps that list every queue have a server of their own.
 Deno.test("naq jobs and naq queues", async (t) => {
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
   const naq = (...args: string[]) => runNaq(server.url, args);
+  /** Enqueues o1, o2 and o3 in queue `name` of `manager`, and cancels o2. */
+  const seedOrders = async (manager: ServiceManager, name: string) => {
+    const orders = new Queue(name, { services: manager });
+    await orders.enqueue("ship", { n: 1 }, { jobId: "o1" });
+    await orders.enqueue("ship", { n: 2 }, { jobId: "o2" });
+    await orders.enqueue("ship", { n: 3 }, { jobId: "o3" });
+    await orders.cancel("o2");
+  };
 
   await t.step("queues says so when there is none", async () => {
-    const empty = await naq("queues");
-    assert.equal(empty.code, 0);
-    assert.equal(empty.stdout, "No queues under the prefix naq\n");
-    assert.deepEqual(JSON.parse((await naq("queues", "--json")).stdout), []);
+    await using empty = await startNatsServer();
+    const plain = await runNaq(empty.url, ["queues"]);
+    assert.equal(plain.code, 0);
+    assert.equal(plain.stdout, "No queues under the prefix naq\n");
+    assert.deepEqual(JSON.parse((await runNaq(empty.url, ["queues", "--json"])).stdout), []);
   });
 
-  const orders = new Queue("orders", { services });
-  const emails = new Queue("emails", { services });
-  await orders.enqueue("ship", { n: 1 }, { jobId: "o1" });
-  await orders.enqueue("ship", { n: 2 }, { jobId: "o2" });
-  await orders.enqueue("ship", { n: 3 }, { jobId: "o3" });
-  await orders.cancel("o2");
-  await emails.enqueue("send", {}, { jobId: "e1" });
-
   await t.step("jobs lists a queue's jobs newest first, in a table", async () => {
-    const { code, stdout } = await naq("jobs", "orders");
+    await seedOrders(services, "orders-table");
+    const { code, stdout } = await naq("jobs", "orders-table");
     assert.equal(code, 0);
     const lines = stdout.trimEnd().split("\n");
     assert.match(lines[0], /^ID\s+TASK\s+STATE\s+ATTEMPT\s+ENQUEUED\s+LAST ERROR$/);
@@ -42,29 +45,34 @@ Deno.test("naq jobs and naq queues", async (t) => {
   });
 
   await t.step("jobs --state and --limit filter; --json prints records", async () => {
+    await seedOrders(services, "orders-filter");
     const waiting = JSON.parse(
-      (await naq("jobs", "orders", "--state", "waiting", "--json")).stdout,
+      (await naq("jobs", "orders-filter", "--state", "waiting", "--json")).stdout,
     );
     assert.deepEqual(waiting.map((job: { id: string }) => job.id), ["o3", "o1"]);
-    const one = JSON.parse((await naq("jobs", "orders", "--limit", "1", "--json")).stdout);
+    const one = JSON.parse((await naq("jobs", "orders-filter", "--limit", "1", "--json")).stdout);
     assert.deepEqual(one.map((job: { id: string }) => job.id), ["o3"]);
-    const none = await naq("jobs", "orders", "--state", "dead");
-    assert.equal(none.stdout, "No dead jobs in queue orders\n");
+    const none = await naq("jobs", "orders-filter", "--state", "dead");
+    assert.equal(none.stdout, "No dead jobs in queue orders-filter\n");
   });
 
   await t.step("jobs rejects an unknown state with exit 2", async () => {
-    const bad = await naq("jobs", "orders", "--state", "done");
+    const bad = await naq("jobs", "orders-usage", "--state", "done");
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
       /argument 'done' is invalid\. Allowed choices are delayed, waiting, active/,
     );
-    const limit = await naq("jobs", "orders", "--limit", "-1");
+    const limit = await naq("jobs", "orders-usage", "--limit", "-1");
     assert.equal(limit.code, 2);
   });
 
   await t.step("queues counts each queue's jobs per state", async () => {
-    const { code, stdout } = await naq("queues");
+    await using own = await startNatsServer();
+    await using ownServices = new ServiceManager(testConfig(own.url));
+    await seedOrders(ownServices, "orders");
+    await new Queue("emails", { services: ownServices }).enqueue("send", {}, { jobId: "e1" });
+    const { code, stdout } = await runNaq(own.url, ["queues"]);
     assert.equal(code, 0);
     assert.equal(
       stdout,
@@ -75,7 +83,7 @@ Deno.test("naq jobs and naq queues", async (t) => {
         "",
       ].join("\n"),
     );
-    assert.deepEqual(JSON.parse((await naq("queues", "--json")).stdout), [
+    assert.deepEqual(JSON.parse((await runNaq(own.url, ["queues", "--json"])).stdout), [
       {
         queue: "emails",
         paused: false,

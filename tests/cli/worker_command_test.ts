@@ -21,7 +21,7 @@ Deno.test("naq worker", async (t) => {
     await worker.waitFor(/running add, fail on sums \(concurrency 2\); Ctrl-C to stop\n/);
     const queue = new Queue("sums", { services });
     const job = await queue.enqueue("add", { a: 2, b: 3 }, { jobId: "sum-1" });
-    assert.deepEqual(await job.result({ timeout: "10s" }), { sum: 5 });
+    assert.deepEqual(await job.result({ timeout: "30s" }), { sum: 5 });
     await worker.waitFor(/^naq: sums add sum-1 completed in \d+ ms$/m);
     assert.equal(await worker.stop("SIGTERM"), 0);
     assert.match(worker.stdout(), /: stopped\n$/);
@@ -38,7 +38,7 @@ Deno.test("naq worker", async (t) => {
     ]);
     await worker.waitFor(/Ctrl-C to stop/);
     const queue = new Queue("sums-json", { services });
-    await (await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "j1" })).result({ timeout: "10s" });
+    await (await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "j1" })).result({ timeout: "30s" });
     await worker.waitFor(/completed in/);
     assert.equal(await worker.stop("SIGINT"), 0);
     const lines = worker.stdout().trimEnd().split("\n").map((line) => JSON.parse(line));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Slots } from "../../src/core/slots.ts";
+import { nextTurn, within } from "../helpers/config.ts";
 
 Deno.test("Slots takes at most what is free and gives it back on release", () => {
   const slots = new Slots(3);
@@ -46,7 +47,9 @@ Deno.test("whenFree() waits until a slot is released", async () => {
   slots.take(1);
   let woke = false;
   const waiting = slots.whenFree().then(() => woke = true);
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  // every callback queued so far has run: Slots has no timers, so a waiter it woke without
+  // a release would have woken by now
+  await nextTurn();
   assert.equal(woke, false);
   slots.release();
   await waiting;
@@ -58,7 +61,7 @@ Deno.test("release() wakes every waiter", async () => {
   slots.take(2);
   const waiters = [slots.whenFree(), slots.whenFree(), slots.whenFree()];
   slots.release();
-  await Promise.all(waiters);
+  await within("every waiter to wake", Promise.all(waiters));
 });
 
 Deno.test("whenFree() resolves when its signal aborts, and at once if already aborted", async () => {

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import type { JobEvent } from "../../src/core/job_event.ts";
 import { wireNames } from "../../src/core/names.ts";
-import { EventService } from "../../src/services/event_service.ts";
+import { ConnectionService } from "../../src/services/connection_service.ts";
 import { StreamService } from "../../src/services/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
-import { waitFor } from "../helpers/config.ts";
-import { collectEvents, setup } from "./_setup.ts";
+import { waitFor, within } from "../helpers/config.ts";
+import { collectEvents, type Setup, setup, subscriptions } from "./_setup.ts";
 
 const failsOnce = defineTask("fails-once", (n: number, ctx) => {
   if (ctx.attempt === 1) throw new Error("first try fails");
@@ -85,41 +86,75 @@ Deno.test("events() filters by jobId: another job's events are left out", async 
   assert.ok(seen.every((event) => event.jobId === "mine"));
 });
 
+/** Waits until the server holds the subscription of an `events()` iterator on the queue. */
+async function untilListening(env: Setup): Promise<void> {
+  const subject = wireNames(env.services.config.prefix).eventSubject("jobs", "*");
+  await waitFor(
+    "the iterator to subscribe",
+    async () => (await subscriptions(env.server)).includes(subject),
+  );
+}
+
 Deno.test("events() ends when its signal aborts", async () => {
   await using env = await setup();
   const controller = new AbortController();
-  const events = env.queue.events({ signal: controller.signal });
-  setTimeout(() => controller.abort(), 100);
-  assert.deepEqual(await Array.fromAsync(events), []);
+  const events = Array.fromAsync(env.queue.events({ signal: controller.signal }));
+  await untilListening(env);
+  controller.abort();
+  assert.deepEqual(await within("the iteration to end", events), []);
 });
 
 Deno.test("events land on the events stream, one message per event", async () => {
   await using env = await setup();
-  await env.queue.enqueue(failsOnce, 1, { attempts: 2 });
-  env.worker([failsOnce]);
-  const streams = await env.services.get(StreamService);
-  const eventsStream = wireNames(env.services.config.prefix).eventsStream;
-  await waitFor(
-    "seven events on the stream",
-    async () => (await streams.info(eventsStream))?.state.messages === 7,
+  const handle = await env.queue.enqueue(failsOnce, 1, { attempts: 2 });
+  const worker = env.worker([failsOnce]);
+  assert.equal(await handle.result({ timeout: "30s" }), 10);
+  await worker.close(); // it has sent every event of the job
+  // the stream stores one connection's messages in the order sent: once a message sent
+  // after the events is stored, every event is, and its sequence counts them
+  const names = wireNames(env.services.config.prefix);
+  const connection = await env.services.get(ConnectionService);
+  const after = await connection.jetstream().publish(names.eventSubject("jobs", "after"), "{}");
+  assert.equal(after.seq, 8, "seven events before it");
+  const jsm = await connection.jetstreamManager();
+  const stored = await Promise.all(
+    [1, 2, 3, 4, 5, 6, 7].map((seq) => jsm.streams.getMessage(names.eventsStream, { seq })),
   );
-  await (await env.services.get(EventService)).flush();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.equal((await streams.info(eventsStream))?.state.messages, 7, "and no more");
+  assert.deepEqual(stored.map((message) => message?.json<JobEvent>().type), [
+    "enqueued",
+    "active",
+    "failed",
+    "retrying",
+    "promoted",
+    "active",
+    "completed",
+  ]);
 });
 
 Deno.test("with events disabled, nothing is published and events() yields nothing", async () => {
   await using env = await setup({ config: { events: { enabled: false } } });
-  const controller = new AbortController();
-  const events = Array.fromAsync(env.queue.events({ signal: controller.signal }));
+  const events = env.queue.events();
+  await untilListening(env);
   const quick = defineTask("quick", () => "done");
-  env.worker([quick]);
-  assert.equal(await (await env.queue.enqueue(quick, null)).result({ timeout: "10s" }), "done");
-  await (await env.services.get(EventService)).flush();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  controller.abort();
-  assert.deepEqual(await events, []);
+  const worker = env.worker([quick]);
+  const handle = await env.queue.enqueue(quick, null);
+  assert.equal(await handle.result({ timeout: "30s" }), "done");
+  await worker.close(); // it would have sent every event of the job
+  // an event sent after the job's life: a subscription receives one connection's messages
+  // in the order sent, so any event of the job would come before it
+  const last: JobEvent = {
+    type: "completed",
+    queue: "jobs",
+    jobId: "last",
+    task: "-",
+    at: 0,
+    attempt: 1,
+  };
+  const names = wireNames(env.services.config.prefix);
+  const connection = await env.services.get(ConnectionService);
+  connection.nc.publish(names.eventSubject("jobs", "completed"), JSON.stringify(last));
+  const seen = await collectEvents(events, (event) => event.jobId === "last");
+  assert.deepEqual(seen.map((event) => event.jobId), ["last"]);
   const streams = await env.services.get(StreamService);
-  const info = await streams.info(wireNames(env.services.config.prefix).eventsStream);
-  assert.equal(info?.state.messages ?? 0, 0);
+  assert.equal(await streams.info(names.eventsStream), null, "no stream to store events in");
 });

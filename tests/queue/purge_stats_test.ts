@@ -20,7 +20,7 @@ Deno.test("purge() removes every waiting job, reports how many, and none of them
   }
 
   env.worker([record], 1);
-  await (await env.queue.enqueue(record, 99)).result({ timeout: "10s" });
+  await (await env.queue.enqueue(record, 99)).result({ timeout: "30s" });
   assert.deepEqual(ran, [99]);
 });
 

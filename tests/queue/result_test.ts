@@ -1,32 +1,42 @@
 import assert from "node:assert/strict";
 import { ErrorCode, isNaqError, JobFailedError, TimeoutError } from "../../src/errors.ts";
+import { ConnectionService } from "../../src/services/connection_service.ts";
 import { defineTask } from "../../src/task.ts";
-import { waitFor } from "../helpers/config.ts";
+import { waitFor, within } from "../helpers/config.ts";
+import { ManualClock } from "../helpers/manual_clock.ts";
 import { consumerCount } from "../helpers/nats_server.ts";
-import { setup } from "./_setup.ts";
+import { type Setup, setup, subscriptions } from "./_setup.ts";
+
+/** How many subscriptions the server holds on the jobs bucket: result() waiters watch it. */
+async function watching(env: Setup): Promise<number> {
+  return (await subscriptions(env.server)).filter((subject) => subject.startsWith("$KV.naq_jobs."))
+    .length;
+}
 
 Deno.test("result() returns what the handler returned", async () => {
   await using env = await setup();
   const greet = defineTask("greet", (payload: { name: string }) => ({ hello: payload.name }));
   env.worker([greet]);
   const handle = await env.queue.enqueue(greet, { name: "Ada" });
-  assert.deepEqual(await handle.result({ timeout: "10s" }), { hello: "Ada" });
+  assert.deepEqual(await handle.result({ timeout: "30s" }), { hello: "Ada" });
 });
 
 Deno.test("result() gives null for a handler that returns nothing", async () => {
   await using env = await setup();
   const noop = defineTask("noop", () => {});
   env.worker([noop]);
-  assert.equal(await (await env.queue.enqueue(noop, null)).result({ timeout: "10s" }), null);
+  assert.equal(await (await env.queue.enqueue(noop, null)).result({ timeout: "30s" }), null);
 });
 
 Deno.test("result() of a job that finished before the call returns at once", async () => {
-  await using env = await setup();
+  // a clock that stands still: no timeout can pass, and no change of the job will come
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
   const one = defineTask("one", () => 1);
   env.worker([one]);
   const handle = await env.queue.enqueue(one, null);
-  await handle.result({ timeout: "10s" });
-  assert.equal(await handle.result({ timeout: 500 }), 1);
+  await within("the job to run", handle.result());
+  assert.equal(await within("the second result()", handle.result({ timeout: 500 })), 1);
 });
 
 Deno.test("result() of a dead job throws JobFailedError with the last error as cause", async () => {
@@ -36,7 +46,7 @@ Deno.test("result() of a dead job throws JobFailedError with the last error as c
   });
   env.worker([broken]);
   const handle = await env.queue.enqueue(broken, null, { attempts: 3 });
-  const err = await handle.result({ timeout: "10s" }).then(
+  const err = await handle.result({ timeout: "30s" }).then(
     () => assert.fail("result() resolved for a dead job"),
     (err: unknown) => err,
   );
@@ -59,7 +69,7 @@ Deno.test("result() of a cancelled job throws with code JOB_CANCELLED", async ()
   await using env = await setup();
   const handle = await env.queue.enqueue("never-runs", null);
   // expect the rejection before cancelling: it may arrive while cancel() is still returning
-  const waiting = assert.rejects(handle.result({ timeout: "10s" }), (err) => {
+  const waiting = assert.rejects(handle.result({ timeout: "30s" }), (err) => {
     assert.ok(isNaqError(err, ErrorCode.JobCancelled), `expected JOB_CANCELLED, got ${err}`);
     assert.match(err.message, new RegExp(`Job ${handle.id} in queue jobs was cancelled`));
     return true;
@@ -67,14 +77,24 @@ Deno.test("result() of a cancelled job throws with code JOB_CANCELLED", async ()
   assert.equal(await env.queue.cancel(handle.id), true);
   await waiting;
   // and when asked after the fact
-  await assert.rejects(handle.result({ timeout: "10s" }), { code: "JOB_CANCELLED" });
+  await assert.rejects(handle.result({ timeout: "30s" }), { code: "JOB_CANCELLED" });
 });
 
-Deno.test("result() throws TimeoutError once its timeout passes", async () => {
-  await using env = await setup();
+Deno.test("result() throws TimeoutError once its timeout passes, not before", async () => {
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
   const handle = await env.queue.enqueue("nobody-runs-this", null);
-  const started = Date.now();
-  await assert.rejects(handle.result({ timeout: 300 }), (err) => {
+  let settled = false;
+  const outcome = handle.result({ timeout: 300 }).finally(() => (settled = true));
+  outcome.catch(() => {});
+  // each round trip to the server lets every callback queued before it run: the result()
+  // call has started its timer, and a timeout due at 299 ms has fired
+  assert.equal((await env.queue.getJob(handle.id))?.state, "waiting");
+  clock.advance(299);
+  assert.equal((await env.queue.getJob(handle.id))?.state, "waiting", "the job is untouched");
+  assert.equal(settled, false, "still waiting 1 ms before its timeout");
+  clock.advance(1);
+  await assert.rejects(within("the timeout", outcome), (err) => {
     assert.ok(err instanceof TimeoutError, `expected TimeoutError, got ${err}`);
     assert.equal(err.code, ErrorCode.Timeout);
     assert.match(
@@ -83,15 +103,18 @@ Deno.test("result() throws TimeoutError once its timeout passes", async () => {
     );
     return true;
   });
-  const waited = Date.now() - started;
-  assert.ok(waited >= 290 && waited < 3_000, `waited ${waited} ms for a 300 ms timeout`);
   assert.equal((await env.queue.getJob(handle.id))?.state, "waiting", "the job is untouched");
 });
 
 Deno.test("result() takes a duration string as timeout", async () => {
-  await using env = await setup();
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
   const handle = await env.queue.enqueue("nobody-runs-this", null);
-  await assert.rejects(handle.result({ timeout: "200ms" }), {
+  const outcome = handle.result({ timeout: "200ms" });
+  outcome.catch(() => {});
+  await env.queue.getJob(handle.id); // a round trip: result() has started its timer
+  clock.advance(200);
+  await assert.rejects(within("the timeout", outcome), {
     name: "TimeoutError",
     message: /within 200 ms/,
   });
@@ -102,29 +125,40 @@ Deno.test("result() stops waiting when its signal aborts, with the signal's reas
   const handle = await env.queue.enqueue("nobody-runs-this", null);
   const controller = new AbortController();
   const reason = new Error("caller gave up");
-  setTimeout(() => controller.abort(reason), 100);
-  await assert.rejects(handle.result({ signal: controller.signal }), (err) => err === reason);
+  const outcome = handle.result({ signal: controller.signal });
+  outcome.catch(() => {});
+  await waitFor("result() to watch the job", async () => await watching(env) === 1);
+  controller.abort(reason);
+  await assert.rejects(within("the abort", outcome), (err) => err === reason);
 });
 
 Deno.test("result() waits without polling: the client sends nothing while it waits", async () => {
-  await using env = await setup();
+  // a poll would run on the manager's clock: driving it through an hour would fire every one
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
   const handle = await env.queue.enqueue("nobody-runs-this", null);
+  const connection = await env.services.get(ConnectionService);
   const received = async () => (await env.server.monitor<{ in_msgs: number }>("varz")).in_msgs;
-  const waiting = handle.result({ timeout: 2_500 }).catch((err) => err);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // let the watch start
+  const waiting = handle.result({ timeout: "1h" }).catch((err) => err);
+  await waitFor("result() to watch the job", async () => await watching(env) === 1);
+  await connection.nc.flush(); // the server has what the client sent to start watching
   const before = await received();
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  for (let minute = 1; minute < 60; minute++) {
+    clock.advance(60_000);
+    await connection.nc.flush(); // the server has whatever the minute made the client send
+  }
   const sent = (await received()) - before;
-  assert.ok(sent <= 2, `the client sent ${sent} messages in 1.5 s while waiting`);
-  assert.ok(await waiting instanceof TimeoutError);
+  assert.ok(sent <= 2, `the client sent ${sent} messages in 59 minutes of waiting`);
+  clock.advance(60_000);
+  assert.ok(await within("the timeout", waiting) instanceof TimeoutError);
 });
 
 Deno.test("result() of a job that runs later resolves when it completes", async () => {
   await using env = await setup();
   const late = defineTask("late", (n: number) => n + 1);
   const handle = await env.queue.enqueue(late, 41);
-  const waiting = handle.result({ timeout: "10s" });
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const waiting = handle.result({ timeout: "30s" });
+  await waitFor("result() to watch the job", async () => await watching(env) === 1);
   env.worker([late]);
   assert.equal(await waiting, 42);
 });
@@ -139,19 +173,15 @@ Deno.test("500 waiting result() calls share one subscription, gone when they are
   const handles = await env.queue.enqueueMany(
     Array.from({ length: 500 }, (_, i) => ({ task: gated, payload: { i } })),
   );
-  const results = Promise.all(handles.map((handle) => handle.result({ timeout: "20s" })));
-  const watching = async () => {
-    const connz = await env.server.monitor<{ connections: { subscriptions_list?: string[] }[] }>(
-      "connz?subs=1",
-    );
-    return connz.connections.flatMap((connection) => connection.subscriptions_list ?? [])
-      .filter((subject) => subject.startsWith("$KV.naq_jobs.")).length;
-  };
+  const results = Promise.all(handles.map((handle) => handle.result({ timeout: "30s" })));
   const kvConsumers = () => consumerCount(env.server, "KV_naq_jobs");
-  await waitFor("the waiters to subscribe", async () => await watching() === 1);
+  await waitFor("the waiters to subscribe", async () => await watching(env) === 1);
   assert.equal(await kvConsumers(), 0, "waiting costs the server no consumer");
   env.worker([gated], 50);
   gate.resolve();
   assert.deepEqual(await results, Array.from({ length: 500 }, (_, i) => i));
-  await waitFor("the subscription to end with its last waiter", async () => await watching() === 0);
+  await waitFor(
+    "the subscription to end with its last waiter",
+    async () => await watching(env) === 0,
+  );
 });

@@ -14,7 +14,7 @@ Deno.test("retry() runs a dead job again from attempt 1 and removes its dead let
   });
   env.worker([fragile]);
   const handle = await env.queue.enqueue(fragile, null, { attempts: 2 });
-  await assert.rejects(handle.result({ timeout: "10s" }), { name: "JobFailedError" });
+  await assert.rejects(handle.result({ timeout: "30s" }), { name: "JobFailedError" });
   assert.equal((await env.queue.deadLetters()).length, 1);
 
   healthy = true;
@@ -25,7 +25,7 @@ Deno.test("retry() runs a dead job again from attempt 1 and removes its dead let
   assert.equal(revived.deadReason, undefined);
   assert.equal(revived.finishedAt, undefined);
 
-  assert.equal(await handle.result({ timeout: "10s" }), "delivered");
+  assert.equal(await handle.result({ timeout: "30s" }), "delivered");
   assert.deepEqual(attempts, [1, 2, 1], "the retried job started again at attempt 1");
   const job = (await env.queue.getJob(handle.id))!;
   assert.equal(job.state, "completed");
@@ -41,10 +41,10 @@ Deno.test("a retried job that dies again has one dead letter, the new one", asyn
   });
   env.worker([hopeless]);
   const handle = await env.queue.enqueue(hopeless, null, { attempts: 1 });
-  await assert.rejects(handle.result({ timeout: "10s" }));
+  await assert.rejects(handle.result({ timeout: "30s" }), { name: "JobFailedError" });
   const [first] = await env.queue.deadLetters();
   await env.queue.retry(handle.id);
-  await assert.rejects(handle.result({ timeout: "10s" }), { name: "JobFailedError" });
+  await assert.rejects(handle.result({ timeout: "30s" }), { name: "JobFailedError" });
   const letters = await env.queue.deadLetters();
   assert.equal(letters.length, 1);
   assert.notEqual(letters[0].seq, first.seq);
@@ -62,7 +62,7 @@ Deno.test("retry() of a job that is not dead throws a RangeError saying its stat
   const one = defineTask("one", () => 1);
   env.worker([one]);
   const done = await env.queue.enqueue(one, null);
-  await done.result({ timeout: "10s" });
+  await done.result({ timeout: "30s" });
   await assert.rejects(env.queue.retry(done.id), {
     name: "RangeError",
     message: /it is completed, and only dead jobs can be retried/,

@@ -1,23 +1,38 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { silentLogger, waitForStats } from "./_helpers.ts";
+import {
+  closeOnExit,
+  onExit,
+  silentLogger,
+  waitForAllAcknowledged,
+  waitForStats,
+  WatchedClock,
+} from "./_helpers.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// the workers' shutdown deadline, on a clock that moves only when the test advances it
+const SHUTDOWN_MS = 10_000;
 
 Deno.test("close() with time to spare lets running jobs finish, and nothing runs twice", async () => {
   await using server = await startNatsServer();
   const config = testConfig(server.url, { queueDefaults: { ackWait: "30s" } });
-  await using queue = new Queue("graceful", { config });
+  const clock = new WatchedClock();
+  await using services = new ServiceManager(config, { clock });
+  await using queue = new Queue("graceful", { services });
   const runs = new Map<string, string[]>();
+  const signals = new Map<string, AbortSignal>();
   const running = new Set<string>();
+  // the jobs run until the test lets them finish
+  const finishing = Promise.withResolvers<void>();
   const task = defineTask("job", async (payload: { index: number }, ctx) => {
     runs.set(ctx.jobId, [...runs.get(ctx.jobId) ?? [], ctx.queue]);
+    signals.set(ctx.jobId, ctx.signal);
     running.add(ctx.jobId);
-    await sleep(300);
+    await finishing.promise;
     running.delete(ctx.jobId);
     return payload.index;
   });
@@ -26,23 +41,37 @@ Deno.test("close() with time to spare lets running jobs finish, and nothing runs
   );
 
   const first = new Worker("graceful", [task], {
-    config,
+    services,
     id: "first",
     concurrency: 10,
-    shutdownTimeout: "10s",
+    shutdownTimeout: SHUTDOWN_MS,
     handleSignals: false,
     logger: silentLogger,
   });
   const firstRun = first.run();
-  await waitFor("10 jobs to be running", () => running.size === 10);
+  // should an assertion fail before the jobs finish, they finish, and the worker closes
+  await using _closeFirst = closeOnExit(first, clock, SHUTDOWN_MS);
+  using _finish = onExit(() => finishing.resolve());
+  await waitFor("10 jobs to be running", () => running.size === 10, 30_000);
   const startedByFirst = new Set(running);
-  const closing = Date.now();
-  await first.close();
-  await firstRun;
-  const closedAfter = Date.now() - closing;
+  let closed = false;
+  const closing = first.close().then(() => closed = true);
+  await waitFor(
+    "close() to wait for the running jobs",
+    () => closed || clock.sleepingFor(SHUTDOWN_MS),
+    30_000,
+  );
+  clock.advance(SHUTDOWN_MS - 1); // the deadline is a millisecond away: time to spare still
+  for (const id of startedByFirst) {
+    // a round trip each, in which a close() that did not wait would have returned
+    assert.equal((await queue.getJob(id))?.state, "active", `job ${id} still runs`);
+    assert.equal(signals.get(id)?.aborted, false, `job ${id} was not told to stop`);
+  }
+  assert.equal(closed, false, "close() returned while jobs were still running");
 
-  assert.equal(running.size, 0, "close() returned while jobs were still running");
-  assert.ok(closedAfter < 5_000, `close() took ${closedAfter} ms`);
+  finishing.resolve();
+  await closing;
+  await firstRun;
   const afterFirst = await Promise.all(handles.map(({ id }) => queue.getJob(id)));
   for (const [index, job] of afterFirst.entries()) {
     assert.ok(job);
@@ -58,15 +87,16 @@ Deno.test("close() with time to spare lets running jobs finish, and nothing runs
   assert.equal(runs.size, startedByFirst.size, "the first worker started no job after close()");
 
   await using second = new Worker("graceful", [task], {
-    config,
+    services,
     id: "second",
     concurrency: 10,
     handleSignals: false,
     logger: silentLogger,
   });
   const secondRun = second.run();
-  await waitForStats(queue, "all 20 to complete", (stats) => stats.completed === 20, 10_000);
-  await sleep(200); // room for a stray redelivery to run
+  await waitForStats(queue, "all 20 to complete", (stats) => stats.completed === 20, 60_000);
+  // once the server holds no message of the queue, no stray redelivery can run anything
+  await waitForAllAcknowledged(server, "graceful");
   await second.close();
   await secondRun;
 
@@ -82,24 +112,27 @@ Deno.test("close() with time to spare lets running jobs finish, and nothing runs
 
 Deno.test("close() past its deadline hands running jobs back for another worker at once", async () => {
   await using server = await startNatsServer();
-  // a 30 s ack wait: only an immediate hand-back gets the jobs done within seconds
-  const config = testConfig(server.url, { queueDefaults: { ackWait: "30s" } });
-  await using queue = new Queue("handback", { config });
+  // an hour's ack wait: a job not handed back would not come back while the test runs
+  const config = testConfig(server.url, { queueDefaults: { ackWait: "1h" } });
+  const clock = new WatchedClock();
+  await using services = new ServiceManager(config, { clock });
+  await using queue = new Queue("handback", { services });
 
-  const slowRuns = new Map<string, { aborted: boolean; reason?: unknown }>();
+  const slowRuns = new Map<string, { signal: AbortSignal; reason?: unknown }>();
   const ignoring: Promise<unknown>[] = [];
-  // half the jobs stop when their signal aborts; the other half ignore it and run 3 s
+  // the handlers that ignore their signal return when the test says
+  const late = Promise.withResolvers<void>();
+  // half the jobs stop when their signal aborts; the other half ignore it
   const slow = defineTask("job", (payload: { index: number }, ctx) => {
-    const run: { aborted: boolean; reason?: unknown } = { aborted: false };
+    const run: { signal: AbortSignal; reason?: unknown } = { signal: ctx.signal };
     slowRuns.set(ctx.jobId, run);
     if (payload.index % 2 === 1) {
-      const late = sleep(3_000).then(() => `late ${payload.index}`);
-      ignoring.push(late);
-      return late;
+      const returning = late.promise.then(() => `late ${payload.index}`);
+      ignoring.push(returning);
+      return returning;
     }
     return new Promise((_resolve, reject) => {
       ctx.signal.addEventListener("abort", () => {
-        run.aborted = true;
         run.reason = ctx.signal.reason;
         reject(ctx.signal.reason);
       }, { once: true });
@@ -115,23 +148,38 @@ Deno.test("close() past its deadline hands running jobs back for another worker 
   );
 
   const first = new Worker("handback", [slow], {
-    config,
+    services,
     id: "first",
     concurrency: 8,
-    shutdownTimeout: 200,
+    shutdownTimeout: SHUTDOWN_MS,
     handleSignals: false,
     logger: silentLogger,
   });
   const firstRun = first.run();
+  // should an assertion fail midway, the worker hands its jobs back and closes all the same
+  await using _closeFirst = closeOnExit(first, clock, SHUTDOWN_MS);
+  using _returnLate = onExit(() => late.resolve());
   await waitFor("all 8 jobs to be active on the first worker", async () => {
     const jobs = await Promise.all(handles.map(({ id }) => queue.getJob(id)));
     return jobs.every((job) => job?.state === "active" && job.worker === "first");
-  });
-  const closing = Date.now();
-  await first.close();
+  }, 30_000);
+  let closed = false;
+  const closing = first.close().then(() => closed = true);
+  await waitFor(
+    "close() to wait out its deadline",
+    () => closed || clock.sleepingFor(SHUTDOWN_MS),
+    30_000,
+  );
+  clock.advance(SHUTDOWN_MS - 1);
+  for (const [index, { id }] of handles.entries()) {
+    // a round trip each, in which a hand-back before the deadline would have shown
+    assert.equal((await queue.getJob(id))?.state, "active", `job ${index} still runs`);
+    assert.equal(slowRuns.get(id)?.signal.aborted, false, `job ${index} was not told to stop`);
+  }
+  assert.equal(closed, false, "close() returned before its deadline");
+  clock.advance(1);
+  await closing;
   await firstRun;
-  const closedAfter = Date.now() - closing;
-  assert.ok(closedAfter < 2_000, `close() took ${closedAfter} ms with a 200 ms deadline`);
 
   for (const [index, { id }] of handles.entries()) {
     const job = await queue.getJob(id);
@@ -139,24 +187,26 @@ Deno.test("close() past its deadline hands running jobs back for another worker 
     assert.equal(job.attempt, 0, `job ${index}: the handed-back attempt is not counted`);
     assert.equal(job.worker, undefined, `job ${index}`);
     assert.deepEqual(job.errors, [], `job ${index}`);
-    if (index % 2 === 0) {
-      const run = slowRuns.get(id);
-      assert.equal(run?.aborted, true, `job ${index}: its signal was aborted`);
-      assert.match(String(run.reason), /shutting down/);
-    }
+    const run = slowRuns.get(id);
+    assert.equal(run?.signal.aborted, true, `job ${index}: its signal was aborted`);
+    assert.match(String(run.signal.reason), /shutting down/);
+    if (index % 2 === 0) assert.equal(run.reason, run.signal.reason, `job ${index} saw why`);
   }
 
   await using second = new Worker("handback", [fast], {
-    config,
+    services,
     id: "second",
     concurrency: 8,
     handleSignals: false,
     logger: silentLogger,
   });
   const secondRun = second.run();
-  await waitForStats(queue, "all 8 to complete", (stats) => stats.completed === 8, 5_000);
+  // within a minute, where jobs that were not handed back would take the hour of their ack wait
+  await waitForStats(queue, "all 8 to complete", (stats) => stats.completed === 8, 60_000);
   // the ignoring handlers return now, on a worker that has let go of their jobs
+  late.resolve();
   await Promise.all(ignoring);
+  await waitForAllAcknowledged(server, "handback");
   await second.close();
   await secondRun;
 

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { ConnectionService } from "../../src/services/connection_service.ts";
 import { JobService } from "../../src/services/job_service.ts";
-import type { ServiceManager } from "../../src/services/service_manager.ts";
+import { ServiceManager } from "../../src/services/service_manager.ts";
 import { StreamService } from "../../src/services/stream_service.ts";
 import { Queue } from "../../src/queue.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";
+import { ManualClock } from "../helpers/manual_clock.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { silent } from "../queue/_setup.ts";
 import { schedulerSetup } from "./_setup.ts";
@@ -21,10 +22,18 @@ Deno.test("a delayed job waits as delayed, then is enqueued when its time comes"
   assert.equal(job.job.runAt, start + 5 * MINUTE);
   assert.equal((await s.queue.getJob(job.id))?.state, "delayed");
   assert.equal((await s.queue.stats()).delayed, 1);
+  // due a millisecond earlier: once it is enqueued, the scheduler has looked at that moment
+  const earlier = await s.queue.enqueue("send", { to: "b" }, { delay: 5 * MINUTE - 1 });
 
   await s.lead();
-  await waitFor("the scheduler to index the job", () => s.scheduler.status.delayed === 1);
+  await waitFor("the scheduler to index both jobs", () => s.scheduler.status.delayed === 2);
   s.clock.advance(5 * MINUTE - 1);
+  await waitFor(
+    "the earlier job to be enqueued",
+    async () => (await s.queue.getJob(earlier.id))?.state === "waiting",
+  );
+  // whatever the scheduler found due then, it took from its index in that same step
+  assert.equal(s.scheduler.status.delayed, 1, "the scheduler holds the job for later still");
   assert.equal((await s.queue.getJob(job.id))?.state, "delayed");
   s.clock.advance(1);
   await waitFor(
@@ -49,6 +58,7 @@ Deno.test("a cancelled delayed job is never enqueued", async () => {
     async () => (await s.queue.getJob(later.id))?.state === "waiting",
   );
   assert.equal((await s.queue.getJob(job.id))?.state, "cancelled");
+  await waitForNoDelayed(s);
   assert.equal(await queueMessages(s), 1);
 });
 
@@ -76,6 +86,7 @@ Deno.test("the same job id delayed twice is one job, enqueued once", async () =>
   const first = await s.queue.enqueue("send", { n: 1 }, { jobId: "once", delay: "1m" });
   const second = await s.queue.enqueue("send", { n: 2 }, { jobId: "once", delay: "1m" });
   assert.equal(second.job.nonce, first.job.nonce);
+  assert.equal(await delayedMessages(s), 1, "one delayed message waits");
   await s.lead();
   s.clock.advance(MINUTE);
   await waitFor(
@@ -83,6 +94,7 @@ Deno.test("the same job id delayed twice is one job, enqueued once", async () =>
     async () => (await s.queue.getJob("once"))?.state === "waiting",
   );
   assert.deepEqual((await s.queue.getJob("once"))?.payload, { n: 1 });
+  await waitForNoDelayed(s);
   assert.equal(await queueMessages(s), 1);
 });
 
@@ -101,6 +113,7 @@ Deno.test("jobs that came due while no scheduler ran are enqueued when one start
     "every job to be enqueued",
     async () => (await s.queue.stats()).waiting === jobs.length,
   );
+  await waitForNoDelayed(s);
   assert.equal(await queueMessages(s), jobs.length);
 });
 
@@ -111,7 +124,7 @@ Deno.test("a job delayed past results.ttl keeps showing as delayed, and still ru
   await waitFor("the record to expire", async () => {
     const jobs = await s.services.get(JobService);
     return (await jobs.jobs.get(`jobs.${job.id}`)) === null;
-  }, 10_000);
+  }, 30_000);
   const shown = await s.queue.getJob(job.id);
   assert.equal(shown?.state, "delayed");
   assert.equal(shown?.runAt, job.job.runAt);
@@ -144,18 +157,45 @@ async function queueMessages(s: { services: ServiceManager }): Promise<number> {
   return info?.state.messages ?? 0;
 }
 
+async function delayedMessages(s: { services: ServiceManager }): Promise<number> {
+  const info = await (await s.services.get(StreamService)).info("naq_delayed");
+  return info?.state.messages ?? 0;
+}
+
+/** Waits until no delayed message is left: nothing more can be enqueued from there. */
+async function waitForNoDelayed(s: { services: ServiceManager }): Promise<void> {
+  await waitFor("every delayed message to be taken", async () => await delayedMessages(s) === 0);
+}
+
 Deno.test("a worker runs a scheduler too: a delayed job runs with nothing else running", async () => {
   await using server = await startNatsServer();
   const config = testConfig(server.url, { scheduler: { lease: "1s" } });
-  await using queue = new Queue("jobs", { config });
+  // the worker's scheduler replica fires delayed jobs by this clock
+  const clock = new ManualClock();
+  await using services = new ServiceManager(config, { clock });
+  await using queue = new Queue("jobs", { services });
   const echo = defineTask("echo", (payload: number) => payload * 2);
-  await using worker = new Worker("jobs", [echo], { config, handleSignals: false, logger: silent });
+  await using worker = new Worker("jobs", [echo], {
+    services,
+    handleSignals: false,
+    logger: silent,
+  });
   void worker.run();
-  const enqueuedAt = Date.now();
-  const job = await queue.enqueue(echo, 21, { delay: 300 });
-  assert.equal(await job.result({ timeout: "10s" }), 42);
-  const started = (await queue.getJob(job.id))!.startedAt!;
-  assert.ok(started >= enqueuedAt + 300, `started ${started - enqueuedAt} ms after enqueue`);
+  const job = await queue.enqueue(echo, 21, { delay: "5m" });
+  // due first: once it ran, the worker's scheduler leads and has looked at that moment
+  const earlier = await queue.enqueue(echo, 1, { delay: "1m" });
+  clock.advance(MINUTE);
+  await waitFor(
+    "the earlier job to run",
+    async () => (await queue.getJob(earlier.id))?.state === "completed",
+  );
+  assert.equal((await queue.getJob(job.id))?.state, "delayed");
+  clock.advance(4 * MINUTE);
+  await waitFor("the job to run", async () => (await queue.getJob(job.id))?.state === "completed");
+  const done = (await queue.getJob(job.id))!;
+  assert.equal(done.result, 42);
+  // by the driven clock, which stood still since: claimed at its time, not before
+  assert.equal(done.startedAt, job.job.runAt);
 });
 
 Deno.test("purge cancels a job delayed past results.ttl, whose record is gone", async () => {
@@ -164,7 +204,7 @@ Deno.test("purge cancels a job delayed past results.ttl, whose record is gone", 
   await waitFor("the record to expire", async () => {
     const jobs = await s.services.get(JobService);
     return (await jobs.jobs.get(`jobs.${job.id}`)) === null;
-  }, 10_000);
+  }, 30_000);
   assert.equal(await s.queue.purge(), 1);
   assert.equal((await s.queue.getJob(job.id))?.state, "cancelled");
   const info = await (await s.services.get(StreamService)).info("naq_delayed");

@@ -5,6 +5,7 @@ import { ServiceManager } from "../../src/services/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";
+import { ManualClock } from "../helpers/manual_clock.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { silent } from "../queue/_setup.ts";
 
@@ -13,8 +14,11 @@ Deno.test("retries waiting out a long backoff do not hold the queue's maxInFligh
   const config = testConfig(server.url, {
     queueDefaults: { maxInFlight: 3, backoff: { type: "fixed", delay: "1h", jitter: 0 } },
   });
-  await using services = new ServiceManager(config);
-  await using queue = new Queue("jobs", { services });
+  // the worker's clock stands still: every retry waits for the hour to pass on it
+  const clock = new ManualClock();
+  await using services = new ServiceManager(config, { clock });
+  // result() times out on real time, so that a broken test fails instead of hanging
+  await using queue = new Queue("jobs", { config });
   const flaky = defineTask("flaky", () => {
     throw new Error("down for maintenance");
   });
@@ -32,16 +36,17 @@ Deno.test("retries waiting out a long backoff do not hold the queue's maxInFligh
   await waitFor(
     "every flaky job to wait for its retry",
     async () => (await queue.stats()).failed === failing.length,
+    30_000,
   );
   // with the retries holding the 3 in-flight slots, these would wait an hour
   const handles = await queue.enqueueMany([1, 2, 3].map((n) => ({ task: ok, payload: n })));
   assert.deepEqual(
-    await Promise.all(handles.map((handle) => handle.result({ timeout: "10s" }))),
+    await Promise.all(handles.map((handle) => handle.result({ timeout: "60s" }))),
     [1, 2, 3],
   );
   const job = await queue.getJob(failing[0].id);
   assert.equal(job?.state, "failed");
-  assert.ok(job!.retryAt! > Date.now() + 3_500_000);
+  assert.equal(job.retryAt, clock.now() + 3_600_000, "its retry is due in an hour");
   const delayed = await (await services.get(StreamService)).info("naq_delayed");
   assert.equal(delayed?.state.messages, failing.length);
   // a retry waiting there can be cancelled like a delayed job

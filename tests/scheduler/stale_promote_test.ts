@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DelayedJobStore } from "../../src/services/delayed_job_store.ts";
 import { JobService } from "../../src/services/job_service.ts";
+import { StreamService } from "../../src/services/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { waitFor } from "../helpers/config.ts";
@@ -38,8 +39,18 @@ Deno.test("a delayed message promoted again after its job moved on changes nothi
     async () => (await s.queue.getJob(handle.id))?.state === "failed",
   );
   await jobs.promote(first, "leader B"); // stale: the job waits for its retry now
+  // both settled when promote() returned: the record, and any copy it published
   assert.equal((await s.queue.getJob(handle.id))?.state, "failed");
+  assert.equal(await lastQueueSeq(), 1, "the stale promote published no copy of the job");
 
   s.clock.advance(HOUR + 1);
   await waitFor("attempt 2 to run", () => runs === 2);
+  const job = await s.queue.getJob(handle.id);
+  assert.equal(job?.attempt, 2, "the retry ran as attempt 2");
+  assert.equal(await lastQueueSeq(), 2, "the retry's one copy");
+
+  async function lastQueueSeq(): Promise<number> {
+    const info = await (await s.services.get(StreamService)).info("naq_queue_jobs");
+    return info?.state.last_seq ?? 0;
+  }
 });

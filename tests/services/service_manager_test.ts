@@ -2,18 +2,26 @@ import assert from "node:assert/strict";
 import { createConfig } from "../../src/config/mod.ts";
 import { isNaqError } from "../../src/errors.ts";
 import { type ServiceFactory, ServiceManager } from "../../src/services/service_manager.ts";
+import { nextTurn } from "../helpers/config.ts";
 
-/** A factory whose services record their creation and disposal in `log`. */
+/**
+ * A factory whose services record their creation and disposal in `log`; `started`, when
+ * given, is resolved to let a creation go on, so the test decides what happens meanwhile.
+ */
 function recordingFactory(
   name: string,
   log: string[],
-  options: { dependsOn?: ServiceFactory<object>; failDispose?: boolean; delayMs?: number } = {},
+  options: {
+    dependsOn?: ServiceFactory<object>;
+    failDispose?: boolean;
+    started?: Promise<void>;
+  } = {},
 ): ServiceFactory<AsyncDisposable> {
   return {
     name,
     async create(services) {
       if (options.dependsOn) await services.get(options.dependsOn);
-      await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 0));
+      await options.started;
       log.push(`create ${name}`);
       return {
         [Symbol.asyncDispose]() {
@@ -29,10 +37,13 @@ function recordingFactory(
 
 Deno.test("get() creates a service once, even under concurrent calls", async () => {
   const log: string[] = [];
-  const factory = recordingFactory("a", log, { delayMs: 10 });
+  const creating = Promise.withResolvers<void>();
+  const factory = recordingFactory("a", log, { started: creating.promise });
   await using services = new ServiceManager(createConfig());
-  const all = await Promise.all(Array.from({ length: 20 }, () => services.get(factory)));
-  assert.equal(new Set(all).size, 1);
+  // every call made while the first creation is still under way
+  const all = Array.from({ length: 20 }, () => services.get(factory));
+  creating.resolve();
+  assert.equal(new Set(await Promise.all(all)).size, 1);
   assert.deepEqual(log, ["create a"]);
 });
 
@@ -107,9 +118,15 @@ Deno.test("a failed create is not cached: the next get() tries again", async () 
 
 Deno.test("dispose waits for a service still starting and disposes it too", async () => {
   const log: string[] = [];
+  const creating = Promise.withResolvers<void>();
   const services = new ServiceManager(createConfig());
-  const starting = services.get(recordingFactory("slow", log, { delayMs: 50 }));
-  await services[Symbol.asyncDispose]();
+  const starting = services.get(recordingFactory("slow", log, { started: creating.promise }));
+  let disposed = false;
+  const disposing = services[Symbol.asyncDispose]().then(() => (disposed = true));
+  await nextTurn();
+  assert.equal(disposed, false, "dispose waits while the service starts");
+  creating.resolve();
+  await disposing;
   await starting;
   assert.deepEqual(log, ["create slow", "dispose slow"]);
 });
