@@ -37,6 +37,7 @@ export {
   type TlsSettings,
 } from "./src/config/mod.ts";
 export {
+  type BucketChange,
   type BucketOptions,
   ConnectionService,
   type DeadLetter,

@@ -25,6 +25,11 @@ export const ErrorCode = {
   NotFound: "NOT_FOUND",
   /** A change was refused because someone else changed the same thing first. */
   Conflict: "CONFLICT",
+  /**
+   * JetStream could not take a write for longer than naq waits: a stream had no leader (it
+   * was electing one, or too few of its servers were up). Trying again later may succeed.
+   */
+  Unavailable: "UNAVAILABLE",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -179,6 +179,8 @@ export class Queue implements AsyncDisposable {
    * @param options id, attempts, backoff, timeout
    * @throws {TypeError} for a bad job id or queue name
    * @throws {RangeError} for bad options, or a message over the server's max payload
+   * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
+   *   the job for 30 s
    */
   async enqueue<P, R>(
     task: Task<P, R> | string,
@@ -195,6 +197,8 @@ export class Queue implements AsyncDisposable {
    *
    * @param items tasks (typed, or by name), payloads and per-job options; each item's payload
    *   is checked against its own task
+   * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
+   *   a job for 30 s
    */
   async enqueueMany<Ps extends readonly unknown[]>(
     items: readonly [...{ [K in keyof Ps]: EnqueueItem<Ps[K]> }],

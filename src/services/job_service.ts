@@ -28,6 +28,7 @@ import { EventService } from "./event_service.ts";
 import { type JsonBucket, KVStoreService } from "./kv_store_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
 import { OutcomeWaiters } from "./outcome_waiters.ts";
+import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
 import { QueueConsumer } from "./queue_consumer.ts";
 import { StreamService } from "./stream_service.ts";
 
@@ -54,6 +55,15 @@ export interface EnqueueRequest {
 /** Counts of a queue's jobs per state. */
 export type QueueStats = Record<JobState, number>;
 
+/** A job's message as stored by enqueue, and the record it stands for. */
+interface StoredMessage {
+  readonly record: JobRecord;
+  /** The server had it already: stored by an earlier enqueue of the same id. */
+  readonly duplicate: boolean;
+  /** The record of the message the server holds, read back; `null` once it is gone. */
+  readonly stored: () => Promise<JobRecord | null>;
+}
+
 // un-awaited publishes in flight at once during enqueueMany: enough to fill the pipe
 const PUBLISH_WINDOW = 512;
 
@@ -72,6 +82,7 @@ export class JobService {
   readonly #names: WireNames;
   readonly #clock: Clock;
   readonly #waiters: OutcomeWaiters;
+  readonly #reensuring = new Map<string, Promise<void>>();
 
   private constructor(
     services: ServiceManager,
@@ -141,6 +152,8 @@ export class JobService {
    *
    * @throws {TypeError} for a bad job id or task name
    * @throws {RangeError} when the job's message is over the server's max payload
+   * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream, or the jobs bucket,
+   *   had no leader to take it for 30 s
    */
   async enqueue(queue: string, request: EnqueueRequest): Promise<JobRecord> {
     const [record] = await this.enqueueMany(queue, [request]);
@@ -160,25 +173,16 @@ export class JobService {
     const now = this.#clock.now();
     return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
       const runAt = requests[i].runAt;
-      let record: JobRecord;
-      let duplicate: boolean;
-      if (runAt !== undefined && runAt > now) {
-        // msgID as for a queue message: the same id stored twice in the window is stored once
-        ({ duplicate } = await this.#delayed.add(
-          queue,
-          envelope.id,
-          { runAt, attempt: 0 },
-          bodies[i],
-          this.#names.jobKey(queue, envelope.id),
-        ));
-        record = { ...waitingRecord(queue, envelope), state: "delayed", runAt };
-      } else {
-        const ack = await this.#publish(queue, bodies[i], envelope.id);
-        duplicate = ack.duplicate;
-        record = { ...waitingRecord(queue, envelope), seq: ack.seq };
-      }
-      if (duplicate) return (await this.getJob(queue, envelope.id)) ?? record;
-      const created = await this.#jobs.create(this.#names.jobKey(queue, envelope.id), record);
+      const { record, duplicate, stored } = runAt !== undefined && runAt > now
+        ? await this.#storeDelayed(queue, envelope, bodies[i], runAt)
+        : await this.#storeWaiting(queue, envelope, bodies[i]);
+      if (duplicate) return (await this.#recordOfDuplicate(queue, envelope.id, stored)) ?? record;
+      // a create repeated after a timeout that had landed finds the key taken: as below
+      const created = await retryWhileLeaderless(this.#clock, {
+        what: `store the record of job ${envelope.id} of queue ${queue}`,
+        stream: `KV_${this.#jobs.name}`,
+        write: () => this.#jobs.create(this.#names.jobKey(queue, envelope.id), record),
+      });
       if (created === null) {
         // a worker got the message first and wrote this record, or the id belongs to an
         // earlier job; either way the stored record is the truth (workers drop the copy)
@@ -187,6 +191,48 @@ export class JobService {
       this.#events.emitJob("enqueued", record);
       return record;
     });
+  }
+
+  /** Publishes a job's message to its queue, for a worker to take. */
+  async #storeWaiting(
+    queue: string,
+    envelope: JobEnvelope,
+    body: Uint8Array,
+  ): Promise<StoredMessage> {
+    const { seq, duplicate } = await this.#publish(queue, envelope.id, body, envelope.id);
+    return {
+      record: { ...waitingRecord(queue, envelope), seq },
+      duplicate,
+      // a duplicate's ack carries the sequence of the message stored first
+      stored: () => this.#queuedRecord(queue, seq),
+    };
+  }
+
+  /** Stores a job's message in the delayed stream, for a scheduler to enqueue at `runAt`. */
+  async #storeDelayed(
+    queue: string,
+    envelope: JobEnvelope,
+    body: Uint8Array,
+    runAt: number,
+  ): Promise<StoredMessage> {
+    const { duplicate } = await retryWhileLeaderless(this.#clock, {
+      what: `store delayed job ${envelope.id} of queue ${queue}`,
+      stream: this.#names.delayedStream,
+      // msgID as for a queue message: the same id stored twice in the window is stored once
+      write: () =>
+        this.#delayed.add(
+          queue,
+          envelope.id,
+          { runAt, attempt: 0 },
+          body,
+          this.#names.jobKey(queue, envelope.id),
+        ),
+    });
+    return {
+      record: { ...waitingRecord(queue, envelope), state: "delayed", runAt },
+      duplicate,
+      stored: () => this.#delayedRecord(queue, envelope.id),
+    };
   }
 
   /** Reads a job in any state; `null` when unknown or expired (see `results.ttl`). */
@@ -205,6 +251,45 @@ export class JobService {
     const parsed = parseEnvelope(message.body);
     if (!parsed.ok) return null;
     return { ...waitingRecord(queue, parsed.envelope), state: "delayed", runAt: message.runAt };
+  }
+
+  /**
+   * The record of a job whose message the server had already stored (a duplicate publish).
+   * When whoever stored the message died before writing its record (a scheduler killed
+   * between a firing's publish and its record), the record is written now, or the job could
+   * not be seen, counted or cancelled until a worker ran it. It is built from the stored
+   * message, not from this call's envelope: a worker runs that message, and drops one whose
+   * nonce its job's record does not share.
+   *
+   * @param stored reads the record that the stored message stands for; `null` once it is gone
+   * @returns `null` when neither the record nor the message is there any more
+   */
+  async #recordOfDuplicate(
+    queue: string,
+    jobId: string,
+    stored: () => Promise<JobRecord | null>,
+  ): Promise<JobRecord | null> {
+    const key = this.#names.jobKey(queue, jobId);
+    while (true) {
+      const current = await this.#jobs.get(key);
+      if (current) return current.value;
+      // gone: a worker took it, and wrote the record first (or that record expired)
+      const adopted = await stored();
+      if (!adopted) return await this.getJob(queue, jobId);
+      if (await this.#jobs.create(key, adopted) !== null) {
+        this.#events.emitJob("enqueued", adopted);
+        return adopted;
+      }
+    }
+  }
+
+  /** The waiting record of the job message at `seq` in the queue, or `null` when it is gone. */
+  async #queuedRecord(queue: string, seq: number): Promise<JobRecord | null> {
+    const jsm = await this.#connection.jetstreamManager();
+    const stored = await jsm.streams.getMessage(this.#names.queueStream(queue), { seq });
+    const parsed = stored && parseEnvelope(stored.data);
+    if (!parsed?.ok) return null;
+    return { ...waitingRecord(queue, parsed.envelope), seq };
   }
 
   /**
@@ -287,6 +372,7 @@ export class JobService {
       await this.ensureQueue(queue);
       ({ seq } = await this.#publish(
         queue,
+        jobId,
         encodeEnvelope(toEnvelope(revived)),
         `${jobId}.${revived.nonce}`,
       ));
@@ -382,27 +468,51 @@ export class JobService {
   }
 
   /**
-   * Publishes a job message. "No responders" means no stream listens on the subject: it was
-   * deleted, or it was created a moment ago by another process and the server has not routed
-   * its subject yet; so ensure it again and retry, a few times.
+   * Publishes a job message, waiting out a stream that has no leader for a while.
+   *
+   * @throws {NaqError} with code `UNAVAILABLE` when the stream took nothing for 30 s
    */
-  async #publish(
+  #publish(
     queue: string,
+    jobId: string,
     body: Uint8Array,
     msgID: string,
   ): Promise<{ seq: number; duplicate: boolean }> {
     const subject = this.#names.queueSubject(queue);
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await this.#connection.jetstream().publish(subject, body, { msgID });
-      } catch (err) {
-        // nats.js 3.4.0 does not export this error's class from its public entry point
-        const noStream = err instanceof Error && err.name === "JetStreamNotEnabled";
-        if (!noStream || attempt >= 3) throw err;
-        await this.#clock.sleep(50 * attempt);
-        this.#streams.forget(this.#names.queueStream(queue));
-        await this.ensureQueue(queue);
-      }
+    let ensured = false;
+    return retryWhileLeaderless(this.#clock, {
+      what: `publish job ${jobId} to queue ${queue}`,
+      stream: this.#names.queueStream(queue),
+      write: () => this.#connection.jetstream().publish(subject, body, { msgID }),
+      // once it is ensured, the stream is there, and "no responders" means it has no leader
+      onNoResponders: async () => {
+        if (!ensured) ensured = await this.#ensureQueueAgain(queue);
+      },
+    });
+  }
+
+  /**
+   * Asks the server for the queue's stream again: it may have been deleted, or created a
+   * moment ago by another process. Once for all the publishes that found no stream together,
+   * not once each: a batch of thousands would flood JetStream's API while it elects a leader.
+   *
+   * @returns true once ensured; false when JetStream could not answer (no leader yet)
+   * @throws {ConfigError} when the stream cannot be made to fit
+   */
+  async #ensureQueueAgain(queue: string): Promise<boolean> {
+    let ensuring = this.#reensuring.get(queue);
+    if (!ensuring) {
+      this.#streams.forget(this.#names.queueStream(queue));
+      ensuring = this.ensureQueue(queue).finally(() => this.#reensuring.delete(queue));
+      this.#reensuring.set(queue, ensuring);
+    }
+    try {
+      await ensuring;
+      return true;
+    } catch (err) {
+      // naq's own errors do not pass with time; JetStream's, while it elects a leader, do
+      if (err instanceof NaqError) throw err;
+      return false;
     }
   }
 
@@ -447,7 +557,7 @@ export class JobService {
       await this.ensureQueue(queue);
       // the delayed message's own sequence: each retry of a job waits in a message of its own
       const msgID = `${jobId}.${envelope.nonce}.${message.seq}`;
-      const { seq } = await this.#publish(queue, message.body, msgID);
+      const { seq } = await this.#publish(queue, jobId, message.body, msgID);
       while (true) {
         // no record: it expired while the job waited longer than results.ttl
         const waiting: JobRecord = current

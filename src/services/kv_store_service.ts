@@ -32,6 +32,7 @@ const CONFLICT_CODES: ReadonlySet<number> = new Set([
 
 /** A write to a bucket as {@linkcode JsonBucket.watchChanges} saw it go by. */
 export interface BucketChange<T> {
+  /** The key written. */
   readonly key: string;
   /** The value written, or `null` for a deletion. */
   readonly value: T | null;

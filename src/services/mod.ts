@@ -8,6 +8,7 @@ export { type ServiceFactory, ServiceManager } from "./service_manager.ts";
 export { ConnectionService } from "./connection_service.ts";
 export { StreamService, type StreamSpec } from "./stream_service.ts";
 export {
+  type BucketChange,
   type BucketOptions,
   JsonBucket,
   KVStoreService,
