@@ -41,3 +41,20 @@ Deno.test("src/core/ does no I/O and reads neither the clock nor the environment
   );
   assert.deepEqual(impure, []);
 });
+
+Deno.test("src/ waits on real time only through the clock, or where a comment says why", async () => {
+  const REAL_TIME =
+    /\bsetTimeout\(|\bsetInterval\(|\bDate\.now\(|\bperformance\.now\(|\bAbortSignal\.timeout\(|\bsystemClock\.sleep\(/;
+  const uncommented: string[] = [];
+  for await (const path of sourceFiles(`${projectRoot}src`)) {
+    if (path.endsWith("/src/clock.ts")) continue;
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    lines.forEach((line, i) => {
+      if (!REAL_TIME.test(line) || /^\s*(\/\/|\*)/.test(line)) return;
+      // the comment stands on one of the few lines above, over the statement it explains
+      const above = lines.slice(Math.max(0, i - 4), i).join("\n");
+      if (!/real time/.test(above)) uncommented.push(`${path.slice(projectRoot.length)}:${i + 1}`);
+    });
+  }
+  assert.deepEqual(uncommented, []);
+});

@@ -27,26 +27,31 @@ async function ensureNatsServer(): Promise<NatsServerBinary> {
   try {
     return await findNatsServerBinary();
   } catch (err) {
-    if (!(err instanceof NatsServerNotFoundError) || Deno.env.get("NATS_SERVER_BIN")) throw err;
+    if (!(err instanceof NatsServerNotFoundError) || err.explicit) throw err;
     const reason = cannotFetchFromDebian();
     if (reason) {
-      throw new Error(`${err.message}\nCannot fetch one here: ${reason}.\n${manualSteps()}`);
+      throw new Error(
+        `No nats-server ${MIN_NATS_SERVER_VERSION} or newer was found ` +
+          `(${err.searched.join("; ")}), and none can be fetched here: ${reason}.\n` +
+          manualSteps(),
+      );
     }
     say(`none of ${MIN_NATS_SERVER_VERSION} or newer is installed; fetching Debian's build`);
-    say(`installed ${await fetchDebianNatsServer(say)}`);
+    const fetched = await fetchDebianNatsServer(say);
+    say(`installed ${fetched.version} at ${fetched.path}`);
     return await findNatsServerBinary();
   }
 }
 
 function manualSteps(): string {
-  const os = Deno.build.os === "darwin" ? "darwin" : Deno.build.os;
-  const arch = Deno.build.arch === "aarch64" ? "arm64" : "amd64";
+  const arch = ({ x86_64: "amd64", aarch64: "arm64" } as Record<string, string>)[Deno.build.arch];
+  const release = `v${MIN_NATS_SERVER_VERSION}`;
+  const asset = `nats-server-${release}-${Deno.build.os}-${arch ?? Deno.build.arch}`;
   return [
-    "Install nats-server yourself, then set NATS_SERVER_BIN to it or put it on PATH:",
+    "Install nats-server yourself, then put it on PATH or set NATS_SERVER_BIN to it:",
     "  macOS:     brew install nats-server",
-    `  a release: curl -fsSL https://github.com/nats-io/nats-server/releases/download/` +
-    `v${MIN_NATS_SERVER_VERSION}/nats-server-v${MIN_NATS_SERVER_VERSION}-${os}-${arch}.tar.gz ` +
-    `| tar -xz`,
+    `  a release: curl -fsSL https://github.com/nats-io/nats-server/releases/download/${release}/` +
+    `${asset}.tar.gz | tar -xz && export NATS_SERVER_BIN=$PWD/${asset}/nats-server`,
     "  to run a server without installing one (naq dev, the examples; not the tests):",
     "             docker run -p 4222:4222 nats:2.12 -js",
   ].join("\n");
@@ -54,15 +59,25 @@ function manualSteps(): string {
 
 async function runWith(server: NatsServerBinary, command: string[]): Promise<number> {
   const [program, ...args] = command.map((arg) => arg.replaceAll("{nats-server}", server.path));
-  // a task's `deno` is the Deno running this script, which may not be on PATH (npx)
+  // a task's `deno` is the Deno running this script, which may not be on PATH (npx).
+  // Detached, so that a Ctrl-C reaches the child once, through us, and not also from the
+  // terminal: a second SIGINT tells a worker to hand its running jobs back
   const child = new Deno.Command(program === "deno" ? Deno.execPath() : program, {
     args,
     env: { NATS_SERVER_BIN: server.path },
     stdin: "inherit",
+    detached: true,
   }).spawn();
-  // Ctrl-C in a terminal reaches the child too, which handles it; a SIGTERM is passed on
-  Deno.addSignalListener("SIGINT", () => {});
-  Deno.addSignalListener("SIGTERM", () => child.kill("SIGTERM"));
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      try {
+        child.kill(signal);
+      } catch {
+        // it exited already
+      }
+    });
+  }
   return (await child.status).code;
 }
 

@@ -6,8 +6,10 @@
  */
 
 /**
- * The oldest nats-server naq supports. Older servers accept some of what naq sends and then
- * ignore it: 2.9.10 stores a scheduled message and never fires it.
+ * The oldest nats-server naq supports: naq is built and tested for it, and moves onto what
+ * 2.12 added (message schedules, atomic batches, counters). An older server would accept
+ * some of those and silently ignore them (2.9.10 stores a scheduled message and never fires
+ * it), so naq refuses it at connect rather than run on it.
  */
 export const MIN_NATS_SERVER_VERSION = "2.12.0";
 

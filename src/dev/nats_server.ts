@@ -187,6 +187,7 @@ async function waitUntilHealthy(
     } catch {
       // not listening yet
     }
+    // real time, as above
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   const log = await Deno.readTextFile(logFile).catch(() => "(no log)");

@@ -6,6 +6,7 @@
  */
 import {
   compareServerVersions,
+  isSupportedServerVersion,
   MIN_NATS_SERVER_VERSION,
   type ServerVersion,
   tryParseServerVersion,
@@ -16,6 +17,7 @@ const FALLBACK_DIRS = ["/usr/sbin", "/usr/local/bin"];
 
 /** A `nats-server` executable and the version it reports. */
 export interface NatsServerBinary {
+  /** The executable's path. */
   readonly path: string;
   /** Such as `"2.15.1"`. */
   readonly version: string;
@@ -25,22 +27,24 @@ export interface NatsServerBinary {
 export class NatsServerNotFoundError extends Error {
   /**
    * @param searched each place looked at, with what was wrong there
-   * @param hint how to get one
+   * @param explicit whether `NATS_SERVER_BIN` chose the one place to look
    */
-  constructor(readonly searched: readonly string[], hint: string) {
+  constructor(readonly searched: readonly string[], readonly explicit: boolean) {
     super(
       `No nats-server ${MIN_NATS_SERVER_VERSION} or newer was found ` +
-        `(${searched.join("; ")}). ${hint}`,
+        `(${searched.join("; ")}). ${explicit ? EXPLICIT_HINT : INSTALL_HINT}`,
     );
     this.name = "NatsServerNotFoundError";
   }
 }
 
-/** How to get a server, when {@linkcode findNatsServerBinary} finds none. */
-export const INSTALL_HINT = "Install one with `brew install nats-server` (macOS) or from " +
-  "https://github.com/nats-io/nats-server/releases, or, in a checkout of naq on Debian or " +
-  "Ubuntu, run `deno task nats-server` to fetch Debian's build into naq's cache; or set " +
-  "NATS_SERVER_BIN to the executable.";
+const INSTALL_HINT = "Install one with `brew install nats-server` (macOS) or from " +
+  "https://github.com/nats-io/nats-server/releases, or, in a checkout of naq on Debian, run " +
+  "`deno task nats-server` to fetch Debian's build into naq's cache; or set NATS_SERVER_BIN " +
+  "to the executable.";
+const EXPLICIT_HINT = "NATS_SERVER_BIN names the only server looked at: point it at a " +
+  `nats-server of ${MIN_NATS_SERVER_VERSION} or newer, or unset it to have naq look on PATH ` +
+  "and in its cache.";
 
 /**
  * naq's own cache of fetched servers: `$XDG_CACHE_HOME/naq/nats-server`, else
@@ -78,17 +82,18 @@ async function search(): Promise<NatsServerBinary> {
     const version = await reportedVersion(path);
     if (typeof version === "string") {
       seen.push(`${path}: ${version}`);
-    } else if (compareServerVersions(version, minimum()) < 0) {
+    } else if (!isSupportedServerVersion(version.join("."))) {
       seen.push(`${path}: ${version.join(".")}, too old`);
     } else {
       return { path, version: version.join(".") };
     }
   }
   if (seen.length === 0) {
-    const cache = natsServerCacheDir() ?? "naq's cache (neither XDG_CACHE_HOME nor HOME is set)";
+    const cache = natsServerCacheDir() ??
+      "naq's cache (neither XDG_CACHE_HOME nor HOME is set, or readable)";
     seen.push(`PATH, ${FALLBACK_DIRS.join(", ")} and ${cache}: none there`);
   }
-  throw new NatsServerNotFoundError(seen, INSTALL_HINT);
+  throw new NatsServerNotFoundError(seen, explicit !== undefined);
 }
 
 function candidatePaths(explicit: string | undefined): string[] {
@@ -114,28 +119,31 @@ function cachedPaths(): string[] {
   }
 }
 
-/** The version `path --version` reports, or what kept it from reporting one. */
-async function reportedVersion(path: string): Promise<ServerVersion | string> {
+/**
+ * The version `path --version` reports, or what kept it from reporting one.
+ *
+ * @param path the executable
+ * @returns the version, or a reason such as "not there"
+ */
+export async function reportedVersion(path: string): Promise<ServerVersion | string> {
   if (!isExecutableFile(path)) return "not there";
   try {
-    const { success, stdout } = await new Deno.Command(path, {
+    const { success, stdout, stderr } = await new Deno.Command(path, {
       args: ["--version"],
       stdin: "null",
       stdout: "piped",
-      stderr: "null",
+      stderr: "piped",
     }).output();
     const version = tryParseServerVersion(new TextDecoder().decode(stdout));
-    return success && version ? version : "reports no version";
+    if (success && version) return version;
+    const said = new TextDecoder().decode(stderr).trim().split("\n")[0];
+    return `reports no version${said ? ` (${said})` : ""}`;
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
       return `not allowed to run it (grant --allow-run=${path})`;
     }
     return `does not run (${err instanceof Error ? err.message : err})`;
   }
-}
-
-function minimum(): ServerVersion {
-  return tryParseServerVersion(MIN_NATS_SERVER_VERSION)!;
 }
 
 function isExecutableFile(path: string): boolean {

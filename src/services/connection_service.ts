@@ -50,8 +50,8 @@ export class ConnectionService implements AsyncDisposable {
       throw new ConnectionError(
         [...services.config.nats.servers],
         `Cannot use the NATS server at ${nc.getServer()}: it runs nats-server ${version}, and ` +
-          `naq needs ${MIN_NATS_SERVER_VERSION} or newer (older servers silently ignore ` +
-          `scheduled messages and atomic batches). Upgrade nats-server: see ` +
+          `naq needs ${MIN_NATS_SERVER_VERSION} or newer, the oldest it is built and tested ` +
+          `for. Upgrade nats-server: see ` +
           `https://docs.nats.io/running-a-nats-service/introduction/installation`,
       );
     }

@@ -38,15 +38,18 @@ export interface BucketChange<T> {
   readonly value: T | null;
   /**
    * Reads the key until it holds this write: the stored entry (`null` for a deletion), or
-   * `undefined` when it never does, because the write was refused or a later one replaced
-   * it (whose own change then follows).
+   * `undefined` when it does not within about 5 s, because the write was refused or a later
+   * one replaced it (whose own change then follows). With `signal`, it goes on reading every
+   * 2 s until the signal aborts, for a write that a slow server stores later still.
    */
-  stored(): Promise<Versioned<T> | null | undefined>;
+  stored(signal?: AbortSignal): Promise<Versioned<T> | null | undefined>;
 }
 
-// The pauses between the reads of BucketChange.stored(), about 5 s in all: on real time, as
-// they wait for the server to store what it has already passed on
+// The pauses between the reads of BucketChange.stored(), about 5 s in all, then the pause
+// while a signal lets it go on: on real time, as they wait for the server to store what it
+// has already passed on
 const CONFIRM_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 1_000, 2_000];
+const CONFIRM_PAUSE_AFTER_MS = 2_000;
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -168,7 +171,11 @@ export class JsonBucket<T> {
           return; // a value that is not JSON was not written by naq; the watch goes on
         }
         const written = message.data;
-        onChange({ key, value, stored: () => this.#storedAs(key, deleted ? null : written) });
+        onChange({
+          key,
+          value,
+          stored: (signal) => this.#storedAs(key, deleted ? null : written, signal),
+        });
       },
     });
     await this.#connection.nc.flush(); // the server has the subscription: later writes reach it
@@ -179,9 +186,15 @@ export class JsonBucket<T> {
   async #storedAs(
     key: string,
     written: Uint8Array | null,
+    signal: AbortSignal | undefined,
   ): Promise<Versioned<T> | null | undefined> {
-    for (const pause of CONFIRM_PAUSES_MS) {
-      if (pause > 0) await systemClock.sleep(pause);
+    for (let attempt = 0; attempt < CONFIRM_PAUSES_MS.length || signal; attempt++) {
+      const pause = CONFIRM_PAUSES_MS[attempt] ?? CONFIRM_PAUSE_AFTER_MS;
+      if (pause > 0) {
+        // real time: this waits for the server to store what it passed on
+        const slept = await systemClock.sleep(pause, signal).then(() => true, () => false);
+        if (!slept) return undefined;
+      }
       const entry = await this.#kv.get(key);
       const present = entry !== null && entry.operation === "PUT";
       if (written === null && !present) return null;

@@ -9,6 +9,8 @@ interface Waiter {
 interface QueueWatch {
   readonly ready: Promise<{ stop(): void }>;
   readonly waiters: Map<string, Set<Waiter>>;
+  /** Aborts once a key has no waiter left: its notified outcome need not be confirmed. */
+  readonly unwatched: Map<string, AbortController>;
 }
 
 /**
@@ -52,7 +54,11 @@ export class OutcomeWaiters {
         signal?.removeEventListener("abort", onAbort);
         const forKey = watch.waiters.get(key);
         forKey?.delete(waiter);
-        if (forKey?.size === 0) watch.waiters.delete(key);
+        if (forKey?.size === 0) {
+          watch.waiters.delete(key);
+          watch.unwatched.get(key)?.abort();
+          watch.unwatched.delete(key);
+        }
         if (watch.waiters.size === 0 && this.#watches.get(watchFilter) === watch) {
           this.#watches.delete(watchFilter);
           watch.ready.then((handle) => handle.stop(), () => {});
@@ -75,18 +81,21 @@ export class OutcomeWaiters {
     let watch = this.#watches.get(filter);
     if (!watch) {
       const waiters = new Map<string, Set<Waiter>>();
+      const unwatched = new Map<string, AbortController>();
       const ready = this.#jobs.watchChanges(filter, (change) => {
         const { key, value: job } = change;
         if (job && !isFinished(job.state)) return;
         if (!waiters.has(key)) return;
-        change.stored().then((stored) => {
+        if (!unwatched.has(key)) unwatched.set(key, new AbortController());
+        // confirmed for as long as someone waits: a slow server may store it late
+        change.stored(unwatched.get(key)!.signal).then((stored) => {
           if (stored === undefined) return; // refused or replaced: a later change says more
           for (const waiter of [...(waiters.get(key) ?? [])]) waiter.resolve(stored?.value ?? null);
         }, (err) => {
           for (const waiter of [...(waiters.get(key) ?? [])]) waiter.reject(err);
         });
       });
-      watch = { ready, waiters };
+      watch = { ready, waiters, unwatched };
       this.#watches.set(filter, watch);
       ready.catch((err) => {
         if (this.#watches.get(filter) === watch) this.#watches.delete(filter);

@@ -43,7 +43,10 @@ export class ServiceManager implements AsyncDisposable {
    * Creates a manager; nothing connects until the first `get()`.
    *
    * @param config the resolved configuration, from `loadConfig()` or `createConfig()`
-   * @param options `clock`: the time services read; the system clock by default
+   * @param options `clock`: the time services read and wait on (delays, schedules, retries,
+   *   job timeouts, keep-alives, `result()` timeouts, shutdown deadlines); the system clock by
+   *   default. The server's `ackWait` runs on real time, so with a clock that does not move,
+   *   running jobs get no keep-alive and are redelivered after it.
    */
   constructor(config: NaqConfig, options: { clock?: Clock } = {}) {
     this.config = config;

@@ -21,14 +21,14 @@ export interface NaqOutput {
   readonly stderr: string;
 }
 
-let cached: Promise<{ denoDir: string; natsServer: string }> | undefined;
+let cached: Promise<{ denoDir: string }> | undefined;
 
 /**
  * Caches the CLI's dependencies once, so that every `naq` child can run `--cached-only`: a
  * cold cache then fails here, loudly, and not by a download line on some child's stderr.
  * The fixture tasks are cached too: `naq worker --tasks` imports them at run time.
  */
-function prepare(): Promise<{ denoDir: string; natsServer: string }> {
+function prepare(): Promise<{ denoDir: string }> {
   cached ??= (async () => {
     const caching = await new Deno.Command(Deno.execPath(), {
       args: ["cache", "--config", DENO_JSON, CLI, `${FIXTURES}tasks.ts`],
@@ -41,7 +41,6 @@ function prepare(): Promise<{ denoDir: string; natsServer: string }> {
     const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
     return {
       denoDir: JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string,
-      natsServer: (await findNatsServerBinary()).path,
     };
   })();
   return cached;
@@ -62,14 +61,18 @@ export interface NaqOptions {
  * `server`, `NAQ_NATS_SERVERS` points at it; with `null`, no `NAQ_*` variable is set.
  */
 async function naqEnv(server: string | null): Promise<Record<string, string>> {
-  const { denoDir, natsServer } = await prepare();
+  const { denoDir } = await prepare();
   return {
     PATH: Deno.env.get("PATH") ?? "",
     DENO_DIR: denoDir,
     HOME: "/nonexistent",
     NO_COLOR: "1",
-    NATS_SERVER_BIN: natsServer,
-    ...server !== null && { NAQ_NATS_SERVERS: server, NAQ_NATS_CONNECT_TIMEOUT: "2s" },
+    // a command that needs no server (config) must not need one found either
+    ...server !== null && {
+      NATS_SERVER_BIN: (await findNatsServerBinary()).path,
+      NAQ_NATS_SERVERS: server,
+      NAQ_NATS_CONNECT_TIMEOUT: "2s",
+    },
   };
 }
 

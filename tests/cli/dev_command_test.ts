@@ -58,6 +58,6 @@ Deno.test("naq dev without a new enough nats-server says how to get one, and exi
   assert.equal(dev.code, 1);
   assert.match(
     dev.stderr,
-    /^naq: No nats-server 2\.12\.0 or newer was found \(\/nonexistent\/nats-server: not there\)\. Install one with `brew install nats-server`/,
+    /^naq: No nats-server 2\.12\.0 or newer was found \(\/nonexistent\/nats-server: not there\)\. NATS_SERVER_BIN names the only server looked at: point it at a nats-server of 2\.12\.0 or newer, or unset it/,
   );
 });

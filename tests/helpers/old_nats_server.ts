@@ -7,15 +7,20 @@
 import { natsServerCacheDir } from "../../src/dev/nats_server_binary.ts";
 import { cannotFetchFromDebian, fetchDebianNatsServer } from "../../tools/_debian_nats_server.ts";
 
-/** The path of nats-server 2.9.10, or why it cannot be had on this machine. */
-export async function oldNatsServerBinary(): Promise<{ path: string } | { why: string }> {
+/** Why nats-server 2.9.10 cannot be had on this machine, or undefined when it can. */
+export const cannotHaveOldNatsServer = cannotFetchFromDebian;
+
+/**
+ * The path of nats-server 2.9.10, fetched when not cached yet.
+ *
+ * @throws {Error} when the fetch fails
+ */
+export async function oldNatsServerBinary(): Promise<string> {
   const cached = `${natsServerCacheDir()}/2.9.10/nats-server`;
   try {
     await Deno.stat(cached);
-    return { path: cached };
+    return cached;
   } catch {
-    const why = cannotFetchFromDebian();
-    if (why) return { why };
-    return { path: await fetchDebianNatsServer(() => {}, "bookworm") };
+    return (await fetchDebianNatsServer(() => {}, "bookworm")).path;
   }
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { isNaqError } from "../../src/errors.ts";
 import { ConnectionService } from "../../src/services/connection_service.ts";
-import { KVStoreService } from "../../src/services/kv_store_service.ts";
+import { type BucketChange, KVStoreService } from "../../src/services/kv_store_service.ts";
 import { ServiceManager } from "../../src/services/service_manager.ts";
-import { testConfig } from "../helpers/config.ts";
+import { testConfig, waitFor } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 
 interface Job {
@@ -67,4 +67,44 @@ Deno.test("keys() lists the keys that have a value", async () => {
   await Promise.all(["a", "b", "c"].map((key) => jobs.put(key, { state: "waiting", attempts: 0 })));
   await jobs.delete("b");
   assert.deepEqual((await jobs.keys()).sort(), ["a", "c"]);
+});
+
+Deno.test("watchChanges(): stored() gives the stored write, null for a deletion, nothing for a refused one", async () => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+  const jobs = await (await services.get(KVStoreService)).bucket<Job>("jobs");
+  const changes: BucketChange<Job>[] = [];
+  const watch = await jobs.watchChanges(">", (change) => changes.push(change));
+  try {
+    const first = await jobs.put("a", { state: "waiting", attempts: 0 });
+    // a compare-and-swap from a stale revision: the subscription sees it, the bucket refuses it
+    await jobs.put("a", { state: "active", attempts: 1 });
+    assert.equal(await jobs.update("a", { state: "lost", attempts: 9 }, first), null);
+    await jobs.delete("a");
+    await waitFor("four notifications", () => changes.length === 4);
+    assert.deepEqual(changes.map((change) => change.value?.state ?? null), [
+      "waiting",
+      "active",
+      "lost",
+      null,
+    ]);
+    // each is compared with what is stored now, after the deletion
+    const [waiting, , lost, deleted] = await Promise.all(changes.map((c) => c.stored()));
+    assert.equal(waiting, undefined, "replaced by later writes");
+    assert.equal(lost, undefined, "refused");
+    assert.equal(deleted, null);
+    const again = await jobs.put("a", { state: "done", attempts: 2 });
+    await waitFor("the fifth notification", () => changes.length === 5);
+    assert.deepEqual(await changes[4].stored(), {
+      value: { state: "done", attempts: 2 },
+      revision: again,
+    });
+    // with a signal it keeps reading until told to stop
+    const stop = new AbortController();
+    const waiting2 = changes[2].stored(stop.signal);
+    stop.abort();
+    assert.equal(await waiting2, undefined);
+  } finally {
+    watch.stop();
+  }
 });
