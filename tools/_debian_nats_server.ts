@@ -98,7 +98,8 @@ interface PrivateApt {
 /**
  * apt options and environment that read and write only under `work`: no system sources, no
  * system hooks (a post-update hook would refresh the system's caches), but the system's
- * proxy, when it has one.
+ * proxy and its choice on Release files' expiry (a machine on an archive snapshot turns it
+ * off), when it makes them.
  */
 async function privateApt(work: string, suite: string): Promise<PrivateApt> {
   await Deno.mkdir(`${work}/lists/partial`, { recursive: true });
@@ -108,13 +109,13 @@ async function privateApt(work: string, suite: string): Promise<PrivateApt> {
     `${work}/sources.list`,
     `deb [signed-by=${DEBIAN_KEYRING}] ${DEBIAN_MIRROR} ${suite} main\n`,
   );
-  const proxy = await systemAptProxy();
+  const kept = await systemAptSettings(["Acquire::http::Proxy", "Acquire::Check-Valid-Until"]);
   await Deno.writeTextFile(
     `${work}/apt.conf`,
     [
       `Dir::Etc::main "/dev/null";`,
       `Dir::Etc::Parts "${work}/parts";`,
-      ...(proxy ? [`Acquire::http::Proxy "${proxy}";`] : []),
+      ...kept.map(([name, value]) => `${name} "${value}";`),
     ].join("\n") + "\n",
   );
   const options = [
@@ -137,17 +138,23 @@ async function isRoot(): Promise<boolean> {
   return new TextDecoder().decode(stdout).trim() === "0";
 }
 
-async function systemAptProxy(): Promise<string | undefined> {
-  try {
-    const { stdout } = await new Deno.Command("apt-config", {
-      args: ["shell", "PROXY", "Acquire::http::Proxy"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return /^PROXY='(.*)'$/m.exec(new TextDecoder().decode(stdout))?.[1] || undefined;
-  } catch {
-    return undefined;
+/** The system's apt settings of these names that are set, as name and value. */
+async function systemAptSettings(names: string[]): Promise<[string, string][]> {
+  const kept: [string, string][] = [];
+  for (const name of names) {
+    try {
+      const { stdout } = await new Deno.Command("apt-config", {
+        args: ["shell", "VALUE", name],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      const value = /^VALUE='(.*)'$/m.exec(new TextDecoder().decode(stdout))?.[1];
+      if (value) kept.push([name, value]);
+    } catch {
+      // no apt-config: nothing to keep
+    }
   }
+  return kept;
 }
 
 async function removeStaleFetches(cache: string): Promise<void> {
