@@ -1,7 +1,7 @@
 /**
- * The connection-reuse guard: the same JetStream write (ensure the stream, publish to it)
- * through one shared ServiceManager, and through a new manager per call (the pattern the service layer replaces), on one server
- * in one run. `deno task bench:check` fails unless sharing is at least 20x faster.
+ * The same JetStream write (ensure the stream, publish to it) through one shared
+ * ServiceManager, and through a new manager per call (the pattern the service layer
+ * replaces), on one server in one run. `deno task bench:check` prints the ratio.
  */
 import { createConfig } from "../src/config/mod.ts";
 import { startNatsServer } from "../src/dev/nats_server.ts";
