@@ -84,6 +84,20 @@ export function freePort(): number {
  * @throws {Error} when it exits or is not healthy in time; the message quotes its log
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      // a port found free a moment ago may be taken by another process before the server
+      // binds it: choose again, when this function chose
+      const portsChosenHere = options.port === undefined || options.monitorPort === undefined;
+      const taken = err instanceof Error && err.message.includes("address already in use");
+      if (!portsChosenHere || !taken || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startOnce(options: NatsServerOptions): Promise<NatsServer> {
   const binary = options.binary ?? (await findNatsServerBinary()).path;
   const temporary = options.workDir === undefined;
   const workDir = options.workDir ?? await Deno.makeTempDir({ prefix: "naq-nats-" });

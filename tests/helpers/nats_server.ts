@@ -4,6 +4,7 @@
  * @module
  */
 import { freePort, type NatsServer, startNatsServer } from "../../src/dev/nats_server.ts";
+import { waitFor } from "./config.ts";
 
 export { freePort, type NatsServer, startNatsServer };
 
@@ -38,7 +39,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     },
   };
   try {
-    await waitForMetaLeader(servers[0]);
+    await waitForMetaLeader(servers);
   } catch (err) {
     await cluster[Symbol.asyncDispose]();
     throw err;
@@ -46,14 +47,24 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   return cluster;
 }
 
-async function waitForMetaLeader(server: NatsServer): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const jsz = await server.monitor<{ meta_cluster?: { leader?: string } }>("jsz");
-    if (jsz.meta_cluster?.leader) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the test cluster elected no JetStream meta leader within 30 s");
+/**
+ * Waits until a meta leader is elected and sees every other node as current: only then can
+ * a stream with as many replicas as nodes be placed ("no suitable peers" otherwise). Only
+ * the leader tracks its peers, so each node is asked whether it leads; node i is `n{i+1}`.
+ */
+async function waitForMetaLeader(servers: readonly NatsServer[]): Promise<void> {
+  await waitFor(`a JetStream meta leader with ${servers.length - 1} current peers`, async () => {
+    const views = await Promise.all(servers.map((server) =>
+      server.monitor<{
+        meta_cluster?: { leader?: string; replicas?: { current?: boolean; offline?: boolean }[] };
+      }>("jsz").then((jsz) => jsz.meta_cluster, () => undefined)
+    ));
+    return views.some((meta, i) =>
+      meta?.leader === `n${i + 1}` &&
+      (meta.replicas ?? []).filter((peer) => peer.current && !peer.offline).length ===
+        servers.length - 1
+    );
+  }, 60_000);
 }
 
 /** How many consumers the server reports on `stream`, from `/jsz`; undefined when no stream. */
