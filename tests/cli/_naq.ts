@@ -7,6 +7,10 @@
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { findNatsServerBinary } from "../../src/dev/nats_server_binary.ts";
+import type { ServiceManager } from "../../src/services/service_manager.ts";
+import { Worker } from "../../src/worker.ts";
+import { silent } from "../queue/_setup.ts";
+import { add, fail } from "./fixtures/tasks.ts";
 
 const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
 const DENO_JSON = fromFileUrl(new URL("../../deno.json", import.meta.url));
@@ -220,4 +224,11 @@ export async function spawnNaq(
       await status;
     },
   };
+}
+
+/** A worker running the fixture tasks add and fail on `queue`, until disposed. */
+export function startFixtureWorker(services: ServiceManager, queue: string): Worker {
+  const worker = new Worker(queue, [add, fail], { services, handleSignals: false, logger: silent });
+  void worker.run();
+  return worker;
 }

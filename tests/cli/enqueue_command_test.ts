@@ -1,28 +1,16 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/service_manager.ts";
-import { Worker } from "../../src/worker.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { silent } from "../queue/_setup.ts";
-import { runNaq, runNaqOnTerminal } from "./_naq.ts";
-import { add, fail } from "./fixtures/tasks.ts";
+import { runNaq, runNaqOnTerminal, startFixtureWorker } from "./_naq.ts";
 
 // Each step has a queue of its own, so that what one step leaves (or fails to make) is not
 // what the next one sees.
 Deno.test("naq enqueue", async (t) => {
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
-  /** A worker running add and fail on `queue` until disposed. */
-  const startWorker = (queue: string) => {
-    const worker = new Worker(queue, [add, fail], {
-      services,
-      handleSignals: false,
-      logger: silent,
-    });
-    void worker.run();
-    return worker;
-  };
+  const startWorker = (queue: string) => startFixtureWorker(services, queue);
 
   await t.step("stores a job and says so; --json prints its record", async () => {
     const queue = new Queue("mail", { services });

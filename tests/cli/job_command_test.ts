@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/service_manager.ts";
-import { Worker } from "../../src/worker.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { silent } from "../queue/_setup.ts";
-import { runNaq } from "./_naq.ts";
-import { add, fail } from "./fixtures/tasks.ts";
+import { runNaq, startFixtureWorker } from "./_naq.ts";
 
 // Each step has a queue of its own, so that what one step leaves (or fails to make) is not
 // what the next one sees.
@@ -14,16 +11,7 @@ Deno.test("naq job", async (t) => {
   await using server = await startNatsServer();
   await using services = new ServiceManager(testConfig(server.url));
   const naq = (...args: string[]) => runNaq(server.url, args);
-  /** A worker running add and fail on `queue` until disposed. */
-  const startWorker = (queue: string) => {
-    const worker = new Worker(queue, [add, fail], {
-      services,
-      handleSignals: false,
-      logger: silent,
-    });
-    void worker.run();
-    return worker;
-  };
+  const startWorker = (queue: string) => startFixtureWorker(services, queue);
 
   await t.step("show prints a job's fields; --json its record", async () => {
     const queue = new Queue("work-show", { services });
