@@ -1,4 +1,5 @@
 import { type ConfigInput, createConfig, type NaqConfig } from "../../src/config/mod.ts";
+import type { ManualClock } from "./manual_clock.ts";
 import type { NatsServer } from "./nats_server.ts";
 
 /** A configuration for `urls`, with short timeouts so failing tests fail fast. */
@@ -72,4 +73,24 @@ export async function within<T>(
  */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Waits for `promise`, advancing `clock` by `stepMs` until it settles: for a close whose
+ * shutdown deadline passes only when that clock does, so that a job a failed test left
+ * running is handed back then, instead of holding the close for ever.
+ */
+export async function settleAdvancing<T>(
+  what: string,
+  promise: Promise<T>,
+  clock: ManualClock,
+  stepMs: number,
+): Promise<T> {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  await waitFor(what, () => {
+    if (!settled) clock.advance(stepMs);
+    return settled;
+  });
+  return await promise;
 }

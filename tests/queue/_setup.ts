@@ -11,7 +11,7 @@ import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/service_manager.ts";
 import type { Task } from "../../src/task.ts";
 import { Worker, type WorkerLogger } from "../../src/worker.ts";
-import { testConfig, waitFor, within } from "../helpers/config.ts";
+import { settleAdvancing, testConfig, within } from "../helpers/config.ts";
 import type { ManualClock } from "../helpers/manual_clock.ts";
 import { type NatsServer, startNatsServer } from "../helpers/nats_server.ts";
 
@@ -66,18 +66,9 @@ export async function setup(
       return worker;
     },
     async [Symbol.asyncDispose]() {
-      let closed = false;
-      const closing = Promise.allSettled(workers.map((worker) => worker.close()))
-        .then(() => (closed = true));
-      // on a driven clock the shutdown deadline passes only when the clock does: a job left
-      // running by a failed test is handed back then, instead of holding the close forever
-      if (clock) {
-        await waitFor("the workers to close", () => {
-          clock.advance(SHUTDOWN_MS);
-          return closed;
-        });
-      }
-      await closing;
+      const closing = Promise.allSettled(workers.map((worker) => worker.close()));
+      if (clock) await settleAdvancing("the workers to close", closing, clock, SHUTDOWN_MS);
+      else await closing;
       await Promise.allSettled(workers.map((worker) => worker.run()));
       await queue.close();
       await services.close();

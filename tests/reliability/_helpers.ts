@@ -8,7 +8,7 @@ import { wireNames } from "../../src/core/names.ts";
 import type { QueueStats } from "../../src/services/job_service.ts";
 import type { Queue } from "../../src/queue.ts";
 import type { Worker, WorkerLogger } from "../../src/worker.ts";
-import { waitFor } from "../helpers/config.ts";
+import { settleAdvancing, waitFor } from "../helpers/config.ts";
 import { ManualClock } from "../helpers/manual_clock.ts";
 import type { NatsServer } from "../helpers/nats_server.ts";
 
@@ -133,21 +133,11 @@ export function onExit(fn: () => void): Disposable {
   return { [Symbol.dispose]: fn };
 }
 
-/**
- * Closes `worker` when disposed, advancing `clock` (its manager's) by `stepMs` until it has
- * closed: the shutdown deadline passes only when that clock does, so a job that a failed test
- * left running is handed back then, instead of holding the close for ever.
- */
+/** Closes `worker` when disposed, as {@linkcode settleAdvancing} does. */
 export function closeOnExit(worker: Worker, clock: ManualClock, stepMs: number): AsyncDisposable {
   return {
     async [Symbol.asyncDispose]() {
-      let closed = false;
-      const closing = worker.close().then(() => closed = true);
-      await waitFor(`worker ${worker.id} to close`, () => {
-        if (!closed) clock.advance(stepMs);
-        return closed;
-      });
-      await closing;
+      await settleAdvancing(`worker ${worker.id} to close`, worker.close(), clock, stepMs);
     },
   };
 }
