@@ -100,6 +100,7 @@ export {
   JobFailedError,
   NaqError,
   TimeoutError,
+  UnrecoverableError,
 } from "./src/errors.ts";
 export { type WireNames, wireNames } from "./src/core/names.ts";
 export { formatDuration, parseDuration } from "./src/core/duration.ts";

@@ -19,8 +19,10 @@ export const ErrorCode = {
   Decode: "DECODE",
   /** A job failed for good; its last error is the cause. */
   JobFailed: "JOB_FAILED",
-  /** A job was cancelled before it ran. */
+  /** A job was cancelled before it finished. */
   JobCancelled: "JOB_CANCELLED",
+  /** A handler gave up on its job for good: it is dead at once, without retries. */
+  Unrecoverable: "UNRECOVERABLE",
   /** A job (or another named thing) does not exist. */
   NotFound: "NOT_FOUND",
   /** A change was refused because someone else changed the same thing first. */
@@ -106,6 +108,28 @@ export class TimeoutError extends NaqError {
    */
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorCode.Timeout, message, options);
+  }
+}
+
+/**
+ * Thrown by a handler to fail its job for good: the job is dead at once, however many
+ * attempts it has left, as for a payload that can never succeed.
+ *
+ * @example
+ * ```ts ignore
+ * const charge = defineTask("charge", (payload: { card: string }) => {
+ *   if (!payload.card) throw new UnrecoverableError("no card to charge");
+ * });
+ * ```
+ */
+export class UnrecoverableError extends NaqError {
+  /**
+   * Creates the error.
+   *
+   * @param message why the job can never succeed
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Unrecoverable, message, options);
   }
 }
 

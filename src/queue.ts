@@ -11,7 +11,12 @@ import { parseDuration } from "./core/duration.ts";
 import { ErrorCode, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
 import { DeadLetterService, type StoredDeadLetter } from "./services/dead_letter_service.ts";
 import { EventService } from "./services/event_service.ts";
-import { type EnqueueRequest, JobService, type QueueStats } from "./services/job_service.ts";
+import {
+  type Enqueued,
+  type EnqueueRequest,
+  JobService,
+  type QueueStats,
+} from "./services/job_service.ts";
 import {
   type ScheduleChanges,
   type ScheduleDefinition,
@@ -110,6 +115,8 @@ export interface JobHandle<R = unknown> {
   readonly queue: string;
   /** The record as enqueued (or the existing job's, for a repeated id). */
   readonly job: JobRecord;
+  /** True when a job of this id was known already, and this enqueue stored nothing. */
+  readonly duplicate: boolean;
   /**
    * Waits, without polling, for the job to finish.
    *
@@ -244,7 +251,11 @@ export class Queue implements AsyncDisposable {
     return this.#result<R>(id, options);
   }
 
-  /** Cancels a job that has not started; false when it is running, finished or unknown. */
+  /**
+   * Cancels a job that has not finished: a delayed or waiting one never runs, and a running
+   * one has its `ctx.signal` aborted on whichever worker runs it. Its outcome is then dropped
+   * and it ends `cancelled`. False when it is finished or unknown.
+   */
   async cancel(id: string): Promise<boolean> {
     return await (await this.#jobs()).cancel(this.name, id);
   }
@@ -462,16 +473,17 @@ export class Queue implements AsyncDisposable {
     return this.#services.get(ScheduleService);
   }
 
-  #handle<R>(job: JobRecord): JobHandle<R> {
+  #handle<R>({ job, duplicate, epoch }: Enqueued): JobHandle<R> {
     return {
       id: job.id,
       queue: this.name,
       job,
-      result: (options) => this.#result<R>(job.id, options),
+      duplicate,
+      result: (options) => this.#result<R>(job.id, options, epoch),
     };
   }
 
-  async #result<R>(id: string, options: ResultOptions = {}): Promise<R> {
+  async #result<R>(id: string, options: ResultOptions = {}, epoch?: number): Promise<R> {
     const jobs = await this.#jobs();
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
     const timeout = timeoutMs === undefined
@@ -481,7 +493,7 @@ export class Queue implements AsyncDisposable {
       .filter((signal): signal is AbortSignal => signal !== undefined);
     let job: JobRecord;
     try {
-      job = await jobs.waitUntilFinished(this.name, id, AbortSignal.any(signals));
+      job = await jobs.waitUntilFinished(this.name, id, AbortSignal.any(signals), epoch);
     } catch (err) {
       if (err instanceof DOMException && err.name === "TimeoutError") {
         throw new TimeoutError(
@@ -517,8 +529,7 @@ function toRequest<P>(
   options: EnqueueOptions,
   now: number,
 ): EnqueueRequest {
-  const defaults = typeof task === "string" ? {} : task.options;
-  const timeout = options.timeout ?? defaults.timeoutMs;
+  const { timeout } = options;
   if (options.delay !== undefined && options.runAt !== undefined) {
     throw new TypeError("Cannot enqueue with both delay and runAt: give one of them");
   }
@@ -532,9 +543,10 @@ function toRequest<P>(
     task: typeof task === "string" ? task : task.name,
     payload,
     jobId: options.jobId,
-    attempts: options.attempts ?? defaults.attempts,
-    backoff: { ...defaults.backoff, ...backoffSettings(options.backoff ?? {}) },
+    attempts: options.attempts,
+    backoff: backoffSettings(options.backoff ?? {}),
     timeoutMs: timeout === undefined ? undefined : Math.round(parseDuration(timeout)),
+    taskOptions: typeof task === "string" ? undefined : task.options,
   };
 }
 

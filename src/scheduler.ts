@@ -1,6 +1,6 @@
 /**
- * The scheduler: turns time into jobs. It enqueues delayed jobs when they come due and fires
- * schedules; run as many replicas as you like, exactly one leads.
+ * The scheduler: fires cron and interval schedules; run as many replicas as you like, exactly
+ * one leads. Delayed jobs and retries need no scheduler: the server fires them.
  *
  * @module
  */
@@ -66,7 +66,7 @@ export interface SchedulerOptions {
 
 /**
  * A scheduler replica. Replicas elect a leader through a lease in KV (`scheduler.lease`);
- * the leader enqueues delayed jobs when due and fires schedules, and when it stops or dies
+ * the leader fires schedules, and when it stops or dies
  * another takes over within about a lease. A firing is enqueued once even across a failover.
  *
  * @example Run a scheduler until Ctrl-C
@@ -102,9 +102,9 @@ export class Scheduler implements AsyncDisposable {
     this.id = options.id ?? `scheduler-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   }
 
-  /** Whether this replica leads, and how many delayed jobs and schedules it is tracking. */
+  /** Whether this replica leads, and how many schedules it is tracking. */
   get status(): SchedulerStatus {
-    return this.#replica?.status ?? { leading: false, delayed: 0, schedules: 0 };
+    return this.#replica?.status ?? { leading: false, schedules: 0 };
   }
 
   /**

@@ -7,12 +7,12 @@ import { repeatEvery } from "./clock.ts";
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
 import { parseDuration } from "./core/duration.ts";
-import { ConnectionError, NaqError, TimeoutError } from "./errors.ts";
+import { ConnectionError, ErrorCode, NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
 import type { ClaimedJob, Delivery } from "./services/claimed_job.ts";
 import { ConnectionService } from "./services/connection_service.ts";
 import { EventService } from "./services/event_service.ts";
-import { JobService } from "./services/job_service.ts";
+import { JobService, type RunningJob } from "./services/job_service.ts";
 import type { QueueConsumer } from "./services/queue_consumer.ts";
 import { type PauseFlag, QueueStateService } from "./services/queue_state_service.ts";
 import { runReplica } from "./scheduler.ts";
@@ -165,6 +165,14 @@ export class Worker implements AsyncDisposable {
           .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
       }
       const { jobs, consumers, flags } = await this.#openConsumers();
+      const stopFollowing = this.#queues.flatMap((queue) =>
+        jobs
+          ? [
+            jobs.onCancel(queue, (jobId) => this.#cancelRunning(queue, jobId)),
+            jobs.serveRunning(queue, (jobId) => this.#runningJob(queue, jobId)),
+          ]
+          : []
+      );
       const perQueue = Math.ceil(this.#concurrency / this.#queues.length);
       this.#loops = Promise.allSettled(
         consumers.map((consumer, i) =>
@@ -173,6 +181,7 @@ export class Worker implements AsyncDisposable {
       );
       await this.#loops;
       for (const flag of flags) flag.stop();
+      for (const stop of stopFollowing) stop();
     });
     await this.close();
     if (this.#failure) throw this.#failure;
@@ -239,7 +248,8 @@ export class Worker implements AsyncDisposable {
         for await (const delivery of consumer.pull(taken, pulling)) {
           used += 1;
           if (stopping.aborted || pause.paused) {
-            delivery.nak(); // pulled while stopping or pausing: straight back to the queue
+            // pulled while stopping or pausing: straight back to the queue
+            await jobs.handBackUnstarted(queue, delivery).catch(() => {});
             this.#slots.release();
             continue;
           }
@@ -270,6 +280,29 @@ export class Worker implements AsyncDisposable {
     }
   }
 
+  /** What this worker can say of a job it runs, for `getJob()`. */
+  #runningJob(queue: string, jobId: string): RunningJob | undefined {
+    for (const claimed of this.#running.keys()) {
+      const { job } = claimed;
+      if (job.queue !== queue || job.id !== jobId) continue;
+      return {
+        worker: job.worker,
+        startedAt: job.startedAt,
+        attempt: job.attempt,
+        progress: job.progress,
+      };
+    }
+  }
+
+  /** Aborts the handler of a job that was cancelled while it ran here. */
+  #cancelRunning(queue: string, jobId: string): void {
+    for (const [claimed, controller] of this.#running) {
+      if (claimed.job.queue !== queue || claimed.job.id !== jobId) continue;
+      controller.abort(new NaqError(ErrorCode.JobCancelled, `Job ${jobId} was cancelled`));
+      this.#log.info(`naq: ${queue} ${claimed.job.task} ${jobId} cancelled while running`);
+    }
+  }
+
   #closedForGood(): ConnectionError {
     return ConnectionError.closedForGood(
       [...this.#services.config.nats.servers],
@@ -290,8 +323,7 @@ export class Worker implements AsyncDisposable {
         queue,
         delivery,
         this.id,
-        (task) => this.#tasks.has(task),
-        this.#runsScheduler,
+        (task) => this.#tasks.get(task)?.options,
       );
     } catch (err) {
       release();
@@ -362,7 +394,7 @@ export class Worker implements AsyncDisposable {
         : await claimed.fail(outcome.error);
       if (!claimed.outcomeStored) {
         this.#log.warn(
-          `naq: ${queue} ${job.task} ${job.id}: another worker took this job over; its outcome here was dropped`,
+          `naq: ${queue} ${job.task} ${job.id}: the job was cancelled or taken over meanwhile; its outcome here was dropped`,
         );
       } else if (decision.kind === "complete") {
         this.#log.info(`naq: ${queue} ${job.task} ${job.id} completed in ${ms} ms`);

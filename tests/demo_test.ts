@@ -17,7 +17,7 @@ Deno.test("the demo shows jobs succeeding, a retry, a dead letter, a delay, a sc
     /counts per state: \{"delayed":0,"waiting":0,"active":0,"failed":0,"completed":7,"dead":1,"cancelled":0\}/,
   );
   assert.match(printed, /the reminder is delayed until /);
-  assert.match(printed, /event {2}promoted {2}send-reminder #0/);
+  assert.match(printed, /event {2}active {4}send-reminder #1/);
   assert.match(printed, /send-reminder ok "reminded ada"/);
   assert.match(printed, /the health check schedule fired twice; the last run says "healthy"/);
   assert.match(printed, /demo: done/);

@@ -46,7 +46,8 @@ const printed = (async () => {
   for await (const event of events) console.log(`  event  ${describe(event)}`);
 })();
 
-// the worker also runs a scheduler replica, which fires the delayed job and the schedule
+// the worker also runs a scheduler replica, which fires the schedule; the server fires the
+// delayed job
 await using worker = new Worker("demo", [
   resizeImage,
   chargeCard,

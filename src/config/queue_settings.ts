@@ -30,6 +30,7 @@ export function queueSettings(config: NaqConfig, queue: string): QueueSettings {
     ackWait: own.ackWait ?? defaults.ackWait,
     attempts: own.attempts ?? defaults.attempts,
     maxInFlight: own.maxInFlight ?? defaults.maxInFlight,
+    maxStalls: own.maxStalls ?? defaults.maxStalls,
     backoff: { ...defaults.backoff, ...withoutUndefined(own.backoff ?? {}) },
   });
 }

@@ -35,6 +35,7 @@ function queueSettingsSchema<P extends boolean>(partial: P) {
     ackWait: field(duration(), "30s", partial),
     attempts: field(int(1), 3, partial),
     maxInFlight: field(int(1), 1000, partial),
+    maxStalls: field(int(0), 3, partial),
     // `{}` is a valid backoff input; TypeScript cannot see that through the generic `P`.
     backoff: field(backoff, {} as never, partial),
   }, { error: OBJECT_ERROR });

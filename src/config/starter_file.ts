@@ -19,6 +19,7 @@ queueDefaults:
   ackWait: 30s
   attempts: 3
   maxInFlight: 1000 # per queue, across all workers
+  maxStalls: 3 # reruns of a job whose worker died, before it is dead
   backoff: {
     type: exponential,
     delay: 1s,

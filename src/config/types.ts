@@ -34,6 +34,11 @@ export interface QueueSettings {
   readonly attempts: number;
   /** How many jobs of the queue may be unacknowledged at once, across all workers. */
   readonly maxInFlight: number;
+  /**
+   * How many times a job runs again, without counting an attempt, after its worker stopped
+   * or lost its connection before storing an outcome; one more such stop makes it dead.
+   */
+  readonly maxStalls: number;
   /** How long to wait before each retry. */
   readonly backoff: BackoffSettings;
 }
@@ -46,6 +51,8 @@ export interface PartialQueueSettings {
   readonly attempts?: number;
   /** Overrides {@linkcode QueueSettings.maxInFlight}. */
   readonly maxInFlight?: number;
+  /** Overrides {@linkcode QueueSettings.maxStalls}. */
+  readonly maxStalls?: number;
   /** Overrides single fields of {@linkcode QueueSettings.backoff}. */
   readonly backoff?: Partial<BackoffSettings>;
 }
@@ -174,6 +181,8 @@ export interface QueueSettingsInput {
   attempts?: number;
   /** See {@linkcode QueueSettings.maxInFlight}. */
   maxInFlight?: number;
+  /** See {@linkcode QueueSettings.maxStalls}. */
+  maxStalls?: number;
   /** See {@linkcode QueueSettings.backoff}. */
   backoff?: BackoffInput;
 }

@@ -19,6 +19,15 @@ export type Decision =
   | { readonly kind: "dead"; readonly reason: string };
 
 /**
+ * True for an {@linkcode UnrecoverableError}, known by its name and code rather than its
+ * class: two copies of naq in one program (two versions) throw different classes.
+ */
+function isUnrecoverable(error: unknown): boolean {
+  return error instanceof Error && error.name === "UnrecoverableError" &&
+    (error as { code?: unknown }).code === "UNRECOVERABLE";
+}
+
+/**
  * Decides what follows an attempt of `job` (whose `attempt` counts the one just run).
  *
  * @param job the job as it was while the attempt ran
@@ -29,6 +38,10 @@ export type Decision =
 export function decide(job: JobRecord, outcome: AttemptOutcome, random: number): Decision {
   if (outcome.kind === "succeeded") return { kind: "complete", result: outcome.result };
   const { attempts, backoff } = job.options;
+  if (isUnrecoverable(outcome.error)) {
+    const { message } = outcome.error as Error;
+    return { kind: "dead", reason: `unrecoverable on attempt ${job.attempt}: ${message}` };
+  }
   if (job.attempt < attempts) {
     return { kind: "retry", delayMs: retryDelay(backoff, job.attempt, random) };
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { JobOptions, JobRecord, ScheduleFiring } from "./job.ts";
+import type { AttemptError, JobOptions, JobRecord, ScheduleFiring } from "./job.ts";
 
 /** The body of a job message, version 1. */
 export interface JobEnvelope {
@@ -25,6 +25,20 @@ export interface JobEnvelope {
   readonly enqueuedAt: number;
   /** The schedule firing that enqueued it, if one did. */
   readonly schedule?: ScheduleFiring;
+  /**
+   * The options the producer set itself; a worker applies its task's options to the rest,
+   * so that a task's options hold however the job was enqueued (by name too).
+   */
+  readonly given?: GivenOptions;
+  /** The errors of the attempts that failed so far: a retry's message carries them. */
+  readonly errors?: readonly AttemptError[];
+}
+
+/** Job options as a producer set them, each one optional. */
+export interface GivenOptions {
+  readonly attempts?: number;
+  readonly timeoutMs?: number;
+  readonly backoff?: Partial<JobOptions["backoff"]>;
 }
 
 const duration = z.number().int().nonnegative();
@@ -50,6 +64,19 @@ const envelopeSchema = z.object({
   nonce: z.string().min(1),
   enqueuedAt: z.number(),
   schedule: z.object({ id: z.string(), at: z.number() }).optional(),
+  given: z.object({
+    attempts: z.number().optional(),
+    timeoutMs: z.number().optional(),
+    backoff: z.record(z.string(), z.unknown()).optional(),
+  }).optional(),
+  errors: z.array(z.object({
+    attempt: z.number(),
+    message: z.string(),
+    name: z.string(),
+    stack: z.string().optional(),
+    worker: z.string(),
+    at: z.number(),
+  })).optional(),
 });
 
 /**
@@ -147,6 +174,6 @@ export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
     nonce: envelope.nonce,
     enqueuedAt: envelope.enqueuedAt,
     ...(envelope.schedule && { schedule: envelope.schedule }),
-    errors: [],
+    errors: envelope.errors ?? [],
   };
 }

@@ -7,7 +7,6 @@
 /** The kinds of event, one per transition. */
 export type JobEventType =
   | "enqueued"
-  | "promoted"
   | "active"
   | "progress"
   | "completed"
@@ -19,7 +18,6 @@ export type JobEventType =
 /** Every event type. */
 export const JOB_EVENT_TYPES: readonly JobEventType[] = [
   "enqueued",
-  "promoted",
   "active",
   "progress",
   "completed",

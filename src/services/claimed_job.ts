@@ -1,65 +1,77 @@
 import type { Clock } from "../clock.ts";
+import type { QueueSettings } from "../config/types.ts";
 import { type AttemptOutcome, decide, type Decision } from "../core/decide.ts";
+import { encodeEnvelope, type GivenOptions } from "../core/envelope.ts";
 import type { AttemptError, JobRecord } from "../core/job.ts";
+import type { ConnectionService } from "./connection_service.ts";
 import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
 import type { EventService } from "./event_service.ts";
-import type { JsonBucket } from "./kv_store_service.ts";
+import type { JobMessages } from "./job_messages.ts";
+import { encodeJson, toEnvelope } from "./job_service.ts";
 
 /** A job message as a worker holds it: its bytes and the acknowledgements it can send. */
 export interface Delivery {
   /** The message body. */
   readonly body: Uint8Array;
   /** Its sequence in the queue's stream. */
-  readonly seq?: number;
+  readonly seq: number;
+  /** Attempts the job used before this message. */
+  readonly attempt: number;
+  /** How many times the message has been delivered, this time included. */
+  readonly deliveries: number;
+  /** Where to send the job's finished record, when its producer waits on it. */
+  readonly notify?: string;
   /** Done with: remove it from the queue. */
   ack(): void;
-  /** Hand it back for redelivery after `delayMs` (at once when omitted). */
-  nak(delayMs?: number): void;
   /** Still working on it: restart the ack-wait countdown. */
   working(): void;
 }
 
 /** What a {@linkcode ClaimedJob} needs from the job service. */
 export interface ClaimContext {
-  readonly jobs: JsonBucket<JobRecord>;
-  readonly key: string;
+  readonly messages: JobMessages;
   readonly events: EventService;
   readonly deadLetters: DeadLetterService;
   readonly clock: Clock;
+  readonly connection: ConnectionService;
+  readonly settings: QueueSettings;
   readonly worker: string;
-  /**
-   * Stores a retry's message in the delayed stream, for a scheduler to enqueue when due;
-   * without it, a retry waits in `nak(delay)`, holding one of the queue's `maxInFlight`.
-   */
-  readonly delayRetry?: (job: JobRecord, body: Uint8Array) => Promise<unknown>;
+  /** How long final records are kept. */
+  readonly resultsTtlMs: number;
 }
 
+// what an attempt's error keeps of its stack and message: a dead letter must fit the server
+const MAX_STACK = 4_000;
+const MAX_MESSAGE = 2_000;
+
 /**
- * A job a worker has claimed: it is `active` in the store and its message is held. Every job
- * claimed MUST end in exactly one of `complete`, `fail`, `deadLetter` or `handBack`; each
- * stores the outcome first and only then acknowledges the message.
+ * A job a worker has claimed: its message is held. Every job claimed MUST end in exactly one
+ * of `complete`, `fail`, `deadLetter` or `handBack`. Each writes one message, by
+ * compare-and-swap on the job's latest message, and only then acknowledges.
  *
- * If someone else took the job over meanwhile (its message was redelivered elsewhere), the
- * outcome is dropped rather than overwrite theirs.
+ * If someone else moved the job on meanwhile (it was cancelled, or its message was
+ * redelivered elsewhere and finished there), the write is refused and the outcome dropped.
  */
 export class ClaimedJob {
   #job: JobRecord;
-  #revision: number;
-  #writes: Promise<unknown> = Promise.resolve();
   #released = false;
   #outcomeStored = false;
   readonly #delivery: Delivery;
   readonly #context: ClaimContext;
+  readonly #given?: GivenOptions;
 
-  /** @internal built by `JobService.claim()` */
-  constructor(job: JobRecord, revision: number, delivery: Delivery, context: ClaimContext) {
+  /**
+   * @internal built by `JobService.claim()`
+   * @param given the options the producer set, which a retry's message keeps
+   */
+  constructor(job: JobRecord, delivery: Delivery, context: ClaimContext, given?: GivenOptions) {
     this.#job = job;
-    this.#revision = revision;
     this.#delivery = delivery;
     this.#context = context;
+    this.#given = given;
   }
 
-  /** The job as stored now. */
+  /** The job as the worker runs it. */
   get job(): JobRecord {
     return this.#job;
   }
@@ -69,21 +81,25 @@ export class ClaimedJob {
     if (!this.#released) this.#delivery.working();
   }
 
-  /** Stores the handler's progress value and emits a `progress` event. */
+  /**
+   * Keeps the handler's progress value, which `getJob()` asks the worker for while the job
+   * runs and its final record keeps, and emits a `progress` event.
+   */
+  // deno-lint-ignore require-await -- a value JSON cannot hold rejects, and never throws
   async progress(value: unknown): Promise<void> {
-    if (await this.#store({ ...this.#job, progress: value })) {
-      this.#context.events.emitJob("progress", this.#job, value);
-    }
+    if (this.#released) return;
+    this.#job = { ...this.#job, progress: JSON.parse(JSON.stringify(value) ?? "null") };
+    this.#context.events.emitJob("progress", this.#job, value);
   }
 
-  /** True once this claim stored the job's outcome (false when someone else took it over). */
+  /** True once this claim stored the job's outcome (false when someone else moved it on). */
   get outcomeStored(): boolean {
     return this.#outcomeStored;
   }
 
   /**
-   * Stores the result, then acknowledges. A result JSON cannot hold (a BigInt, a cycle)
-   * fails the attempt instead, with a TypeError that says so.
+   * Stores the result, then acknowledges. A result JSON cannot hold (a BigInt, a cycle), or
+   * too large for the server to store, fails the attempt instead, with an error that says so.
    */
   async complete(result: unknown): Promise<Decision> {
     let json: unknown;
@@ -94,7 +110,27 @@ export class ClaimedJob {
         new TypeError(`the handler's result cannot be stored as JSON: ${describe(err)}`),
       );
     }
-    return await this.#settle({ kind: "succeeded", result: json }, Math.random());
+    const completed: JobRecord = {
+      ...this.#job,
+      state: "completed",
+      result: json,
+      finishedAt: this.#context.clock.now(),
+    };
+    const body = encodeJson(completed);
+    const maxPayload = this.#context.connection.nc.info?.max_payload ?? Infinity;
+    if (body.length > maxPayload) {
+      return await this.fail(
+        new RangeError(
+          `the handler's result makes the job's record ${body.length} bytes, over the ` +
+            `server's max_payload of ${maxPayload} bytes; store large results elsewhere and ` +
+            `return a reference to them`,
+        ),
+      );
+    }
+    if (await this.#finish(completed, body)) {
+      this.#context.events.emitJob("completed", this.#job, json);
+    }
+    return { kind: "complete", result: json };
   }
 
   /**
@@ -102,135 +138,145 @@ export class ClaimedJob {
    * dead-letters the job. Returns what was decided.
    */
   async fail(error: unknown, random = Math.random()): Promise<Decision> {
-    return await this.#settle({ kind: "failed", error }, random);
-  }
-
-  /** Dead-letters the job at once, without retrying, with `reason`. */
-  async deadLetter(reason: string): Promise<void> {
-    await this.#kill(reason);
-  }
-
-  /**
-   * Gives the job back for immediate redelivery without counting this attempt: for a worker
-   * that stops before the job finished.
-   */
-  async handBack(): Promise<void> {
-    const stored = await this.#store({
-      ...this.#job,
-      state: "waiting",
-      attempt: this.#job.attempt - 1,
-      worker: undefined,
-    });
-    this.#released = true;
-    if (stored) this.#delivery.nak();
-  }
-
-  async #settle(outcome: AttemptOutcome, random: number): Promise<Decision> {
+    const outcome: AttemptOutcome = { kind: "failed", error };
     const decision = decide(this.#job, outcome, random);
     const now = this.#context.clock.now();
-    switch (decision.kind) {
-      case "complete":
-        if (
-          await this.#store({
-            ...this.#job,
-            state: "completed",
-            result: decision.result,
-            finishedAt: now,
-          })
-        ) {
-          this.#release(() => this.#delivery.ack());
-          this.#context.events.emitJob("completed", this.#job, decision.result);
-        }
-        break;
-      case "retry": {
-        const failed: JobRecord = {
-          ...this.#job,
-          state: "failed",
-          retryAt: now + decision.delayMs,
-          errors: [...this.#job.errors, this.#attemptError(outcome, now)],
-        };
-        if (await this.#store(failed)) {
-          // when the delayed stream cannot take it, nak(delay) still brings the retry back
-          const delayed = await this.#context.delayRetry?.(failed, this.#delivery.body)
-            .then(() => true, () => false);
-          this.#release(() =>
-            delayed ? this.#delivery.ack() : this.#delivery.nak(decision.delayMs)
-          );
-          this.#context.events.emitJob("failed", this.#job, failed.errors.at(-1)?.message);
-          this.#context.events.emitJob("retrying", this.#job, decision.delayMs);
-        }
-        break;
+    const errors = [...this.#job.errors, this.#attemptError(outcome, now)];
+    if (decision.kind === "retry") {
+      const failed: JobRecord = { ...this.#job, errors };
+      const retryAt = now + decision.delayMs;
+      // the retry is a schedule: the server makes it the job's run message when due
+      const body = encodeEnvelope({ ...toEnvelope(failed), given: this.#given });
+      const stored = await this.#write(decision.delayMs > 0 ? "retry" : "run", body, {
+        attempt: this.#job.attempt,
+        runAt: decision.delayMs > 0 ? retryAt : undefined,
+      });
+      if (stored) {
+        this.#job = { ...failed, state: "failed", retryAt };
+        this.#context.events.emitJob("failed", this.#job, errors.at(-1)?.message);
+        this.#context.events.emitJob("retrying", this.#job, decision.delayMs);
       }
-      case "dead":
-        this.#job = {
-          ...this.#job,
-          errors: [...this.#job.errors, this.#attemptError(outcome, now)],
-        };
-        this.#context.events.emitJob("failed", this.#job, this.#job.errors.at(-1)?.message);
-        await this.#kill(decision.reason);
-        break;
+      return decision;
+    }
+    if (decision.kind === "dead") {
+      this.#job = { ...this.#job, errors };
+      this.#context.events.emitJob("failed", this.#job, errors.at(-1)?.message);
+      await this.deadLetter(decision.reason);
     }
     return decision;
   }
 
-  async #kill(reason: string): Promise<void> {
+  /** Dead-letters the job at once, without retrying, with `reason`. */
+  async deadLetter(reason: string): Promise<void> {
     const { deadLetters, clock, worker } = this.#context;
     const at = clock.now();
     const dead: JobRecord = { ...this.#job, state: "dead", finishedAt: at, deadReason: reason };
+    // the letter keeps the message's bytes; its copy of the job leaves out the payload they
+    // hold, so that a payload near the server's limit still fits once
+    const { payload: _, ...withoutPayload } = dead;
     const seq = await deadLetters.add({
       queue: dead.queue,
       reason,
       worker,
       at,
       raw: toBase64(this.#delivery.body),
-      job: dead,
+      job: { ...withoutPayload, payload: undefined },
     });
-    if (await this.#store({ ...dead, deadLetterSeq: seq })) {
-      this.#release(() => this.#delivery.ack());
+    const record = this.#fitted({ ...dead, deadLetterSeq: seq });
+    if (await this.#finish(record, encodeJson(record))) {
       this.#context.events.emitJob("dead", this.#job, reason);
     } else {
-      // someone else took the job over meanwhile: the letter would name a job that is not dead
+      // someone else moved the job on meanwhile: the letter would name a job that is not dead
       await deadLetters.remove(seq);
     }
   }
 
+  /**
+   * Gives the job back for immediate redelivery without counting this attempt: for a worker
+   * that stops before the job finished. The job's message is written anew in place of the one
+   * held, so the hand-back does not count as a stall either.
+   */
+  async handBack(): Promise<void> {
+    if (this.#released) return;
+    await this.#write("run", this.#delivery.body, { attempt: this.#delivery.attempt });
+  }
+
+  /**
+   * A dead job's record, made to fit the server: without its payload (its dead letter has
+   * the bytes) and then without stacks, when the whole would be over `max_payload`.
+   */
+  #fitted(dead: JobRecord): JobRecord {
+    const maxPayload = this.#context.connection.nc.info?.max_payload ?? Infinity;
+    const fits = (job: JobRecord) => encodeJson(job).length <= maxPayload;
+    if (fits(dead)) return dead;
+    const withoutPayload = { ...dead, payload: null };
+    if (fits(withoutPayload)) return withoutPayload;
+    return {
+      ...withoutPayload,
+      errors: dead.errors.map((error) => ({ ...error, stack: undefined })).slice(-20),
+    };
+  }
+
+  /** Writes the final record, acknowledges, and tells the producer. */
+  async #finish(job: JobRecord, body: Uint8Array): Promise<boolean> {
+    if (
+      !await this.#write(job.state as "completed" | "dead", body, {
+        attempt: job.attempt,
+        ttlMs: this.#context.resultsTtlMs,
+      })
+    ) return false;
+    this.#job = job;
+    if (this.#delivery.notify) this.#context.connection.nc.publish(this.#delivery.notify, body);
+    return true;
+  }
+
+  /**
+   * Writes the job's next message in place of the one held, then acknowledges that one.
+   * Returns false (and stores nothing) when the job was released or moved on by someone else;
+   * the message held is then acknowledged too, as it is no longer the job's.
+   */
+  async #write(
+    kind: "run" | "retry" | "completed" | "dead",
+    body: Uint8Array,
+    headers: { attempt: number; runAt?: number; ttlMs?: number },
+  ): Promise<boolean> {
+    if (this.#released) return false;
+    const { queue, id } = this.#job;
+    const seq = await this.#context.messages.write(queue, id, kind, body, {
+      ...headers,
+      notify: this.#delivery.notify,
+      expectLast: this.#delivery.seq,
+      // a repeat after a lost reply is stored once
+      msgID: `${this.#job.nonce}.${this.#delivery.seq}.${kind}`,
+    });
+    this.#released = true;
+    // a run message written in place of this one replaced it: there is nothing to ack
+    if (kind !== "run" || seq === null) this.#delivery.ack();
+    if (seq === null) return false;
+    this.#outcomeStored = true;
+    return true;
+  }
+
   #attemptError(outcome: AttemptOutcome, at: number): AttemptError {
     const error = outcome.kind === "failed" ? outcome.error : undefined;
+    const stack = error instanceof Error && typeof error.stack === "string"
+      ? error.stack
+      : undefined;
     return {
       attempt: this.#job.attempt,
-      message: describe(error),
+      message: capped(describe(error), MAX_MESSAGE),
       name: error instanceof Error ? String(error.name) : typeof error,
-      stack: error instanceof Error && typeof error.stack === "string" ? error.stack : undefined,
+      stack: stack === undefined ? undefined : capped(stack, MAX_STACK),
       worker: this.#context.worker,
       at,
     };
   }
+}
 
-  /**
-   * Writes `next` over the record with compare-and-swap, one write at a time. Returns false
-   * (and stores nothing) when the job was released or someone else took it over.
-   */
-  #store(next: JobRecord): Promise<boolean> {
-    const write = this.#writes.then(async () => {
-      if (this.#released) return false;
-      const revision = await this.#context.jobs.update(this.#context.key, next, this.#revision);
-      if (revision === null) {
-        this.#released = true;
-        return false;
-      }
-      this.#job = next;
-      this.#revision = revision;
-      return true;
-    });
-    this.#writes = write.catch(() => {});
-    return write;
-  }
-
-  #release(acknowledge: () => void): void {
-    this.#released = true;
-    this.#outcomeStored = true;
-    acknowledge();
-  }
+function capped(text: string, max: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
 /** What went wrong, in words, whatever was thrown: even an object `String()` cannot convert. */

@@ -31,9 +31,27 @@ export class ConnectionService implements AsyncDisposable {
   #js?: JetStreamClient;
   #jsm?: Promise<JetStreamManager>;
   #disposed?: Promise<void>;
+  readonly #reconnectListeners = new Set<() => void>();
 
   private constructor(nc: NatsConnection) {
     this.nc = nc;
+    void this.#followStatus();
+  }
+
+  /**
+   * Calls `listener` after each reconnect: core messages sent meanwhile were lost, and who
+   * waited on one must look again. Returns a function that removes the listener.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => this.#reconnectListeners.delete(listener);
+  }
+
+  async #followStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type !== "reconnect") continue;
+      for (const listener of [...this.#reconnectListeners]) listener();
+    }
   }
 
   /**

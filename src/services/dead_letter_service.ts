@@ -1,8 +1,12 @@
+import { parseEnvelope } from "../core/envelope.ts";
 import type { JobRecord } from "../core/job.ts";
 import { wireNames } from "../core/names.ts";
+import { headers } from "@nats-io/nats-core";
 import { ConnectionService } from "./connection_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
 import { StreamService } from "./stream_service.ts";
+
+const LETTER = "Naq-Dead-Letter";
 
 /** A job, or a message that never was one, that naq gave up on. */
 export interface DeadLetter {
@@ -52,11 +56,19 @@ export class DeadLetterService {
     return new DeadLetterService(await services.get(ConnectionService), prefix);
   }
 
-  /** Stores a dead letter and returns its sequence once the server has it. */
+  /**
+   * Stores a dead letter and returns its sequence once the server has it. The message's
+   * bytes are the letter's body as they were, so they are kept once and need no encoding;
+   * the rest travels in a header.
+   */
   async add(letter: DeadLetter): Promise<number> {
+    const { raw, ...rest } = letter;
+    const h = headers();
+    h.set(LETTER, JSON.stringify(rest));
     const ack = await this.#connection.jetstream().publish(
       this.#names.deadSubject(letter.queue),
-      JSON.stringify(letter),
+      fromBase64(raw),
+      { headers: h },
     );
     return ack.seq;
   }
@@ -72,7 +84,12 @@ export class DeadLetterService {
     try {
       const batch = await consumer.fetch({ max_messages: wanted, expires: 2_000 });
       for await (const message of batch) {
-        letters.push({ ...message.json<DeadLetter>(), seq: message.seq });
+        const rest = JSON.parse(message.headers?.get(LETTER) || "{}") as Omit<DeadLetter, "raw">;
+        letters.push({
+          ...withPayload(rest, message.data),
+          raw: toBase64(message.data),
+          seq: message.seq,
+        });
         if (message.info.pending === 0 || letters.length >= wanted) break;
       }
     } finally {
@@ -103,6 +120,19 @@ export class DeadLetterService {
     const info = await jsm.streams.info(this.#names.deadStream, { subjects_filter: subject });
     return info.state.subjects?.[subject] ?? 0;
   }
+}
+
+/** A letter's job with its payload, which the letter keeps only in the job's own bytes. */
+function withPayload<L extends { job?: JobRecord }>(letter: L, raw: Uint8Array): L {
+  if (!letter.job || letter.job.payload !== undefined) return letter;
+  const parsed = parseEnvelope(raw);
+  return parsed.ok
+    ? { ...letter, job: { ...letter.job, payload: parsed.envelope.payload } }
+    : letter;
+}
+
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }
 
 /** Encodes bytes as base64, the form a dead letter keeps its original message in. */

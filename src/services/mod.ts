@@ -21,8 +21,7 @@ export {
   type StoredDeadLetter,
 } from "./dead_letter_service.ts";
 export { type EventFilter, EventService } from "./event_service.ts";
-export { type EnqueueRequest, JobService, type QueueStats } from "./job_service.ts";
-export { DelayedJobStore, type DelayedMessage } from "./delayed_job_store.ts";
+export { type Enqueued, type EnqueueRequest, JobService, type QueueStats } from "./job_service.ts";
 export type { StreamFeed } from "./stream_feed.ts";
 export {
   type ScheduleChanges,

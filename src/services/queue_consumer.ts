@@ -9,6 +9,7 @@ import { nanos } from "@nats-io/nats-core";
 import type { QueueSettings } from "../config/types.ts";
 import type { Delivery } from "./claimed_job.ts";
 import type { ConnectionService } from "./connection_service.ts";
+import { readHeaders } from "./job_messages.ts";
 
 // how long one pull waits for messages; also the longest a closing worker waits for a pull
 const PULL_EXPIRES_MS = 1_000;
@@ -33,12 +34,17 @@ export class QueueConsumer {
     settings: QueueSettings,
   ): Promise<QueueConsumer> {
     const jsm = await connection.jetstreamManager();
-    const wanted = { ack_wait: nanos(settings.ackWait), max_ack_pending: settings.maxInFlight };
+    const wanted = {
+      ack_wait: nanos(settings.ackWait),
+      max_ack_pending: settings.maxInFlight,
+      filter_subject: subject,
+    };
     try {
       const info = await jsm.consumers.info(stream, name);
       if (
         info.config.ack_wait !== wanted.ack_wait ||
-        info.config.max_ack_pending !== wanted.max_ack_pending
+        info.config.max_ack_pending !== wanted.max_ack_pending ||
+        info.config.filter_subject !== wanted.filter_subject
       ) {
         // update explicitly: nats-server 2.9 would also accept add(), but that is a quirk
         await jsm.consumers.update(stream, name, wanted);
@@ -49,7 +55,6 @@ export class QueueConsumer {
       }
       await jsm.consumers.add(stream, {
         durable_name: name,
-        filter_subject: subject,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         max_deliver: -1,
@@ -77,8 +82,9 @@ export class QueueConsumer {
         yield {
           body: message.data,
           seq: message.seq,
+          deliveries: message.info.deliveryCount,
+          ...readHeaders(message.headers),
           ack: () => message.ack(),
-          nak: (delayMs) => message.nak(delayMs),
           working: () => message.working(),
         };
       }

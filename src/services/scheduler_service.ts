@@ -6,9 +6,7 @@ import type { ScheduleRecord } from "../core/schedule.ts";
 import type { TaskLogger } from "../task.ts";
 import { ConnectionError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
-import { DelayedJobStore } from "./delayed_job_store.ts";
 import type { StreamFeed } from "./stream_feed.ts";
-import { JobService } from "./job_service.ts";
 import { KVStoreService } from "./kv_store_service.ts";
 import { LeaderLease, type LeaseRecord } from "./leader_lease.ts";
 import { ScheduleService } from "./schedule_service.ts";
@@ -18,8 +16,6 @@ import type { ServiceManager } from "./service_manager.ts";
 export interface SchedulerStatus {
   /** True while it leads, and so is the one firing. */
   readonly leading: boolean;
-  /** Delayed jobs in its index (0 unless leading). */
-  readonly delayed: number;
   /** Active schedules in its index (0 unless leading). */
   readonly schedules: number;
 }
@@ -34,14 +30,13 @@ const RETRY_MS = 1_000;
 
 /**
  * Turns time into jobs: builds scheduler replicas, of which exactly one, elected through a
- * lease, fires due delayed jobs and schedules.
+ * lease, fires due schedules. Their DST-correct instants and missed-firing policy are naq's
+ * own, which the server's schedules do not offer; delayed jobs are the server's alone.
  */
 export class SchedulerService {
   readonly #connection: ConnectionService;
   readonly #servers: readonly string[];
-  readonly #jobs: JobService;
   readonly #schedules: ScheduleService;
-  readonly #delayed: DelayedJobStore;
   readonly #lease: LeaseSource;
   readonly #clock: Clock;
   readonly #leaseMs: number;
@@ -49,9 +44,7 @@ export class SchedulerService {
   private constructor(services: ServiceManager, deps: SchedulerDeps) {
     this.#connection = deps.connection;
     this.#servers = services.config.nats.servers;
-    this.#jobs = deps.jobs;
     this.#schedules = deps.schedules;
-    this.#delayed = deps.delayed;
     this.#lease = deps.lease;
     this.#clock = services.clock;
     this.#leaseMs = services.config.scheduler.lease;
@@ -60,11 +53,9 @@ export class SchedulerService {
   /** Builds the service and the lease bucket. */
   static async create(services: ServiceManager): Promise<SchedulerService> {
     const { config } = services;
-    const [connection, jobs, schedules, delayed, kv] = await Promise.all([
+    const [connection, schedules, kv] = await Promise.all([
       services.get(ConnectionService),
-      services.get(JobService),
       services.get(ScheduleService),
-      services.get(DelayedJobStore),
       services.get(KVStoreService),
     ]);
     const bucket = await kv.bucket<LeaseRecord>(wireNames(config.prefix).schedulerBucket, {
@@ -72,9 +63,7 @@ export class SchedulerService {
     });
     return new SchedulerService(services, {
       connection,
-      jobs,
       schedules,
-      delayed,
       // real time: the lease tells whether other processes are alive, and they live on real
       // time whatever clock a test drives this one's schedules with (lease tests inject theirs)
       lease: (holder) =>
@@ -87,9 +76,7 @@ export class SchedulerService {
     return new SchedulerReplica(id, log, this.#lease(id), {
       connection: this.#connection,
       servers: this.#servers,
-      jobs: this.#jobs,
       schedules: this.#schedules,
-      delayed: this.#delayed,
       clock: this.#clock,
       // a firing later than two leases was missed (downtime), not merely late (a failover)
       missedAfterMs: 2 * this.#leaseMs,
@@ -101,9 +88,7 @@ type LeaseSource = (holder: string) => LeaderLease;
 
 interface SchedulerDeps {
   readonly connection: ConnectionService;
-  readonly jobs: JobService;
   readonly schedules: ScheduleService;
-  readonly delayed: DelayedJobStore;
   readonly lease: LeaseSource;
 }
 
@@ -111,16 +96,14 @@ interface ReplicaDeps {
   readonly connection: ConnectionService;
   /** The configured server URLs, for errors. */
   readonly servers: readonly string[];
-  readonly jobs: JobService;
   readonly schedules: ScheduleService;
-  readonly delayed: DelayedJobStore;
   readonly clock: Clock;
   readonly missedAfterMs: number;
 }
 
 /**
- * One scheduler replica. While it leads it keeps an index of what is due next, fed by the
- * delayed stream and by changes to the schedules bucket, and fires what comes due; a step
+ * One scheduler replica. While it leads it keeps an index of what is due next, fed by
+ * changes to the schedules bucket, and fires what comes due; a step
  * costs what is due, not what is pending.
  */
 export class SchedulerReplica {
@@ -129,7 +112,6 @@ export class SchedulerReplica {
   readonly #log: TaskLogger;
   readonly #lease: LeaderLease;
   readonly #deps: ReplicaDeps;
-  readonly #delayedDue = new DueIndex<number>();
   readonly #schedulesDue = new DueIndex<string>();
   #wake = new AbortController();
   #sleepingUntil = Infinity;
@@ -146,7 +128,6 @@ export class SchedulerReplica {
   get status(): SchedulerStatus {
     return {
       leading: this.#lease.leading,
-      delayed: this.#delayedDue.size,
       schedules: this.#schedulesDue.size,
     };
   }
@@ -173,13 +154,11 @@ export class SchedulerReplica {
 
   async #lead(leading: AbortSignal): Promise<void> {
     this.#log.info(`naq scheduler ${this.id}: leading`);
-    const { schedules, delayed } = this.#deps;
     const feeds = await Promise.all([
-      schedules.bucket.follow(">", (key, schedule) => this.#indexSchedule(key, schedule)),
-      delayed.follow((seq, runAt) => {
-        this.#delayedDue.set(seq, runAt);
-        this.#poke(runAt);
-      }),
+      this.#deps.schedules.bucket.follow(
+        ">",
+        (key, schedule) => this.#indexSchedule(key, schedule),
+      ),
     ].map((feed) => feed.catch((err) => err as Error)));
     const failed = feeds.find((feed) => feed instanceof Error);
     const opened = feeds.filter((feed): feed is StreamFeed => !(feed instanceof Error));
@@ -199,7 +178,6 @@ export class SchedulerReplica {
       }
     } finally {
       await Promise.all(opened.map((feed) => feed.stop()));
-      this.#delayedDue.clear();
       this.#schedulesDue.clear();
       this.#log.info(`naq scheduler ${this.id}: stopped leading`);
     }
@@ -207,27 +185,19 @@ export class SchedulerReplica {
 
   /** Fires what is due now, while still leading; false when nothing was due. */
   async #step(leading: AbortSignal): Promise<boolean> {
-    const now = this.#deps.clock.now();
-    const jobs = this.#delayedDue.takeDue(now, BATCH);
-    const schedules = this.#schedulesDue.takeDue(now, BATCH);
-    if (jobs.length === 0 && schedules.length === 0) return false;
+    const schedules = this.#schedulesDue.takeDue(this.#deps.clock.now(), BATCH);
+    if (schedules.length === 0) return false;
     // once leadership is lost, the rest of the batch is the next leader's
     const whileLeading = <T>(fire: (item: T) => Promise<void>) => async (item: T) => {
       if (!leading.aborted) await fire(item);
     };
-    await Promise.all([
-      inWindows(jobs, WINDOW, whileLeading((seq: number) => this.#promote(seq))),
-      inWindows(schedules, WINDOW, whileLeading((key: string) => this.#fire(key))),
-    ]);
+    await inWindows(schedules, WINDOW, whileLeading((key: string) => this.#fire(key)));
     return true;
   }
 
   async #idle(leading: AbortSignal): Promise<void> {
     const now = this.#deps.clock.now();
-    const next = Math.min(
-      this.#delayedDue.next() ?? Infinity,
-      this.#schedulesDue.next() ?? Infinity,
-    );
+    const next = this.#schedulesDue.next() ?? Infinity;
     this.#sleepingUntil = Math.min(next, now + MAX_IDLE_MS);
     this.#wake = new AbortController();
     const wakeOrStop = AbortSignal.any([leading, this.#wake.signal]);
@@ -246,19 +216,6 @@ export class SchedulerReplica {
       this.#poke(schedule.nextRunAt);
     } else {
       this.#schedulesDue.delete(key);
-    }
-  }
-
-  async #promote(seq: number): Promise<void> {
-    try {
-      const message = await this.#deps.delayed.read(seq);
-      // gone: cancelled, or promoted by an earlier leader
-      if (message) await this.#deps.jobs.promote(message, `scheduler ${this.id}`);
-    } catch (err) {
-      this.#log.warn(`naq scheduler ${this.id}: could not enqueue a delayed job, retrying`, {
-        error: String(err),
-      });
-      this.#delayedDue.set(seq, this.#deps.clock.now() + RETRY_MS);
     }
   }
 

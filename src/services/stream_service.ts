@@ -25,6 +25,12 @@ export interface StreamSpec {
   readonly maxBytes?: number;
   /** How long `Nats-Msg-Id` deduplication remembers an id: 2 min, or `maxAgeMs` if shorter. */
   readonly duplicateWindowMs?: number;
+  /** Keep at most this many messages per subject, the oldest giving way; none when omitted. */
+  readonly maxPerSubject?: number;
+  /** Let messages carry a TTL (`Nats-TTL`) and schedules (`Nats-Schedule`). Default false. */
+  readonly scheduled?: boolean;
+  /** Let any replica answer direct gets, for listings. Default false. */
+  readonly direct?: boolean;
 }
 
 /**
@@ -157,6 +163,9 @@ function toStreamConfig(spec: StreamSpec): WantedConfig {
     max_age: nanos(maxAgeMs),
     max_bytes: spec.maxBytes ?? -1,
     duplicate_window: nanos(duplicateWindowMs),
+    max_msgs_per_subject: spec.maxPerSubject ?? -1,
+    ...(spec.scheduled && { allow_msg_ttl: true, allow_msg_schedules: true }),
+    ...(spec.direct && { allow_direct: true }),
   };
 }
 

@@ -56,7 +56,7 @@ Deno.test("naq events tail", async (t) => {
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
-      /Unknown event type "finished"; use enqueued, promoted, active, progress/,
+      /Unknown event type "finished"; use enqueued, active, progress/,
     );
   });
 });

@@ -18,6 +18,7 @@ Deno.test("createConfig() fills every default, durations in ms and sizes in byte
       ackWait: 30_000,
       attempts: 3,
       maxInFlight: 1000,
+      maxStalls: 3,
       backoff: { type: "exponential", delay: 1_000, maxDelay: 3_600_000, jitter: 0.1, delays: [] },
     },
     queues: {},

@@ -22,6 +22,7 @@ Deno.test("envVarNames() covers every leaf of the schema except queues", () => {
       "NAQ_PREFIX",
       "NAQ_STREAMS_REPLICAS",
       "NAQ_QUEUE_DEFAULTS_MAX_IN_FLIGHT",
+      "NAQ_QUEUE_DEFAULTS_MAX_STALLS",
       "NAQ_QUEUE_DEFAULTS_BACKOFF_DELAYS",
       "NAQ_WORKER_SHUTDOWN_TIMEOUT",
       "NAQ_SCHEDULER_LEASE",
@@ -31,7 +32,7 @@ Deno.test("envVarNames() covers every leaf of the schema except queues", () => {
   ) {
     assert.ok(names.includes(name), name);
   }
-  assert.equal(names.length, 34);
+  assert.equal(names.length, 35);
   assert.ok(!names.some((name) => name.startsWith("NAQ_QUEUES")));
   assert.equal(new Set(names).size, names.length, "names are unique");
 });

@@ -15,6 +15,7 @@ Deno.test("queueSettings() lets a queue override a single backoff field", () => 
     ackWait: 60_000,
     attempts: 10,
     maxInFlight: 1000,
+    maxStalls: 3,
     backoff: { type: "fixed", delay: 30_000, maxDelay: 3_600_000, jitter: 0, delays: [] },
   });
 });

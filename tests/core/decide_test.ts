@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { BackoffSettings } from "../../src/config/types.ts";
 import { decide } from "../../src/core/decide.ts";
 import type { JobRecord } from "../../src/core/job.ts";
+import { UnrecoverableError } from "../../src/errors.ts";
 
 function job(attempt: number, attempts: number, backoff: Partial<BackoffSettings> = {}): JobRecord {
   return {
@@ -75,4 +76,17 @@ Deno.test("decide() says 'attempt' in the singular for a job with one attempt", 
 Deno.test("decide() treats any thrown value, not only an Error, as a failure", () => {
   assert.equal(decide(job(1, 2), { kind: "failed", error: "a string" }, 0.5).kind, "retry");
   assert.equal(decide(job(2, 2), { kind: "failed", error: undefined }, 0.5).kind, "dead");
+});
+
+Deno.test("an UnrecoverableError makes the job dead at once, whatever attempts are left", () => {
+  const decision = decide(job(1, 5), {
+    kind: "failed",
+    error: new UnrecoverableError("the account is closed"),
+  }, 0);
+  assert.deepEqual(decision, {
+    kind: "dead",
+    reason: "unrecoverable on attempt 1: the account is closed",
+  });
+  // any other error with attempts left is retried
+  assert.equal(decide(job(1, 5), { kind: "failed", error: new Error("x") }, 0).kind, "retry");
 });

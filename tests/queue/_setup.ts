@@ -149,3 +149,23 @@ export async function subscriptions(server: NatsServer): Promise<string[]> {
   );
   return connz.connections.flatMap((connection) => connection.subscriptions_list ?? []);
 }
+
+/**
+ * How many of the queue's jobs have a `run` message, waiting or running, from the
+ * monitoring endpoint: the rest of the stream holds final records and schedules.
+ */
+export async function runMessages(
+  server: NatsServer,
+  queue = "jobs",
+  prefix = "naq",
+): Promise<number> {
+  const names = wireNames(prefix);
+  const consumer = await consumerState(server, queue, prefix);
+  if (consumer) return consumer.num_pending + consumer.num_ack_pending;
+  const jsz = await server.monitor<{
+    account_details?: { stream_detail?: { name: string; state: { messages: number } }[] }[];
+  }>("jsz?streams=true");
+  const stream = jsz.account_details?.flatMap((account) => account.stream_detail ?? [])
+    .find((detail) => detail.name === names.queueStream(queue));
+  return stream?.state.messages ?? 0;
+}

@@ -3,17 +3,17 @@ import { wireNames } from "../../src/core/names.ts";
 import type { StoredDeadLetter } from "../../src/services/dead_letter_service.ts";
 import { ConnectionService } from "../../src/services/connection_service.ts";
 import { JobService } from "../../src/services/job_service.ts";
-import { StreamService } from "../../src/services/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor } from "../helpers/config.ts";
-import { consumerState, type Setup, setup } from "./_setup.ts";
+import { consumerState, runMessages, type Setup, setup } from "./_setup.ts";
 
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 
-/** Publishes `body` as is on the queue's subject, as a foreign producer might. */
+/** Publishes `body` as is on a job subject of the queue, as a foreign producer might. */
 async function publishRaw(env: Setup, body: Uint8Array): Promise<void> {
   await (await env.services.get(JobService)).ensureQueue("jobs");
-  const subject = wireNames(env.services.config.prefix).queueSubject("jobs");
+  const subject = wireNames(env.services.config.prefix)
+    .jobSubject("jobs", crypto.randomUUID(), "run");
   await (await env.services.get(ConnectionService)).jetstream().publish(subject, body);
 }
 
@@ -54,10 +54,11 @@ async function assertNothingPending(env: Setup): Promise<void> {
     "every delivered message to be acknowledged",
     async () => ((await consumerState(env.server))?.num_ack_pending ?? 0) === 0,
   );
-  const names = wireNames(env.services.config.prefix);
-  const streams = await env.services.get(StreamService);
-  const info = await streams.info(names.queueStream("jobs"));
-  assert.equal(info?.state.messages, 0, "the poison message was acknowledged, not left to retry");
+  assert.equal(
+    await runMessages(env.server),
+    0,
+    "the poison message was acknowledged, not left to retry",
+  );
   assert.equal((await consumerState(env.server))?.num_redelivered ?? 0, 0, "none was redelivered");
 }
 

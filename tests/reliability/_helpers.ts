@@ -47,7 +47,7 @@ export async function waitForStats(
 
 /** What the server holds of a queue: its work-queue stream and its workers' consumer. */
 export interface QueueOnServer {
-  /** Messages in the stream: a work-queue stream drops a message once it is acknowledged. */
+  /** Job messages to run or running: a work-queue stream drops one once it is acknowledged. */
   readonly messages: number;
   /** Deliveries so far, redeliveries included; 0 while no worker has made the consumer. */
   readonly delivered: number;
@@ -58,6 +58,7 @@ export interface QueueOnServer {
 interface ConsumerDetail {
   name: string;
   delivered: { consumer_seq: number };
+  num_pending: number;
   num_ack_pending: number;
 }
 
@@ -80,7 +81,8 @@ export async function queueOnServer(server: NatsServer, queue: string): Promise<
     detail.name === names.queueConsumer(queue)
   );
   return {
-    messages: stream.state.messages,
+    // the stream keeps final records too: the job messages are the consumer's to deliver
+    messages: consumer ? consumer.num_pending + consumer.num_ack_pending : stream.state.messages,
     delivered: consumer?.delivered.consumer_seq ?? 0,
     ackPending: consumer?.num_ack_pending ?? 0,
   };

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { wireNames } from "../../src/core/names.ts";
-import { firingJobId } from "../../src/core/schedule.ts";
 import { Queue } from "../../src/queue.ts";
-import { JobService } from "../../src/services/job_service.ts";
 import { type JsonBucket, KVStoreService } from "../../src/services/kv_store_service.ts";
 import type { LeaseRecord } from "../../src/services/leader_lease.ts";
 import { ServiceManager } from "../../src/services/service_manager.ts";
@@ -13,7 +11,6 @@ import { testConfig, waitFor } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { silent } from "../queue/_setup.ts";
 import { waitForStats } from "../reliability/_helpers.ts";
-import { schedulerSetup } from "./_setup.ts";
 
 const FIXTURE = new URL("./fixtures/scheduler_replica.ts", import.meta.url).pathname;
 const LEASE_MS = 1_000;
@@ -214,52 +211,3 @@ for (const replicaCount of [2, 3]) {
     console.log(`handovers after SIGKILL (lease ${LEASE_MS} ms): ${handovers.join(", ")} ms`);
   });
 }
-
-Deno.test("a firing whose leader died between its publish and its record is stored by the next leader, as published", async () => {
-  await using s = await schedulerSetup();
-  const startAt = s.clock.now() + 1_000;
-  const schedule = await s.queue.schedule("beat", "t", null, { every: 1_000 }, {
-    startAt,
-    repeat: 1,
-  });
-  // what a leader SIGKILLed halfway through the firing left: the job's message (published as
-  // ScheduleService.fire() does), but no record, and the schedule not moved on
-  const jobs = await s.services.get(JobService);
-  const jobId = firingJobId(schedule, startAt);
-  const published = await jobs.enqueue("jobs", {
-    task: "t",
-    payload: null,
-    jobId,
-    ...schedule.jobOptions,
-    schedule: { id: "beat", at: startAt },
-  });
-  await jobs.jobs.delete(wireNames("naq").jobKey("jobs", jobId));
-  assert.equal(await s.queue.getJob(jobId), null);
-
-  await s.lead();
-  await waitFor("the leader to index the schedule", () => s.scheduler.status.schedules === 1);
-  s.clock.set(startAt);
-  await waitFor(
-    "the schedule to fire",
-    async () => (await s.queue.getSchedule("beat"))?.firings === 1,
-  );
-  const stored = await s.queue.getJob(jobId);
-  assert.equal(stored?.state, "waiting");
-  // the nonce of the message in the queue: a worker drops a message whose nonce differs
-  assert.equal(stored.nonce, published.nonce);
-  assert.equal(stored.seq, published.seq);
-  assert.equal((await s.queue.stats()).waiting, 1);
-  const info = await (await s.services.get(StreamService)).info("naq_queue_jobs");
-  assert.equal(info?.state.messages, 1);
-
-  const ran: string[] = [];
-  await using worker = new Worker("jobs", [defineTask("t", (_: null, ctx) => {
-    ran.push(ctx.jobId);
-  })], { services: s.services, scheduler: false, handleSignals: false, logger: silent });
-  void worker.run();
-  await waitFor(
-    "the firing to run",
-    async () => (await s.queue.getJob(jobId))?.state === "completed",
-  );
-  assert.deepEqual(ran, [jobId]);
-});

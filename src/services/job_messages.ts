@@ -1,0 +1,267 @@
+/**
+ * A queue's jobs as messages in its stream: one subject per job and kind of message, at most
+ * one message on each. This is the only place job messages meet nats.js.
+ *
+ * @module
+ */
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamPublishOptions,
+  type StoredMsg,
+} from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import type { Clock } from "../clock.ts";
+import { JOB_MESSAGE_KINDS, type JobMessageKind, type WireNames } from "../core/names.ts";
+import type { ConnectionService } from "./connection_service.ts";
+import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
+
+/** What a job message says about its job, besides its body. */
+export interface JobMessageHeaders {
+  /** Attempts the job has used before this message: 0 for a new job. */
+  readonly attempt: number;
+  /** When a `delayed` or `retry` message comes due, in ms since the epoch. */
+  readonly runAt?: number;
+  /** The core subject to send the job's finished record to: its producer's. */
+  readonly notify?: string;
+}
+
+/** One stored message of a job. */
+export interface JobMessage extends JobMessageHeaders {
+  /** Which of the job's messages it is. */
+  readonly kind: JobMessageKind;
+  /** Its sequence in the queue's stream. */
+  readonly seq: number;
+  /** Its body. */
+  readonly body: Uint8Array;
+}
+
+/** How to write a job message. */
+export interface JobWrite extends JobMessageHeaders {
+  /**
+   * Write only if the latest of the job's messages is at this sequence, 0 for none: the
+   * compare-and-swap that lets one writer at a time move a job on.
+   */
+  readonly expectLast: number;
+  /** Remove the message after this long, in ms (final records, per `results.ttl`). */
+  readonly ttlMs?: number;
+  /** A repeat of the same write within the stream's duplicate window is stored once. */
+  readonly msgID?: string;
+}
+
+/** The kinds {@linkcode JobMessages.counts} counts. */
+export type CountedKind = Exclude<JobMessageKind, "run">;
+const COUNTED_KINDS: readonly CountedKind[] = [
+  "delayed",
+  "retry",
+  "completed",
+  "dead",
+  "cancelled",
+];
+
+// messages a listing reads per request
+const LIST_BATCH = 1_000;
+
+const ATTEMPT = "Naq-Attempt";
+const RUN_AT = "Naq-Run-At";
+const NOTIFY = "Naq-Notify";
+
+/**
+ * Reads and writes one queue's job messages. Every write is a compare-and-swap on the latest
+ * message of its job; every read that must see a write goes to the stream's leader, not to a
+ * replica that may lag.
+ */
+export class JobMessages {
+  readonly #connection: ConnectionService;
+  readonly #names: WireNames;
+  readonly #clock: Clock;
+
+  /** @param names the deployment's wire names */
+  constructor(connection: ConnectionService, names: WireNames, clock: Clock) {
+    this.#connection = connection;
+    this.#names = names;
+    this.#clock = clock;
+  }
+
+  /**
+   * Writes the job's message of `kind`. A `delayed` or `retry` message with `runAt` is a
+   * schedule: the server turns it into the job's `run` message when due.
+   *
+   * @returns the message's sequence, or `null` when the job's latest message is not at
+   *   `expectLast` (someone else moved the job on)
+   * @throws {NaqError} with code `UNAVAILABLE` when the stream took nothing for 30 s
+   */
+  async write(
+    queue: string,
+    jobId: string,
+    kind: JobMessageKind,
+    body: Uint8Array,
+    write: JobWrite,
+    onNoStream?: () => Promise<void>,
+  ): Promise<number | null> {
+    const h = natsHeaders();
+    h.set(ATTEMPT, String(write.attempt));
+    if (write.runAt !== undefined) h.set(RUN_AT, String(write.runAt));
+    if (write.notify) h.set(NOTIFY, write.notify);
+    const options: Partial<JetStreamPublishOptions> = {
+      headers: h,
+      msgID: write.msgID,
+      expect: {
+        lastSubjectSequence: write.expectLast,
+        lastSubjectSequenceSubject: this.#names.jobSubjects(queue, jobId),
+      },
+    };
+    if (write.ttlMs) options.ttl = `${Math.max(1, Math.ceil(write.ttlMs / 1_000))}s`;
+    const scheduled = (kind === "delayed" || kind === "retry") && write.runAt !== undefined;
+    if (scheduled) {
+      options.schedule = {
+        specification: new Date(write.runAt!),
+        target: this.#names.jobSubject(queue, jobId, "run"),
+      };
+    }
+    const subject = this.#names.jobSubject(queue, jobId, kind);
+    try {
+      const ack = await retryWhileLeaderless(this.#clock, {
+        what: `store the ${kind} message of job ${jobId} of queue ${queue}`,
+        stream: this.#names.queueStream(queue),
+        write: () => this.#connection.jetstream().publish(subject, body, options),
+        onNoResponders: onNoStream,
+      });
+      return ack.seq;
+    } catch (err) {
+      if (isWrongLastSequence(err)) return null;
+      throw err;
+    }
+  }
+
+  /** The latest of the job's messages, read from the stream's leader; `null` when none. */
+  async latest(queue: string, jobId: string): Promise<JobMessage | null> {
+    return await this.#get(queue, { last_by_subj: this.#names.jobSubjects(queue, jobId) });
+  }
+
+  /** The message at `seq`, or `null` when it is gone. */
+  async at(queue: string, seq: number): Promise<JobMessage | null> {
+    return await this.#get(queue, { seq });
+  }
+
+  /** Removes the message at `seq`; one already gone is no error. */
+  async remove(queue: string, seq: number): Promise<void> {
+    const jsm = await this.#connection.jetstreamManager();
+    await jsm.streams.deleteMessage(this.#names.queueStream(queue), seq, false).catch((err) => {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound)) {
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * How many messages of each final or scheduled kind the queue's stream holds: the server
+   * counts them from its subject index for a consumer that is never pulled, one per kind.
+   * (`run` messages are counted by the workers' own consumer: a work-queue stream allows
+   * one consumer per subject.)
+   */
+  async counts(queue: string): Promise<Record<CountedKind, number>> {
+    const jsm = await this.#connection.jetstreamManager();
+    const stream = this.#names.queueStream(queue);
+    const entries = await Promise.all(COUNTED_KINDS.map(async (kind) => {
+      const name = this.#names.countConsumer(kind);
+      const info = await jsm.consumers.info(stream, name).catch(() =>
+        jsm.consumers.add(stream, {
+          durable_name: name,
+          filter_subject: this.#names.kindSubjects(queue, kind),
+          // a work-queue stream's consumers have as many replicas as it has
+          ack_policy: "explicit" as never,
+        }).catch(() => jsm.consumers.info(stream, name)) // another process added it first
+      );
+      return [kind, info.num_pending] as const;
+    }));
+    return Object.fromEntries(entries) as Record<CountedKind, number>;
+  }
+
+  /**
+   * Reads the latest message of every job of the queue: for listings, not hot paths. Pages
+   * through the stream with direct gets, which any replica may answer.
+   */
+  async *all(queue: string): AsyncGenerator<{ jobId: string; message: JobMessage }> {
+    const jsm = await this.#connection.jetstreamManager();
+    const stream = this.#names.queueStream(queue);
+    const latest = new Map<string, JobMessage>();
+    for (let seq = 1;;) {
+      let count = 0;
+      const batch = await jsm.direct.getBatch(stream, {
+        seq,
+        batch: LIST_BATCH,
+        next_by_subj: this.#names.jobSubjects(queue, "*"),
+      }).catch(() => null); // no message at or after seq
+      if (!batch) break;
+      for await (const stored of batch) {
+        count += 1;
+        seq = stored.seq + 1;
+        const parsed = this.#fromSubject(stored.subject);
+        if (!parsed) continue;
+        const seen = latest.get(parsed.jobId);
+        if (seen && seen.seq > stored.seq) continue;
+        latest.set(parsed.jobId, {
+          kind: parsed.kind,
+          seq: stored.seq,
+          body: stored.data,
+          ...readHeaders(stored.header),
+        });
+      }
+      if (count < LIST_BATCH) break;
+    }
+    for (const [jobId, message] of latest) yield { jobId, message };
+  }
+
+  async #get(
+    queue: string,
+    query: { seq: number } | { last_by_subj: string },
+  ): Promise<JobMessage | null> {
+    const jsm = await this.#connection.jetstreamManager();
+    const stream = this.#names.queueStream(queue);
+    let stored: StoredMsg | null;
+    try {
+      stored = await retryWhileLeaderless(this.#clock, {
+        what: `read a job of queue ${queue}`,
+        stream,
+        write: () => jsm.streams.getMessage(stream, query),
+      });
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
+        return null;
+      }
+      throw err;
+    }
+    if (!stored) return null;
+    const parsed = this.#fromSubject(stored.subject);
+    if (!parsed) return null;
+    return { kind: parsed.kind, seq: stored.seq, body: stored.data, ...readHeaders(stored.header) };
+  }
+
+  #fromSubject(subject: string): { jobId: string; kind: JobMessageKind } | null {
+    const tokens = subject.split(".");
+    const kind = tokens.at(-1) as JobMessageKind;
+    if (tokens.length < 2 || !JOB_MESSAGE_KINDS.includes(kind)) return null;
+    return { jobId: tokens.at(-2)!, kind };
+  }
+}
+
+/** The naq headers of a job message as nats.js hands them over. */
+export function readHeaders(
+  h: { get(key: string): string; has(key: string): boolean } | undefined,
+): JobMessageHeaders {
+  const attempt = Number(h?.get(ATTEMPT));
+  const runAt = h?.has(RUN_AT) ? Number(h.get(RUN_AT)) : undefined;
+  const notify = h?.has(NOTIFY) ? h.get(NOTIFY) : undefined;
+  return {
+    attempt: Number.isInteger(attempt) && attempt >= 0 ? attempt : 0,
+    ...(runAt !== undefined && Number.isFinite(runAt) && { runAt }),
+    ...(notify && { notify }),
+  };
+}
+
+function isWrongLastSequence(err: unknown): boolean {
+  return err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+}

@@ -1,0 +1,202 @@
+import type { Subscription } from "@nats-io/nats-core";
+import { isFinished, type JobRecord } from "../core/job.ts";
+import type { WireNames } from "../core/names.ts";
+import type { ConnectionService } from "./connection_service.ts";
+
+interface Waiter {
+  resolve(job: JobRecord | null): void;
+  reject(reason: unknown): void;
+}
+
+/** Reads a job's record from the stream's leader; `null` when it is unknown. */
+export type ReadJob = (queue: string, jobId: string) => Promise<JobRecord | null>;
+
+// a job's messages pass subscribers before the stream has stored them: after seeing a final
+// one, a foreign waiter reads again at these pauses (real time: it waits for the server)
+const STORED_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_000];
+
+const FINAL = /\.(completed|dead|cancelled)$/;
+
+// finished records kept for a result() that comes after its job finished: a producer that
+// enqueues a batch, then waits on each, must not read back every job that was quick
+const RECENT_CAPACITY = 50_000;
+
+/**
+ * Waits for jobs to finish without polling. A producer's jobs carry its notify subject, and
+ * the worker that finishes one sends the stored record there: one subscription per manager
+ * serves every waiter, and no waiter decodes another job's news.
+ *
+ * A notice is a core message, so it can be missed: while the connection is down, or when the
+ * job finished before anyone here knew of it. A waiter therefore reads the job once unless
+ * it is sure no notice was missed, and every waiter reads again after a reconnect. A job
+ * another producer enqueued sends its notice there, not here: its waiters follow the job's
+ * own messages instead, with a subscription for that job while someone waits on it.
+ */
+export class ResultWaiters {
+  /** The subject this manager's jobs carry for their finished records. */
+  readonly notifySubject: string;
+  readonly #connection: ConnectionService;
+  readonly #read: ReadJob;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #recent = new Map<string, JobRecord>();
+  readonly #followed = new Map<string, Subscription>();
+  readonly #names: WireNames;
+  #subscription?: Subscription;
+  #epoch = 0;
+
+  /** @param read reads a job as stored, for the waiters that may have missed its notice */
+  constructor(connection: ConnectionService, names: WireNames, read: ReadJob) {
+    this.#connection = connection;
+    this.#read = read;
+    this.#names = names;
+    this.notifySubject = names.notifySubject(crypto.randomUUID().replaceAll("-", ""));
+  }
+
+  /**
+   * Subscribes to this manager's notices, before the first job that asks for them is sent:
+   * the server then has the subscription before any worker can finish that job.
+   *
+   * @returns the current epoch, to pass to {@linkcode wait} for a job enqueued now
+   */
+  listen(): number {
+    if (!this.#subscription) {
+      this.#subscription = this.#connection.nc.subscribe(this.notifySubject, {
+        callback: (err, message) => {
+          if (err) return;
+          let job: JobRecord;
+          try {
+            job = message.json<JobRecord>();
+          } catch {
+            return; // not a notice naq sent
+          }
+          this.#notified(job);
+        },
+      });
+      this.#connection.onReconnect(() => {
+        this.#epoch += 1;
+        for (const key of this.#waiters.keys()) {
+          const [queue, jobId] = splitKey(key);
+          this.#check(queue, jobId);
+        }
+      });
+    }
+    return this.#epoch;
+  }
+
+  /**
+   * Resolves with the job's record once it is completed, dead or cancelled, or with `null`
+   * when it is unknown.
+   *
+   * @param epoch what {@linkcode listen} returned when this job was enqueued here: then no
+   *   read is needed unless the epoch moved on since (a reconnect, or a notice forgotten)
+   * @param signal rejects with its reason when aborted
+   */
+  wait(
+    queue: string,
+    jobId: string,
+    epoch?: number,
+    signal?: AbortSignal,
+  ): Promise<JobRecord | null> {
+    const key = `${queue}\u0000${jobId}`;
+    // only for a job enqueued here: another process may have retried one known from before
+    const recent = epoch === undefined ? undefined : this.#recent.get(key);
+    if (recent) return Promise.resolve(recent);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const waiter: Waiter = {
+        resolve: (job) => {
+          leave();
+          resolve(job);
+        },
+        reject: (reason) => {
+          leave();
+          reject(reason);
+        },
+      };
+      const onAbort = () => waiter.reject(signal!.reason);
+      const leave = () => {
+        signal?.removeEventListener("abort", onAbort);
+        const forKey = this.#waiters.get(key);
+        forKey?.delete(waiter);
+        if (forKey?.size === 0) {
+          this.#waiters.delete(key);
+          this.#followed.get(key)?.unsubscribe();
+          this.#followed.delete(key);
+        }
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.set(key, (this.#waiters.get(key) ?? new Set()).add(waiter));
+      this.listen();
+      if (epoch === undefined) this.#follow(queue, jobId, key);
+      if (epoch === undefined || epoch !== this.#epoch) this.#check(queue, jobId, waiter);
+    });
+  }
+
+  /** Forgets what a notice said of the job: it runs again. */
+  forget(queue: string, jobId: string): void {
+    this.#recent.delete(`${queue}\u0000${jobId}`);
+  }
+
+  /** Follows the messages of a job that may not notify this manager. */
+  #follow(queue: string, jobId: string, key: string): void {
+    if (this.#followed.has(key)) return;
+    let reading = false;
+    const subscription = this.#connection.nc.subscribe(this.#names.jobSubjects(queue, jobId), {
+      callback: (err, message) => {
+        if (err || reading || !FINAL.test(message.subject)) return;
+        reading = true;
+        void this.#readUntilFinished(queue, jobId, key).finally(() => reading = false);
+      },
+    });
+    this.#followed.set(key, subscription);
+  }
+
+  /** Reads a job whose final message went by, until the stream has stored it. */
+  async #readUntilFinished(queue: string, jobId: string, key: string): Promise<void> {
+    for (const pause of STORED_PAUSES_MS) {
+      // real time: waits for the server to store what it has already passed on
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (!this.#waiters.has(key)) return;
+      const job = await this.#read(queue, jobId).catch(() => undefined);
+      if (job && isFinished(job.state)) {
+        for (const waiter of [...this.#waiters.get(key) ?? []]) waiter.resolve(job);
+        return;
+      }
+    }
+  }
+
+  /** Reads the job, and resolves its waiters (or `only`) when it is finished or unknown. */
+  #check(queue: string, jobId: string, only?: Waiter): void {
+    const key = `${queue}\u0000${jobId}`;
+    this.#read(queue, jobId).then((job) => {
+      if (job && !isFinished(job.state)) return;
+      for (const waiter of only ? [only] : [...this.#waiters.get(key) ?? []]) waiter.resolve(job);
+    }, (err) => {
+      for (const waiter of only ? [only] : [...this.#waiters.get(key) ?? []]) waiter.reject(err);
+    });
+  }
+
+  #notified(job: JobRecord): void {
+    const key = `${job.queue}\u0000${job.id}`;
+    for (const waiter of [...this.#waiters.get(key) ?? []]) waiter.resolve(job);
+    // kept for a later result() of the same job, which cannot know the notice went by
+    this.#recent.delete(key);
+    this.#recent.set(key, job);
+    if (this.#recent.size > RECENT_CAPACITY) {
+      this.#recent.delete(this.#recent.keys().next().value!);
+      // a job enqueued before now may have been the one forgotten: its waiter must read
+      this.#epoch += 1;
+    }
+  }
+
+  /** Stops listening. */
+  close(): void {
+    this.#subscription?.unsubscribe();
+    for (const subscription of this.#followed.values()) subscription.unsubscribe();
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf("\u0000");
+  return [key.slice(0, at), key.slice(at + 1)];
+}
