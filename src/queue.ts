@@ -19,6 +19,7 @@ import {
 } from "./services/schedule_service.ts";
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
 import { type InstantInput, parseInstant } from "./core/instant.ts";
+import { checkQueueName } from "./core/names.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import { QueueStateService } from "./services/queue_state_service.ts";
 import type { Task } from "./task.ts";
@@ -162,11 +163,12 @@ export class Queue implements AsyncDisposable {
   /**
    * Creates a queue handle; nothing connects until the first call.
    *
-   * @param name letters, digits, `_` and `-`
+   * @param name 1 to 214 letters, digits, `_` and `-`
    * @param options `{ services }` to share a connection, or `{ config }` to own one
+   * @throws {TypeError} when the name has other characters, or is longer
    */
   constructor(name: string, options: ServicesOption) {
-    this.name = name;
+    this.name = checkQueueName(name);
     this.#ownsServices = !("services" in options);
     this.#services = "services" in options ? options.services : new ServiceManager(options.config);
   }
