@@ -8,6 +8,7 @@ import type { NaqConfig } from "./config/types.ts";
 import type { JobRecord, JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
 import { parseDuration } from "./core/duration.ts";
+import { checkPayload } from "./core/payload.ts";
 import { ErrorCode, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
 import { DeadLetterService, type StoredDeadLetter } from "./services/dead_letter_service.ts";
 import { EventService } from "./services/event_service.ts";
@@ -177,9 +178,10 @@ export class Queue implements AsyncDisposable {
    * Enqueues a job and returns once it is stored.
    *
    * @param task the task, or its name
-   * @param payload anything JSON can carry
+   * @param payload anything JSON carries unchanged: null, booleans, strings, finite numbers,
+   *   arrays and plain objects of them (no functions, symbols, BigInts, NaN, Dates or cycles)
    * @param options id, attempts, backoff, timeout
-   * @throws {TypeError} for a bad job id or queue name
+   * @throws {TypeError} for a bad job id, or a payload JSON cannot carry, naming where in it
    * @throws {RangeError} for bad options, or a message over the server's max payload
    * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
    *   the job for 30 s
@@ -189,8 +191,8 @@ export class Queue implements AsyncDisposable {
     payload: P,
     options: EnqueueOptions = {},
   ): Promise<JobHandle<R>> {
-    const jobs = await this.#jobs();
     const request = toRequest(task, payload, options, this.#services.clock.now());
+    const jobs = await this.#jobs();
     return this.#handle<R>(await jobs.enqueue(this.name, request));
   }
 
@@ -199,17 +201,19 @@ export class Queue implements AsyncDisposable {
    *
    * @param items tasks (typed, or by name), payloads and per-job options; each item's payload
    *   is checked against its own task
+   * @throws {TypeError} as {@linkcode enqueue} does, for any item, before any is stored
+   * @throws {RangeError} as {@linkcode enqueue} does, for any item, before any is stored
    * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
    *   a job for 30 s
    */
   async enqueueMany<Ps extends readonly unknown[]>(
     items: readonly [...{ [K in keyof Ps]: EnqueueItem<Ps[K]> }],
   ): Promise<JobHandle[]> {
-    const jobs = await this.#jobs();
     const now = this.#services.clock.now();
     const requests = (items as readonly EnqueueItem[]).map((item) =>
       toRequest(item.task, item.payload, item.options ?? {}, now)
     );
+    const jobs = await this.#jobs();
     return (await jobs.enqueueMany(this.name, requests)).map((job) => this.#handle(job));
   }
 
@@ -217,7 +221,7 @@ export class Queue implements AsyncDisposable {
    * Checks a job as {@linkcode enqueue} would, without storing it: to validate a batch
    * before enqueueing any of it.
    *
-   * @throws {TypeError} for a bad job id or task
+   * @throws {TypeError} for a bad job id or task, or a payload JSON cannot carry
    * @throws {RangeError} for bad options, or a message over the server's max payload
    */
   async check<P>(
@@ -225,8 +229,8 @@ export class Queue implements AsyncDisposable {
     payload: P,
     options: EnqueueOptions = {},
   ): Promise<void> {
-    const jobs = await this.#jobs();
-    jobs.checkEnqueue(this.name, toRequest(task, payload, options, this.#services.clock.now()));
+    const request = toRequest(task, payload, options, this.#services.clock.now());
+    (await this.#jobs()).checkEnqueue(this.name, request);
   }
 
   /** A job in any state, or `null` when unknown (or its record expired, see `results.ttl`). */
@@ -421,7 +425,10 @@ export class Queue implements AsyncDisposable {
     if ("task" in changes && changes.task !== undefined) {
       converted.task = typeof changes.task === "string" ? changes.task : changes.task.name;
     }
-    if ("payload" in changes) converted.payload = changes.payload ?? null;
+    if ("payload" in changes) {
+      if (changes.payload !== undefined) checkPayload(changes.payload);
+      converted.payload = changes.payload ?? null;
+    }
     if (changes.timing !== undefined) converted.timing = toTiming(changes.timing);
     if (changes.missed !== undefined) converted.missed = changes.missed;
     if ("repeat" in changes) converted.repeat = changes.repeat ?? undefined;
@@ -519,6 +526,8 @@ function toRequest<P>(
   options: EnqueueOptions,
   now: number,
 ): EnqueueRequest {
+  // no payload at all (a task that takes none) is sent as null, as it always was
+  if (payload !== undefined) checkPayload(payload);
   const defaults = typeof task === "string" ? {} : task.options;
   const timeout = options.timeout ?? defaults.timeoutMs;
   if (options.delay !== undefined && options.runAt !== undefined) {

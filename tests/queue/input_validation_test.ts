@@ -6,6 +6,70 @@ import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { setup, silent } from "./_setup.ts";
 
+const NOT_JSON = /^Cannot enqueue as the payload cannot be sent as JSON: /;
+
+Deno.test("enqueue() refuses a function or a symbol as the payload, and stores nothing", async () => {
+  await using env = await setup();
+  const task = defineTask("t", (_: unknown) => null);
+  await assert.rejects(env.queue.enqueue(task, () => 1), {
+    name: "TypeError",
+    message: "Cannot enqueue as the payload cannot be sent as JSON: payload is a function, " +
+      "which JSON cannot hold; send data, and keep the code in the task",
+  });
+  await assert.rejects(env.queue.enqueue(task, Symbol()), {
+    name: "TypeError",
+    message: "Cannot enqueue as the payload cannot be sent as JSON: payload is a symbol " +
+      "(Symbol()), which JSON cannot hold; send a string",
+  });
+  await assert.rejects(env.queue.enqueue("t", { rows: [{ total: NaN }] }), {
+    name: "TypeError",
+    message: /payload\.rows\[0\]\.total is NaN, which JSON turns into null/,
+  });
+  await assert.rejects(env.queue.enqueue("t", { count: 1n }), {
+    name: "TypeError",
+    message: /payload\.count is a BigInt \(1n\)/,
+  });
+  assert.equal((await env.queue.stats()).waiting, 0, "nothing was stored");
+});
+
+Deno.test("enqueueMany() with one payload JSON cannot carry stores none of the batch", async () => {
+  await using env = await setup();
+  await assert.rejects(
+    env.queue.enqueueMany([
+      { task: "t", payload: 1 },
+      { task: "t", payload: { at: new Date(0) } },
+    ]),
+    { name: "TypeError", message: /payload\.at is a Date/ },
+  );
+  const stream = await (await env.services.get(StreamService))
+    .info(wireNames(env.services.config.prefix).queueStream("jobs"));
+  assert.equal(stream?.state.messages ?? 0, 0);
+});
+
+Deno.test("check(), schedule() and updateSchedule() refuse a payload JSON cannot carry", async () => {
+  await using env = await setup();
+  await assert.rejects(env.queue.check("t", [undefined]), {
+    name: "TypeError",
+    message: /payload\[0\] is undefined, which JSON turns into null/,
+  });
+  await assert.rejects(env.queue.schedule("s", "t", { run() {} }, { every: "1m" }), {
+    name: "TypeError",
+    message: NOT_JSON,
+  });
+  await env.queue.schedule("s", "t", null, { every: "1m" });
+  await assert.rejects(env.queue.updateSchedule("s", { payload: [Infinity] }), {
+    name: "TypeError",
+    message: /payload\[0\] is Infinity/,
+  });
+  assert.equal((await env.queue.getSchedule("s"))?.payload, null, "the schedule is unchanged");
+});
+
+Deno.test("a payload left undefined is sent as null, as a task without one expects", async () => {
+  await using env = await setup();
+  const handle = await env.queue.enqueue("t", undefined);
+  assert.equal(handle.job.payload, null);
+});
+
 Deno.test("a queue name too long for NATS is refused at once, naming the limit", async () => {
   await using env = await setup();
   assert.throws(() => new Queue("q".repeat(10_000), { services: env.services }), {
