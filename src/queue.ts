@@ -19,7 +19,7 @@ import {
   ScheduleService,
 } from "./services/schedule_service.ts";
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
-import { type InstantInput, parseInstant } from "./core/instant.ts";
+import { instantAfter, type InstantInput, parseInstant } from "./core/instant.ts";
 import { checkQueueName } from "./core/names.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import { QueueStateService } from "./services/queue_state_service.ts";
@@ -182,7 +182,8 @@ export class Queue implements AsyncDisposable {
    *   arrays and plain objects of them (no functions, symbols, BigInts, NaN, Dates or cycles)
    * @param options id, attempts, backoff, timeout
    * @throws {TypeError} for a bad job id, or a payload JSON cannot carry, naming where in it
-   * @throws {RangeError} for bad options, or a message over the server's max payload
+   * @throws {RangeError} for bad options, a `delay` or `runAt` past what a Date holds, or a
+   *   message over the server's max payload
    * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
    *   the job for 30 s
    */
@@ -536,7 +537,7 @@ function toRequest<P>(
   const runAt = options.runAt !== undefined
     ? parseInstant(options.runAt, "runAt")
     : options.delay !== undefined
-    ? now + parseDuration(options.delay)
+    ? instantAfter(now, parseDuration(options.delay), "delay")
     : undefined;
   return {
     runAt,

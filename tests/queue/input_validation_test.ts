@@ -4,6 +4,7 @@ import { Queue } from "../../src/queue.ts";
 import { StreamService } from "../../src/services/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
+import { ManualClock } from "../helpers/manual_clock.ts";
 import { setup, silent } from "./_setup.ts";
 
 const NOT_JSON = /^Cannot enqueue as the payload cannot be sent as JSON: /;
@@ -68,6 +69,34 @@ Deno.test("a payload left undefined is sent as null, as a task without one expec
   await using env = await setup();
   const handle = await env.queue.enqueue("t", undefined);
   assert.equal(handle.job.payload, null);
+});
+
+Deno.test("enqueue() refuses a delay or runAt past what a Date holds, saying the limit", async () => {
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
+  await assert.rejects(env.queue.enqueue("t", null, { delay: 1e20 }), {
+    name: "RangeError",
+    message: "Cannot use 100000000000000000000 ms as delay: it ends past 8.64e15 ms either " +
+      "side of the epoch (+275760-09-13), the farthest a Date holds; give at most " +
+      `${8.64e15 - clock.now()} ms from now`,
+  });
+  await assert.rejects(env.queue.enqueue("t", null, { delay: "100000000000d" }), {
+    name: "RangeError",
+    message: /ms as delay: it ends past 8\.64e15 ms/,
+  });
+  for (const runAt of [8.64e15 + 1, -8.64e15 - 1]) {
+    await assert.rejects(env.queue.enqueue("t", null, { runAt }), {
+      name: "RangeError",
+      message: `Cannot use ${runAt} ms as runAt: give at most 8.64e15 ms either side of the ` +
+        "epoch (+275760-09-13), the farthest a Date holds",
+    });
+  }
+  await assert.rejects(
+    env.queue.schedule("s", "t", null, { every: "1m" }, { endAt: 1e20 }),
+    { name: "RangeError", message: /as endAt: give at most 8\.64e15 ms/ },
+  );
+  const stats = await env.queue.stats();
+  assert.equal(stats.waiting + stats.delayed, 0, "nothing was stored");
 });
 
 Deno.test("a queue name too long for NATS is refused at once, naming the limit", async () => {
