@@ -21,6 +21,7 @@ import {
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
 import { instantAfter, type InstantInput, parseInstant } from "./core/instant.ts";
 import { checkQueueName } from "./core/names.ts";
+import { ConnectionService } from "./services/connection_service.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import { QueueStateService } from "./services/queue_state_service.ts";
 import type { Task } from "./task.ts";
@@ -186,6 +187,8 @@ export class Queue implements AsyncDisposable {
    *   message over the server's max payload
    * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
    *   the job for 30 s
+   * @throws {ConnectionError} naming the servers when none could be reached for 30 s, or the
+   *   connection was lost while the job was being stored (enqueue it again with its `jobId`)
    */
   async enqueue<P, R>(
     task: Task<P, R> | string,
@@ -193,8 +196,13 @@ export class Queue implements AsyncDisposable {
     options: EnqueueOptions = {},
   ): Promise<JobHandle<R>> {
     const request = toRequest(task, payload, options, this.#services.clock.now());
-    const jobs = await this.#jobs();
-    return this.#handle<R>(await jobs.enqueue(this.name, request));
+    return await this.#reaching(
+      `enqueue a job of task ${request.task} to queue ${this.name}`,
+      async () => {
+        const job = await (await this.#jobs()).enqueue(this.name, request);
+        return this.#handle<R>(job);
+      },
+    );
   }
 
   /**
@@ -206,6 +214,7 @@ export class Queue implements AsyncDisposable {
    * @throws {RangeError} as {@linkcode enqueue} does, for any item, before any is stored
    * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
    *   a job for 30 s
+   * @throws {ConnectionError} as {@linkcode enqueue} does
    */
   async enqueueMany<Ps extends readonly unknown[]>(
     items: readonly [...{ [K in keyof Ps]: EnqueueItem<Ps[K]> }],
@@ -214,8 +223,13 @@ export class Queue implements AsyncDisposable {
     const requests = (items as readonly EnqueueItem[]).map((item) =>
       toRequest(item.task, item.payload, item.options ?? {}, now)
     );
-    const jobs = await this.#jobs();
-    return (await jobs.enqueueMany(this.name, requests)).map((job) => this.#handle(job));
+    return await this.#reaching(
+      `enqueue ${requests.length} job${requests.length === 1 ? "" : "s"} to queue ${this.name}`,
+      async () => {
+        const jobs = await (await this.#jobs()).enqueueMany(this.name, requests);
+        return jobs.map((job) => this.#handle(job));
+      },
+    );
   }
 
   /**
@@ -231,7 +245,9 @@ export class Queue implements AsyncDisposable {
     options: EnqueueOptions = {},
   ): Promise<void> {
     const request = toRequest(task, payload, options, this.#services.clock.now());
-    (await this.#jobs()).checkEnqueue(this.name, request);
+    await this.#reaching(`check a job of task ${request.task} for queue ${this.name}`, async () => {
+      (await this.#jobs()).checkEnqueue(this.name, request);
+    });
   }
 
   /** A job in any state, or `null` when unknown (or its record expired, see `results.ttl`). */
@@ -466,6 +482,12 @@ export class Queue implements AsyncDisposable {
 
   #jobs(): Promise<JobService> {
     return this.#services.get(JobService);
+  }
+
+  /** Runs `operation` so that a server out of reach fails it with a `ConnectionError`. */
+  async #reaching<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const connection = await this.#services.get(ConnectionService);
+    return await connection.reaching(what, operation);
   }
 
   #schedules(): Promise<ScheduleService> {
