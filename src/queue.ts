@@ -8,6 +8,7 @@ import type { NaqConfig } from "./config/types.ts";
 import type { JobRecord, JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
 import { parseDuration } from "./core/duration.ts";
+import { checkPayload } from "./core/payload.ts";
 import { ErrorCode, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
 import { DeadLetterService, type StoredDeadLetter } from "./services/dead_letter_service.ts";
 import { EventService } from "./services/event_service.ts";
@@ -23,7 +24,9 @@ import {
   ScheduleService,
 } from "./services/schedule_service.ts";
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
-import { type InstantInput, parseInstant } from "./core/instant.ts";
+import { instantAfter, type InstantInput, parseInstant } from "./core/instant.ts";
+import { checkQueueName } from "./core/names.ts";
+import { ConnectionService } from "./services/connection_service.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import { QueueStateService } from "./services/queue_state_service.ts";
 import type { Task } from "./task.ts";
@@ -169,11 +172,12 @@ export class Queue implements AsyncDisposable {
   /**
    * Creates a queue handle; nothing connects until the first call.
    *
-   * @param name letters, digits, `_` and `-`
+   * @param name 1 to 214 letters, digits, `_` and `-`
    * @param options `{ services }` to share a connection, or `{ config }` to own one
+   * @throws {TypeError} when the name has other characters, or is longer
    */
   constructor(name: string, options: ServicesOption) {
-    this.name = name;
+    this.name = checkQueueName(name);
     this.#ownsServices = !("services" in options);
     this.#services = "services" in options ? options.services : new ServiceManager(options.config);
   }
@@ -182,21 +186,30 @@ export class Queue implements AsyncDisposable {
    * Enqueues a job and returns once it is stored.
    *
    * @param task the task, or its name
-   * @param payload anything JSON can carry
+   * @param payload anything JSON carries unchanged: null, booleans, strings, finite numbers,
+   *   arrays and plain objects of them (no functions, symbols, BigInts, NaN, Dates or cycles)
    * @param options id, attempts, backoff, timeout
-   * @throws {TypeError} for a bad job id or queue name
-   * @throws {RangeError} for bad options, or a message over the server's max payload
+   * @throws {TypeError} for a bad job id, or a payload JSON cannot carry, naming where in it
+   * @throws {RangeError} for bad options, a `delay` or `runAt` past what a Date holds, or a
+   *   message over the server's max payload
    * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
    *   the job for 30 s
+   * @throws {ConnectionError} naming the servers when none could be reached for 30 s, or the
+   *   connection was lost while the job was being stored (enqueue it again with its `jobId`)
    */
   async enqueue<P, R>(
     task: Task<P, R> | string,
     payload: P,
     options: EnqueueOptions = {},
   ): Promise<JobHandle<R>> {
-    const jobs = await this.#jobs();
     const request = toRequest(task, payload, options, this.#services.clock.now());
-    return this.#handle<R>(await jobs.enqueue(this.name, request));
+    return await this.#reaching(
+      `enqueue a job of task ${request.task} to queue ${this.name}`,
+      async () => {
+        const job = await (await this.#jobs()).enqueue(this.name, request);
+        return this.#handle<R>(job);
+      },
+    );
   }
 
   /**
@@ -204,25 +217,33 @@ export class Queue implements AsyncDisposable {
    *
    * @param items tasks (typed, or by name), payloads and per-job options; each item's payload
    *   is checked against its own task
+   * @throws {TypeError} as {@linkcode enqueue} does, for any item, before any is stored
+   * @throws {RangeError} as {@linkcode enqueue} does, for any item, before any is stored
    * @throws {NaqError} with code `UNAVAILABLE` when the queue's stream had no leader to take
    *   a job for 30 s
+   * @throws {ConnectionError} as {@linkcode enqueue} does
    */
   async enqueueMany<Ps extends readonly unknown[]>(
     items: readonly [...{ [K in keyof Ps]: EnqueueItem<Ps[K]> }],
   ): Promise<JobHandle[]> {
-    const jobs = await this.#jobs();
     const now = this.#services.clock.now();
     const requests = (items as readonly EnqueueItem[]).map((item) =>
       toRequest(item.task, item.payload, item.options ?? {}, now)
     );
-    return (await jobs.enqueueMany(this.name, requests)).map((job) => this.#handle(job));
+    return await this.#reaching(
+      `enqueue ${requests.length} job${requests.length === 1 ? "" : "s"} to queue ${this.name}`,
+      async () => {
+        const jobs = await (await this.#jobs()).enqueueMany(this.name, requests);
+        return jobs.map((job) => this.#handle(job));
+      },
+    );
   }
 
   /**
    * Checks a job as {@linkcode enqueue} would, without storing it: to validate a batch
    * before enqueueing any of it.
    *
-   * @throws {TypeError} for a bad job id or task
+   * @throws {TypeError} for a bad job id or task, or a payload JSON cannot carry
    * @throws {RangeError} for bad options, or a message over the server's max payload
    */
   async check<P>(
@@ -230,8 +251,10 @@ export class Queue implements AsyncDisposable {
     payload: P,
     options: EnqueueOptions = {},
   ): Promise<void> {
-    const jobs = await this.#jobs();
-    jobs.checkEnqueue(this.name, toRequest(task, payload, options, this.#services.clock.now()));
+    const request = toRequest(task, payload, options, this.#services.clock.now());
+    await this.#reaching(`check a job of task ${request.task} for queue ${this.name}`, async () => {
+      (await this.#jobs()).checkEnqueue(this.name, request);
+    });
   }
 
   /** A job in any state, or `null` when unknown (or its record expired, see `results.ttl`). */
@@ -430,7 +453,10 @@ export class Queue implements AsyncDisposable {
     if ("task" in changes && changes.task !== undefined) {
       converted.task = typeof changes.task === "string" ? changes.task : changes.task.name;
     }
-    if ("payload" in changes) converted.payload = changes.payload ?? null;
+    if ("payload" in changes) {
+      if (changes.payload !== undefined) checkPayload(changes.payload);
+      converted.payload = changes.payload ?? null;
+    }
     if (changes.timing !== undefined) converted.timing = toTiming(changes.timing);
     if (changes.missed !== undefined) converted.missed = changes.missed;
     if ("repeat" in changes) converted.repeat = changes.repeat ?? undefined;
@@ -467,6 +493,12 @@ export class Queue implements AsyncDisposable {
 
   #jobs(): Promise<JobService> {
     return this.#services.get(JobService);
+  }
+
+  /** Runs `operation` so that a server out of reach fails it with a `ConnectionError`. */
+  async #reaching<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const connection = await this.#services.get(ConnectionService);
+    return await connection.reaching(what, operation);
   }
 
   #schedules(): Promise<ScheduleService> {
@@ -529,6 +561,8 @@ function toRequest<P>(
   options: EnqueueOptions,
   now: number,
 ): EnqueueRequest {
+  // no payload at all (a task that takes none) is sent as null, as it always was
+  if (payload !== undefined) checkPayload(payload);
   const { timeout } = options;
   if (options.delay !== undefined && options.runAt !== undefined) {
     throw new TypeError("Cannot enqueue with both delay and runAt: give one of them");
@@ -536,7 +570,7 @@ function toRequest<P>(
   const runAt = options.runAt !== undefined
     ? parseInstant(options.runAt, "runAt")
     : options.delay !== undefined
-    ? now + parseDuration(options.delay)
+    ? instantAfter(now, parseDuration(options.delay), "delay")
     : undefined;
   return {
     runAt,

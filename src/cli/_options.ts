@@ -9,7 +9,7 @@ import { loadConfig } from "../config/mod.ts";
 import { parseDuration } from "../core/duration.ts";
 import { checkJobId } from "../core/envelope.ts";
 import { parseInstant } from "../core/instant.ts";
-import { wireNames } from "../core/names.ts";
+import { checkQueueName } from "../core/names.ts";
 import { Queue } from "../queue.ts";
 import { ServiceManager } from "../services/mod.ts";
 
@@ -79,11 +79,10 @@ export function parseInstantOption(value: string): number {
   }
 }
 
-/** Checks a queue name: letters, digits, `_` and `-`. */
+/** Checks a queue name: letters, digits, `_` and `-`, as long as a NATS name allows. */
 export function parseQueueName(value: string): string {
   try {
-    wireNames("naq").queueStream(value);
-    return value;
+    return checkQueueName(value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

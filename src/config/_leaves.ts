@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { tryParseDuration } from "../core/duration.ts";
 import { tryParseBytes } from "../core/bytes.ts";
+import { isPrefix, isQueueName, PREFIX_RULE, QUEUE_NAME_RULE } from "../core/names.ts";
 
 /** What kind of value a leaf of the configuration holds. */
 export type LeafKind =
@@ -41,14 +42,17 @@ export function str(error = "expected a string"): z.ZodString {
   return tag(z.string({ error }), "string");
 }
 
-/** A string made only of characters that are safe in NATS stream names. */
-export function name(what: string): z.ZodString {
-  const error = `expected ${what} of letters, digits, "_" and "-"`;
-  return tag(z.string({ error }).regex(NAME, { error }), "string");
+/** naq's prefix: the rule is {@linkcode PREFIX_RULE}, the same that `wireNames()` applies. */
+export function prefix(): z.ZodString {
+  const error = `expected a prefix of ${PREFIX_RULE}`;
+  return tag(z.string({ error }).refine(isPrefix, { error }), "string");
 }
 
-/** The characters a prefix or queue name may contain. */
-export const NAME: RegExp = /^[A-Za-z0-9_-]+$/;
+/** A queue's name: the rule is {@linkcode QUEUE_NAME_RULE}, as `wireNames()` applies it. */
+export function queueName(): z.ZodString {
+  const error = `expected a queue name of ${QUEUE_NAME_RULE}`;
+  return tag(z.string({ error }).refine(isQueueName, { error }), "string");
+}
 
 /** An integer in `[min, max]`. */
 export function int(min: number, max?: number, note = ""): z.ZodNumber {

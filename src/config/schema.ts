@@ -5,7 +5,19 @@
  * @module
  */
 import { z } from "zod";
-import { bool, duration, durations, int, name, num, oneOf, servers, size, str } from "./_leaves.ts";
+import {
+  bool,
+  duration,
+  durations,
+  int,
+  num,
+  oneOf,
+  prefix,
+  queueName,
+  servers,
+  size,
+  str,
+} from "./_leaves.ts";
 
 /**
  * A field that falls back to `fallback` (given as a user would write it) in the full
@@ -71,12 +83,12 @@ const nats = z.strictObject({
  */
 export const configSchema = z.strictObject({
   nats: nats.prefault({}),
-  prefix: name("a prefix").prefault("naq"),
+  prefix: prefix().prefault("naq"),
   streams: z.strictObject({
     replicas: int(1, 5).prefault(1),
   }, { error: OBJECT_ERROR }).prefault({}),
   queueDefaults: fullQueueSettings.prefault({}),
-  queues: z.record(name("a queue name"), partialQueueSettings, { error: OBJECT_ERROR })
+  queues: z.record(queueName(), partialQueueSettings, { error: OBJECT_ERROR })
     .prefault({}),
   worker: z.strictObject({
     concurrency: int(1).prefault(10),

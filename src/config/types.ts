@@ -105,7 +105,11 @@ export interface NatsSettings {
 export interface NaqConfig {
   /** How to connect to NATS. */
   readonly nats: NatsSettings;
-  /** Prefix of every stream, subject and bucket name, so applications can share an account. */
+  /**
+   * Prefix of every stream, subject and bucket name, so applications can share an account:
+   * 1 to 32 letters, digits and `-`, without `_` (it ends the prefix in stream names) and
+   * other than `KV`.
+   */
   readonly prefix: string;
   /** Settings of the streams naq creates. */
   readonly streams: {

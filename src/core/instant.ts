@@ -8,11 +8,19 @@
 export type InstantInput = Date | number | string;
 
 /**
+ * The farthest instant a Date holds, in ms either side of the epoch: 8.64e15, 100 million
+ * days, which is +275760-09-13T00:00:00Z (and -271821-04-20T00:00:00Z before it).
+ */
+export const MAX_INSTANT_MS = 8.64e15;
+
+const LIMIT = "8.64e15 ms either side of the epoch (+275760-09-13), the farthest a Date holds";
+
+/**
  * Reads an instant.
  *
  * @param what what the instant is for, for the error message
  * @returns ms since the epoch
- * @throws {RangeError} when it is not a valid time
+ * @throws {RangeError} when it is not a valid time, or is past what a Date holds
  */
 export function parseInstant(value: InstantInput, what: string): number {
   const ms = value instanceof Date
@@ -22,11 +30,33 @@ export function parseInstant(value: InstantInput, what: string): number {
     : typeof value === "string"
     ? Date.parse(value)
     : NaN;
+  if (typeof value === "number" && Number.isFinite(ms) && Math.abs(ms) > MAX_INSTANT_MS) {
+    throw new RangeError(`Cannot use ${value} ms as ${what}: give at most ${LIMIT}`);
+  }
   if (!Number.isFinite(ms)) {
+    const shown = value instanceof Date ? "an invalid Date" : JSON.stringify(value) ?? value;
     throw new RangeError(
-      `Cannot use ${JSON.stringify(value)} as ${what}: give a Date, ms since the epoch, or an ` +
+      `Cannot use ${shown} as ${what}: give a Date, ms since the epoch, or an ` +
         `ISO 8601 time such as "2026-12-01T09:00:00Z"`,
     );
   }
   return ms;
+}
+
+/**
+ * The instant `delayMs` after `now`.
+ *
+ * @param what what the delay is for, for the error message
+ * @returns ms since the epoch
+ * @throws {RangeError} when that instant is past what a Date holds
+ */
+export function instantAfter(now: number, delayMs: number, what: string): number {
+  const at = now + delayMs;
+  if (!(Math.abs(at) <= MAX_INSTANT_MS)) {
+    throw new RangeError(
+      `Cannot use ${delayMs} ms as ${what}: it ends past ${LIMIT}; give at most ` +
+        `${MAX_INSTANT_MS - now} ms from now`,
+    );
+  }
+  return at;
 }

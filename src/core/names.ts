@@ -2,10 +2,67 @@
  * Every name naq puts on the wire (streams, subjects, consumers, buckets, keys), derived from
  * the configured prefix, so two applications with different prefixes share a NATS account.
  *
+ * Two different (prefix, queue) pairs never get the same name. A prefix has no `_`, so the
+ * first `_` of a stream, consumer or bucket name ends its prefix, and what follows tells the
+ * names of one prefix apart (`queue_<queue>`, `events`, …); a prefix is not `KV`, so that no
+ * stream of naq's looks like the stream `KV_<bucket>` of a KV bucket. Subjects and keys join
+ * their parts with `.`, which no part contains.
+ *
  * @module
  */
 
-const NAME = /^[A-Za-z0-9_-]+$/;
+/**
+ * The longest stream or consumer name nats-server takes: `JSMaxNameLen`, which 2.15.1 enforces
+ * with "stream name is too long, maximum allowed is 255".
+ */
+export const NATS_MAX_NAME_LENGTH = 255;
+
+/** The longest prefix: short enough to leave queue names most of a NATS name. */
+export const MAX_PREFIX_LENGTH = 32;
+
+// the longest name a queue's name is part of is its consumer's, `<prefix>_workers_<queue>`;
+// its stream `<prefix>_queue_<queue>` is shorter, and KV keys and subjects (`$KV.<bucket>.
+// <queue>.<job id>`, a few hundred characters) are far below the server's 4,096-byte
+// control line
+const LONGEST_QUEUE_AFFIX = "_workers_".length;
+
+/** The longest queue name: its consumer's name, with the longest prefix, fits NATS's limit. */
+export const MAX_QUEUE_NAME_LENGTH = NATS_MAX_NAME_LENGTH - MAX_PREFIX_LENGTH -
+  LONGEST_QUEUE_AFFIX;
+
+const PREFIX = /^[A-Za-z0-9-]+$/;
+const QUEUE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** What a prefix may be, as error messages state it. */
+export const PREFIX_RULE = `1 to ${MAX_PREFIX_LENGTH} letters, digits and "-" (no "_": it ends ` +
+  `the prefix in stream names), other than "KV" (the start of NATS's KV bucket streams)`;
+
+/** What a queue name may be, as error messages state it. */
+export const QUEUE_NAME_RULE = `1 to ${MAX_QUEUE_NAME_LENGTH} letters, digits, "_" and "-" ` +
+  `(so that its consumer's name fits NATS's limit of ${NATS_MAX_NAME_LENGTH} characters)`;
+
+/** True when `prefix` can be naq's prefix: see {@linkcode PREFIX_RULE}. */
+export function isPrefix(prefix: string): boolean {
+  return typeof prefix === "string" && prefix.length <= MAX_PREFIX_LENGTH &&
+    PREFIX.test(prefix) && prefix !== "KV";
+}
+
+/** True when `name` can be a queue's name: see {@linkcode QUEUE_NAME_RULE}. */
+export function isQueueName(name: string): boolean {
+  return typeof name === "string" && name.length <= MAX_QUEUE_NAME_LENGTH &&
+    QUEUE_NAME.test(name);
+}
+
+/**
+ * Checks a queue name given by a caller.
+ *
+ * @returns the name
+ * @throws {TypeError} when it has characters a stream name cannot hold, or is too long
+ */
+export function checkQueueName(name: string): string {
+  if (!isQueueName(name)) throw new TypeError(cannotUse(name, "a queue name", QUEUE_NAME_RULE));
+  return name;
+}
 
 /**
  * The kinds of message a job has in its queue's stream, each on a subject of its own, at most
@@ -74,13 +131,13 @@ export interface WireNames {
 /**
  * Derives the wire names for `prefix`.
  *
- * @param prefix letters, digits, `_` and `-` only, as stream names allow
+ * @param prefix as {@linkcode PREFIX_RULE} says
  * @returns the names
- * @throws {TypeError} when the prefix, or a queue name given later, has other characters
+ * @throws {TypeError} when the prefix, or a queue name given later, breaks its rule
  */
 export function wireNames(prefix: string): WireNames {
-  checkName("prefix", prefix);
-  const queue = (name: string) => checkName("queue name", name);
+  if (!isPrefix(prefix)) throw new TypeError(cannotUse(prefix, "a prefix", PREFIX_RULE));
+  const queue = checkQueueName;
   return {
     prefix,
     queueStream: (name) => `${prefix}_queue_${queue(name)}`,
@@ -106,12 +163,10 @@ export function wireNames(prefix: string): WireNames {
   };
 }
 
-function checkName(what: string, value: string): string {
-  if (!NAME.test(value)) {
-    throw new TypeError(
-      `Cannot use ${JSON.stringify(value)} as a ${what}: ` +
-        `use only letters, digits, "_" and "-", as NATS stream names require`,
-    );
-  }
-  return value;
+function cannotUse(value: unknown, what: string, rule: string): string {
+  // a name of thousands of characters is shown by its start and its length
+  const shown = typeof value === "string" && value.length > 40
+    ? `${JSON.stringify(value.slice(0, 40) + "…")} (${value.length} characters)`
+    : JSON.stringify(value) ?? String(value);
+  return `Cannot use ${shown} as ${what}: use ${rule}`;
 }

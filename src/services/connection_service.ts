@@ -1,9 +1,12 @@
 import { connect } from "@nats-io/transport-node";
 import {
   type Authenticator,
+  ClosedConnectionError,
   credsAuthenticator,
   type NatsConnection,
   nkeyAuthenticator,
+  RequestError,
+  TimeoutError as RequestTimeout,
 } from "@nats-io/nats-core";
 import {
   jetstream,
@@ -11,11 +14,27 @@ import {
   type JetStreamManager,
   jetstreamManager,
 } from "@nats-io/jetstream";
+import type { Clock } from "../clock.ts";
 import type { NaqConfig } from "../config/mod.ts";
-import { ConnectionError } from "../errors.ts";
+import { ConnectionError, ErrorCode, isNaqError } from "../errors.ts";
 import { isSupportedServerVersion, MIN_NATS_SERVER_VERSION } from "../core/server_version.ts";
+import { LEADERLESS_PATIENCE_MS } from "./retry_while_leaderless.ts";
 import { type Credentials, probeServers } from "./server_probe.ts";
 import type { ServiceManager } from "./service_manager.ts";
+
+/**
+ * How long {@linkcode ConnectionService.reaching} waits for a lost connection to come back:
+ * as long as a write waits for a stream without a leader, so that a server restart is ridden
+ * out and a server that stays down is reported.
+ */
+export const RECONNECT_PATIENCE_MS: number = LEADERLESS_PATIENCE_MS;
+
+/** Since when, and from which server, the connection is lost; settled when it is back. */
+interface Outage {
+  readonly server: string;
+  readonly since: number;
+  readonly over: PromiseWithResolvers<void>;
+}
 
 /**
  * The one NATS connection of a {@linkcode ServiceManager}. It reconnects for as long as the
@@ -28,13 +47,19 @@ export class ConnectionService implements AsyncDisposable {
    * @ignore
    */
   readonly nc: NatsConnection;
+  readonly #servers: readonly string[];
+  readonly #clock: Clock;
   #js?: JetStreamClient;
   #jsm?: Promise<JetStreamManager>;
   #disposed?: Promise<void>;
+  #outage?: Outage;
+  #outages = 0;
   readonly #reconnectListeners = new Set<() => void>();
 
-  private constructor(nc: NatsConnection) {
+  private constructor(nc: NatsConnection, servers: readonly string[], clock: Clock) {
     this.nc = nc;
+    this.#servers = servers;
+    this.#clock = clock;
     void this.#followStatus();
   }
 
@@ -45,13 +70,6 @@ export class ConnectionService implements AsyncDisposable {
   onReconnect(listener: () => void): () => void {
     this.#reconnectListeners.add(listener);
     return () => this.#reconnectListeners.delete(listener);
-  }
-
-  async #followStatus(): Promise<void> {
-    for await (const status of this.nc.status()) {
-      if (status.type !== "reconnect") continue;
-      for (const listener of [...this.#reconnectListeners]) listener();
-    }
   }
 
   /**
@@ -73,12 +91,41 @@ export class ConnectionService implements AsyncDisposable {
           `https://docs.nats.io/running-a-nats-service/introduction/installation`,
       );
     }
-    return new ConnectionService(nc);
+    return new ConnectionService(nc, [...services.config.nats.servers], services.clock);
   }
 
   /** True once the connection is closed for good (disposed, or out of reconnect attempts). */
   get closed(): boolean {
     return this.nc.isClosed();
+  }
+
+  /** True while a server is connected; false while reconnecting, and once closed. */
+  get connected(): boolean {
+    return !this.nc.isClosed() && this.#outage === undefined;
+  }
+
+  /**
+   * Runs `operation`, which asks the server something, saying so when no server can be
+   * reached: nats.js would time out with a bare `TimeoutError` after 5 s. While the connection
+   * is lost, it first waits for it to come back, for up to {@linkcode RECONNECT_PATIENCE_MS}
+   * by the manager's clock; an operation that then fails unanswered (timed out, or found no
+   * stream leader) while the connection is, or was, lost fails as the server's absence.
+   *
+   * @param what what the operation does, as in "Cannot <what>": `enqueue a job to queue emails`
+   * @returns what the operation returned
+   * @throws {ConnectionError} naming the servers configured and the one lost, when the
+   *   connection does not come back in time, was lost while the operation ran, or is closed
+   *   for good; any other error of the operation as it was
+   */
+  async reaching<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    await this.#untilConnected(what);
+    const outages = this.#outages;
+    try {
+      return await operation();
+    } catch (err) {
+      if ((this.connected && this.#outages === outages) || !isUnanswered(err)) throw err;
+      throw this.#unreachable(what, err);
+    }
   }
 
   /**
@@ -120,6 +167,57 @@ export class ConnectionService implements AsyncDisposable {
     return this.#jsm;
   }
 
+  async #untilConnected(what: string): Promise<void> {
+    const outage = this.#outage;
+    if (this.nc.isClosed()) throw this.#unreachable(what);
+    if (!outage) return;
+    const stop = new AbortController();
+    const patience = this.#clock.sleep(RECONNECT_PATIENCE_MS, stop.signal).catch(() => {});
+    await Promise.race([outage.over.promise, patience]);
+    stop.abort();
+    if (!this.connected) throw this.#unreachable(what);
+  }
+
+  #unreachable(what: string, cause?: unknown): ConnectionError {
+    const servers = this.#servers.join(", ");
+    const outage = this.#outage;
+    const check =
+      "Check that nats-server is running there, or set nats.servers (NAQ_NATS_SERVERS).";
+    const message = this.nc.isClosed()
+      ? `Cannot ${what}: the connection to NATS at ${servers} is closed for good (its manager ` +
+        `was closed, or nats.reconnect.maxAttempts was reached)`
+      : outage
+      ? `Cannot ${what}: NATS at ${servers} could not be reached; the connection to ` +
+        `${outage.server} was lost ${
+          Math.round((this.#clock.monotonic() - outage.since) / 1_000)
+        } s ago and did not come back within the ${RECONNECT_PATIENCE_MS / 1_000} s this ` +
+        `waited. ${check}`
+      : `Cannot ${what}: the connection to NATS at ${servers} was lost while it ran, and came ` +
+        `back; it may or may not have been done`;
+    return new ConnectionError(this.#servers, message, { cause });
+  }
+
+  /** Keeps track of outages: from a disconnect to the reconnect, or to the close. */
+  async #followStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === "disconnect" && !this.#outage) {
+        this.#outages += 1;
+        this.#outage = {
+          server: status.server,
+          since: this.#clock.monotonic(),
+          over: Promise.withResolvers(),
+        };
+      } else if (status.type === "reconnect" || status.type === "close") {
+        this.#outage?.over.resolve();
+        if (status.type === "reconnect") {
+          this.#outage = undefined;
+          for (const listener of [...this.#reconnectListeners]) listener();
+        }
+      }
+    }
+    this.#outage?.over.resolve();
+  }
+
   /** Drains the connection: in-flight messages are delivered, then it closes. */
   [Symbol.asyncDispose](): Promise<void> {
     this.#disposed ??= this.#drain();
@@ -138,6 +236,16 @@ export class ConnectionService implements AsyncDisposable {
 }
 
 type NatsSettings = NaqConfig["nats"];
+
+/**
+ * True for what a request that no server answered ends in: nats.js's timeout or request
+ * error, a connection closed under it, or naq's `UNAVAILABLE` after waiting out such
+ * timeouts. A server's refusal (a JetStream API error) is an answer, and is none of these.
+ */
+function isUnanswered(err: unknown): boolean {
+  return err instanceof RequestTimeout || err instanceof RequestError ||
+    err instanceof ClosedConnectionError || isNaqError(err, ErrorCode.Unavailable);
+}
 
 /**
  * Connects, giving up after `connectTimeout` even when a server accepts TCP and then says

@@ -366,27 +366,32 @@ export class JobService {
    */
   async stats(queue: string): Promise<QueueStats> {
     const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as QueueStats;
-    const jsm = await this.#connection.jetstreamManager();
     const stream = this.#names.queueStream(queue);
-    if (!await this.#streams.info(stream)) return counts;
-    const [kinds, consumer] = await Promise.all([
-      this.#messages.counts(queue),
-      // opened when no worker has yet: it counts the run messages
-      jsm.consumers.info(stream, this.#names.queueConsumer(queue))
-        .catch(() =>
-          this.consumer(queue).then(() =>
-            jsm.consumers.info(stream, this.#names.queueConsumer(queue))
-          )
-        ),
-    ]);
-    counts.active = consumer.num_ack_pending;
-    counts.waiting = consumer.num_pending;
-    counts.delayed = kinds.delayed;
-    counts.failed = kinds.retry;
-    counts.completed = kinds.completed;
-    counts.dead = kinds.dead;
-    counts.cancelled = kinds.cancelled;
-    return counts;
+    // reads only: safe to repeat while the stream elects a leader
+    return await retryWhileLeaderless(this.#clock, {
+      what: `count the jobs of queue ${queue}`,
+      stream,
+      write: async () => {
+        if (!await this.#streams.info(stream)) return counts;
+        const jsm = await this.#connection.jetstreamManager();
+        const workers = () => jsm.consumers.info(stream, this.#names.queueConsumer(queue));
+        const [kinds, consumer] = await Promise.all([
+          this.#messages.counts(queue),
+          // opened when no worker has yet: it counts the run messages
+          workers().catch(() => this.consumer(queue).then(workers)),
+        ]);
+        return {
+          ...counts,
+          active: consumer.num_ack_pending,
+          waiting: consumer.num_pending,
+          delayed: kinds.delayed,
+          failed: kinds.retry,
+          completed: kinds.completed,
+          dead: kinds.dead,
+          cancelled: kinds.cancelled,
+        };
+      },
+    });
   }
 
   /**

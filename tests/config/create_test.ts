@@ -82,7 +82,7 @@ Deno.test("createConfig() lists every invalid setting in one error", () => {
     message,
     [
       "Invalid configuration:",
-      '  prefix: expected a prefix of letters, digits, "_" and "-", got "my.app"',
+      `  prefix: expected a prefix of 1 to 32 letters, digits and "-" (no "_": it ends the prefix in stream names), other than "KV" (the start of NATS's KV bucket streams), got "my.app"`,
       "  streams.replicas: expected an integer from 1 to 5, got 7",
       "  worker.concurrency: expected an integer >= 1, got 0",
       '  events.enabled: expected true or false, got "yes"',
