@@ -505,17 +505,33 @@ export class Queue implements AsyncDisposable {
     return this.#services.get(ScheduleService);
   }
 
-  #handle<R>({ job, duplicate, epoch }: Enqueued): JobHandle<R> {
+  #handle<R>(enqueued: Enqueued): JobHandle<R> {
+    const { job, duplicate } = enqueued;
+    let { epoch } = enqueued;
+    // once known, a final outcome is the handle's: a second result() need not wait or read
+    let finished: JobRecord | undefined;
+    const onFinished = (record: JobRecord) => {
+      if (record.state !== "dead") finished = record;
+      // a dead job can be retried, by anyone: its next outcome is read, not awaited here
+      else epoch = undefined;
+    };
     return {
       id: job.id,
       queue: this.name,
       job,
       duplicate,
-      result: (options) => this.#result<R>(job.id, options, epoch),
+      result: (options) => this.#result<R>(job.id, options, epoch, finished, onFinished),
     };
   }
 
-  async #result<R>(id: string, options: ResultOptions = {}, epoch?: number): Promise<R> {
+  async #result<R>(
+    id: string,
+    options: ResultOptions = {},
+    epoch?: number,
+    known?: JobRecord,
+    onFinished?: (job: JobRecord) => void,
+  ): Promise<R> {
+    if (known) return this.#outcome<R>(id, known);
     const jobs = await this.#jobs();
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
     const timeout = timeoutMs === undefined
@@ -523,9 +539,11 @@ export class Queue implements AsyncDisposable {
       : timeoutSignal(this.#services.clock, timeoutMs);
     const signals = [options.signal, timeout?.signal]
       .filter((signal): signal is AbortSignal => signal !== undefined);
+    // a waiter is cheap: 20,000 of them must not each hold a combined signal for nothing
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     let job: JobRecord;
     try {
-      job = await jobs.waitUntilFinished(this.name, id, AbortSignal.any(signals), epoch);
+      job = await jobs.waitUntilFinished(this.name, id, signal, epoch);
     } catch (err) {
       if (err instanceof DOMException && err.name === "TimeoutError") {
         throw new TimeoutError(
@@ -536,6 +554,12 @@ export class Queue implements AsyncDisposable {
     } finally {
       timeout?.cancel();
     }
+    onFinished?.(job);
+    return this.#outcome<R>(id, job);
+  }
+
+  /** What `result()` gives for a finished job: its result, or the error it ended with. */
+  #outcome<R>(id: string, job: JobRecord): R {
     if (job.state === "completed") return job.result as R;
     if (job.state === "cancelled") {
       throw new NaqError(ErrorCode.JobCancelled, `Job ${id} in queue ${this.name} was cancelled`);

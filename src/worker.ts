@@ -82,6 +82,9 @@ export class Worker implements AsyncDisposable {
   readonly #log: WorkerLogger;
   readonly #stopping = new AbortController();
   readonly #running = new Map<ClaimedJob, AbortController>();
+  /** Running jobs, and when each last told the server it is alive. */
+  readonly #beats = new Map<ClaimedJob, { readonly queue: string; at: number }>();
+  #stopBeats?: () => void;
   readonly #handedBack = new Set<ClaimedJob>();
   readonly #inFlight = new Set<Promise<void>>();
   #run?: Promise<void>;
@@ -159,6 +162,9 @@ export class Worker implements AsyncDisposable {
   }
 
   async #runLoops(): Promise<void> {
+    // one timer for every running job, not one each: a job is cheap
+    const tickMs = Math.min(...this.#heartbeatMs.values()) / 2;
+    this.#stopBeats = repeatEvery(this.#services.clock, tickMs, () => this.#beat());
     await onStopSignals(this.#handleSignals, () => void this.close(), async () => {
       if (this.#runsScheduler) {
         this.#scheduler = runReplica(this.#services, this.id, this.#log, this.#stopping.signal)
@@ -280,6 +286,16 @@ export class Worker implements AsyncDisposable {
     }
   }
 
+  /** Keeps alive each running job whose queue's heartbeat is due. */
+  #beat(): void {
+    const now = this.#services.clock.now();
+    for (const [claimed, beat] of this.#beats) {
+      if (now - beat.at < this.#heartbeatMs.get(beat.queue)!) continue;
+      claimed.keepAlive();
+      beat.at = now;
+    }
+  }
+
   /** What this worker can say of a job it runs, for `getJob()`. */
   #runningJob(queue: string, jobId: string): RunningJob | undefined {
     for (const claimed of this.#running.keys()) {
@@ -348,11 +364,7 @@ export class Worker implements AsyncDisposable {
     const controller = new AbortController();
     this.#running.set(claimed, controller);
     const started = this.#services.clock.now();
-    const stopHeartbeat = repeatEvery(
-      this.#services.clock,
-      this.#heartbeatMs.get(queue)!,
-      () => claimed.keepAlive(),
-    );
+    this.#beats.set(claimed, { queue, at: started });
     const log = taggedLogger(this.#log, {
       queue,
       jobId: job.id,
@@ -384,7 +396,7 @@ export class Worker implements AsyncDisposable {
           `Job ${job.id} timed out after ${job.options.timeoutMs} ms (attempt ${job.attempt})`,
         ),
     });
-    stopHeartbeat(); // settled: a late keep-alive would be for a message no longer ours
+    this.#beats.delete(claimed); // settled: a late keep-alive would be for a message not ours
     this.#running.delete(claimed);
     if (this.#handedBack.has(claimed)) return;
     const ms = this.#services.clock.now() - started;
@@ -432,6 +444,7 @@ export class Worker implements AsyncDisposable {
       }));
     }
     await Promise.allSettled([...this.#inFlight]);
+    this.#stopBeats?.();
     await this.#scheduler; // hands its lease over when it led
     try {
       await (await this.#services.get(EventService)).flush();

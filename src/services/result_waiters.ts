@@ -3,9 +3,12 @@ import { isFinished, type JobRecord } from "../core/job.ts";
 import type { WireNames } from "../core/names.ts";
 import type { ConnectionService } from "./connection_service.ts";
 
+// lean on purpose: a producer may wait on tens of thousands of jobs at once
 interface Waiter {
-  resolve(job: JobRecord | null): void;
-  reject(reason: unknown): void;
+  readonly resolve: (job: JobRecord | null) => void;
+  readonly reject: (reason: unknown) => void;
+  readonly signal?: AbortSignal;
+  onAbort?: () => void;
 }
 
 /** Reads a job's record from the stream's leader; `null` when it is unknown. */
@@ -37,7 +40,7 @@ export class ResultWaiters {
   readonly notifySubject: string;
   readonly #connection: ConnectionService;
   readonly #read: ReadJob;
-  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #waiters = new Map<string, Waiter[]>();
   readonly #recent = new Map<string, JobRecord>();
   readonly #followed = new Map<string, Subscription>();
   readonly #names: WireNames;
@@ -101,35 +104,40 @@ export class ResultWaiters {
     // only for a job enqueued here: another process may have retried one known from before
     const recent = epoch === undefined ? undefined : this.#recent.get(key);
     if (recent) return Promise.resolve(recent);
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const waiter: Waiter = {
-        resolve: (job) => {
-          leave();
-          resolve(job);
-        },
-        reject: (reason) => {
-          leave();
-          reject(reason);
-        },
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { promise, resolve, reject } = Promise.withResolvers<JobRecord | null>();
+    const waiter: Waiter = { resolve, reject, signal };
+    if (signal) {
+      waiter.onAbort = () => {
+        this.#leave(key, waiter);
+        reject(signal.reason);
       };
-      const onAbort = () => waiter.reject(signal!.reason);
-      const leave = () => {
-        signal?.removeEventListener("abort", onAbort);
-        const forKey = this.#waiters.get(key);
-        forKey?.delete(waiter);
-        if (forKey?.size === 0) {
-          this.#waiters.delete(key);
-          this.#followed.get(key)?.unsubscribe();
-          this.#followed.delete(key);
-        }
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.set(key, (this.#waiters.get(key) ?? new Set()).add(waiter));
-      this.listen();
-      if (epoch === undefined) this.#follow(queue, jobId, key);
-      if (epoch === undefined || epoch !== this.#epoch) this.#check(queue, jobId, waiter);
-    });
+      signal.addEventListener("abort", waiter.onAbort, { once: true });
+    }
+    const waiting = this.#waiters.get(key);
+    if (waiting) waiting.push(waiter);
+    else this.#waiters.set(key, [waiter]);
+    this.listen();
+    if (epoch === undefined) this.#follow(queue, jobId, key);
+    if (epoch === undefined || epoch !== this.#epoch) this.#check(queue, jobId, waiter);
+    return promise;
+  }
+
+  #leave(key: string, waiter: Waiter): void {
+    const waiting = this.#waiters.get(key)?.filter((other) => other !== waiter) ?? [];
+    if (waiting.length > 0) return void this.#waiters.set(key, waiting);
+    this.#waiters.delete(key);
+    this.#followed.get(key)?.unsubscribe();
+    this.#followed.delete(key);
+  }
+
+  /** Settles the waiters of `key` (or only `one` of them), which leave. */
+  #settle(key: string, settle: (waiter: Waiter) => void, one?: Waiter): void {
+    for (const waiter of one ? [one] : [...this.#waiters.get(key) ?? []]) {
+      if (waiter.onAbort) waiter.signal!.removeEventListener("abort", waiter.onAbort);
+      this.#leave(key, waiter);
+      settle(waiter);
+    }
   }
 
   /** Forgets what a notice said of the job: it runs again. */
@@ -158,10 +166,7 @@ export class ResultWaiters {
       await new Promise((resolve) => setTimeout(resolve, pause));
       if (!this.#waiters.has(key)) return;
       const job = await this.#read(queue, jobId).catch(() => undefined);
-      if (job && isFinished(job.state)) {
-        for (const waiter of [...this.#waiters.get(key) ?? []]) waiter.resolve(job);
-        return;
-      }
+      if (job && isFinished(job.state)) return this.#settle(key, (waiter) => waiter.resolve(job));
     }
   }
 
@@ -169,18 +174,16 @@ export class ResultWaiters {
   #check(queue: string, jobId: string, only?: Waiter): void {
     const key = `${queue}\u0000${jobId}`;
     this.#read(queue, jobId).then((job) => {
-      if (job && !isFinished(job.state)) return;
-      for (const waiter of only ? [only] : [...this.#waiters.get(key) ?? []]) waiter.resolve(job);
-    }, (err) => {
-      for (const waiter of only ? [only] : [...this.#waiters.get(key) ?? []]) waiter.reject(err);
-    });
+      if (!job || isFinished(job.state)) this.#settle(key, (waiter) => waiter.resolve(job), only);
+    }, (err) => this.#settle(key, (waiter) => waiter.reject(err), only));
   }
 
   #notified(job: JobRecord): void {
     const key = `${job.queue}\u0000${job.id}`;
-    for (const waiter of [...this.#waiters.get(key) ?? []]) waiter.resolve(job);
-    // kept for a later result() of the same job, which cannot know the notice went by
-    this.#recent.delete(key);
+    if (this.#waiters.has(key)) {
+      return this.#settle(key, (waiter) => waiter.resolve(job)); // a handle keeps it
+    }
+    // kept for a result() still to come, which cannot know the notice went by
     this.#recent.set(key, job);
     if (this.#recent.size > RECENT_CAPACITY) {
       this.#recent.delete(this.#recent.keys().next().value!);

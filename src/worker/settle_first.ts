@@ -18,18 +18,19 @@ export function settleFirst(
   timeout: { ms: number; clock: Clock; error: () => Error },
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const settled = new AbortController();
-    if (timeout.ms > 0) {
+    // a job without a timeout, the common case, costs no timer
+    const settled = timeout.ms > 0 ? new AbortController() : undefined;
+    if (settled) {
       timeout.clock.sleep(timeout.ms, settled.signal)
         .then(() => controller.abort(timeout.error()), () => {});
     }
     const onAbort = () => {
-      settled.abort();
+      settled?.abort();
       resolve({ ok: false, error: controller.signal.reason });
     };
     controller.signal.addEventListener("abort", onAbort, { once: true });
     handled.then((outcome) => {
-      settled.abort();
+      settled?.abort();
       controller.signal.removeEventListener("abort", onAbort);
       resolve(outcome);
     });
