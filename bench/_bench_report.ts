@@ -1,4 +1,7 @@
-/** Runs one bench file with `deno bench --json` and returns its results, for bench reports. */
+/**
+ * Helpers for bench reports: run a bench file with `deno bench --json` and read its results;
+ * read a process's CPU time and memory from /proc; take percentiles.
+ */
 
 /** One benchmark's outcome. */
 export interface BenchResult {
@@ -32,4 +35,27 @@ export async function runBench(file: string): Promise<BenchResult[]> {
     }
     return { name: bench.name, baseline: bench.baseline, avgNs };
   });
+}
+
+// USER_HZ on Linux: /proc counts CPU time in steps of 10 ms
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds (user + system) process `pid` has used so far, from /proc (Linux). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // the fields after the command name, which is in parentheses and may hold spaces
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+/** The resident memory of process `pid` now, in bytes, from /proc (Linux). */
+export async function rssBytes(pid: number): Promise<number> {
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(await Deno.readTextFile(`/proc/${pid}/status`));
+  return kb ? Number(kb[1]) * 1024 : NaN;
+}
+
+/** The `p`-quantile (0 to 1) of ascending `sorted`; `NaN` when it is empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }

@@ -1,135 +1,335 @@
 /**
- * The scheduler at scale: with 1,000 and then 100,000 delayed jobs pending, how late do due
- * jobs fire, and what CPU does the leader spend? A scheduler runs in its own process, whose
- * CPU time is read from /proc; `deno task bench:scheduler` prints a table.
+ * Delayed jobs and schedules on server-fired messages, in one run: `deno task bench:scheduler`.
  *
- * For each pending count: enqueue that many jobs due in an hour, start the scheduler and
- * wait until it has indexed them all, measure its CPU over an idle window, then enqueue
- * 2,000 jobs due over 4 seconds (500 a second) and measure how late each is published to
- * its queue (the `promoted` event's time minus the job's runAt), and the CPU meanwhile.
+ * A delayed job is a `Nats-Schedule: @at` message in its queue's stream, which the server turns
+ * into the job's run message when due; no naq process keeps an index of them. A Worker runs in
+ * a process of its own (bench/_worker_process.ts, with its scheduler replica, as deployed),
+ * so that its CPU time can be read from /proc, as can this process's (the producer's) and the
+ * nats-server's. On one fresh server:
+ *
+ * 1. The CPU each process uses over an idle window of {@linkcode IDLE_MS} with nothing
+ *    pending; then {@linkcode PENDING} jobs due in an hour, enqueued with `enqueueMany` in
+ *    batches of {@linkcode BATCH}: the enqueue rate, what the server holds for them, and the
+ *    CPU each process uses over the same idle window while they wait.
+ * 2. With those still pending, {@linkcode DUE} jobs due over {@linkcode DUE_OVER_MS} ms: how
+ *    late each starts, as its handler's start time minus its `runAt`. Then the same shape as
+ *    raw JetStream @at messages (bench/_scheduler_raw.ts): the server's own lateness, the floor.
+ * 3. A schedule `every: 1s` for {@linkcode FIRINGS} firings, fired by the worker's scheduler
+ *    replica: how late each firing's job starts, minus the instant it fired for.
+ *
+ * It prints figures, not a pass mark. It exits 1 only when jobs did not run when they should
+ * have (or ran when they should not), as that is a bug, not a figure.
  */
 import { createConfig } from "../src/config/mod.ts";
+import { wireNames } from "../src/core/names.ts";
 import { startNatsServer } from "../src/dev/nats_server.ts";
-import { Queue } from "../src/queue.ts";
+import { type JobHandle, Queue } from "../src/queue.ts";
 import { ServiceManager } from "../src/services/service_manager.ts";
+import { cpuSeconds, percentile, rssBytes } from "./_bench_report.ts";
+import { rawScheduledLateness } from "./_scheduler_raw.ts";
 
+const QUEUE = "bench";
+const PENDING = 100_000;
+const BATCH = 1_000;
+const FAR_AWAY_MS = 3_600_000;
+// after the enqueue, before the idle window: the tail of the enqueue (acks, GC) is not idling
+const SETTLE_MS = 2_000;
+const IDLE_MS = 20_000;
 const DUE = 2_000;
 const DUE_OVER_MS = 4_000;
-const IDLE_MS = 3_000;
-const CHUNK = 10_000;
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+// time to enqueue the due jobs before the first is due
+const DUE_LEAD_MS = 2_000;
+const FIRINGS = 10;
+// how long after the last is due a job may still start before it counts as not fired
+const GRACE_MS = 10_000;
 
-/** CPU seconds (user + system) the process has used so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+/** A handler start, as bench/_worker_process.ts reports it. */
+interface Started {
+  readonly task: string;
+  readonly id: string;
+  readonly attempt: number;
+  readonly at: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : "n/a";
+const mb = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MB`;
 
-async function measure(pendingCount: number) {
-  await using server = await startNatsServer();
-  const config = createConfig({ nats: { servers: [server.url] } });
-  await using services = new ServiceManager(config);
-  await using queue = new Queue("bench", { services });
+/** Polls `done` every 20 ms until it holds or `deadline` (ms since the epoch) passes. */
+async function until(done: () => boolean, deadline: number): Promise<boolean> {
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
 
-  const farAway = Date.now() + 3_600_000;
-  const enqueueStart = performance.now();
-  for (let done = 0; done < pendingCount; done += CHUNK) {
-    const size = Math.min(CHUNK, pendingCount - done);
+/** Lateness figures of `latenessMs`, in ms. */
+function spread(latenessMs: number[]): string {
+  const sorted = [...latenessMs].sort((a, b) => a - b);
+  return [0.5, 0.99, 1].map((p) => fmt(percentile(sorted, p))).join(" / ") +
+    ` (min ${fmt(sorted[0] ?? NaN)})`;
+}
+
+await using server = await startNatsServer();
+const serverPid = server.pid!;
+const { version: serverVersion } = await server.monitor<{ version: string }>("varz");
+const config = createConfig({ nats: { servers: [server.url] } });
+await using services = new ServiceManager(config);
+await using queue = new Queue(QUEUE, { services });
+const stream = wireNames(config.prefix).queueStream(QUEUE);
+
+const child = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    new URL("./_worker_process.ts", import.meta.url).pathname,
+    server.url,
+    QUEUE,
+    "ping",
+    "later",
+    "soon",
+    "tick",
+  ],
+  stdin: "null",
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const workerPid = child.pid;
+
+// every handler start, first start by job id; a second start of a job is counted
+const started = new Map<string, Started>();
+const startedTwice: string[] = [];
+const startedOf = (task: string) => [...started.values()].filter((s) => s.task === task);
+const reading = (async () => {
+  let buffer = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    const lines = buffer.split("\n");
+    buffer = lines.pop()!;
+    for (const line of lines) {
+      const start = JSON.parse(line) as Started;
+      if (started.has(start.id)) startedTwice.push(start.id);
+      else started.set(start.id, start);
+    }
+  }
+})();
+
+const problems: string[] = [];
+const rows: [string, string][] = [];
+const row = (figure: string, value: string) => rows.push([figure, value]);
+
+/** CPU seconds so far of the worker, this process (the producer) and the server. */
+const cpu = async () => ({
+  worker: await cpuSeconds(workerPid),
+  producer: await cpuSeconds(Deno.pid),
+  server: await cpuSeconds(serverPid),
+});
+type Cpu = Awaited<ReturnType<typeof cpu>>;
+
+/** CPU seconds each process used over {@linkcode IDLE_MS} of doing nothing. */
+async function idleCpu(): Promise<Cpu> {
+  const before = await cpu();
+  await sleep(IDLE_MS);
+  const after = await cpu();
+  return {
+    worker: after.worker - before.worker,
+    producer: after.producer - before.producer,
+    server: after.server - before.server,
+  };
+}
+
+interface StreamState {
+  messages: number;
+  bytes: number;
+}
+/** The queue's stream's state, from the server's /jsz. */
+async function streamState(): Promise<StreamState | undefined> {
+  const jsz = await server.monitor<{
+    account_details?: { stream_detail?: { name: string; state: StreamState }[] }[];
+  }>("jsz?streams=true");
+  return jsz.account_details?.flatMap((account) => account.stream_detail ?? [])
+    .find((detail) => detail.name === stream)?.state;
+}
+
+try {
+  // the worker is up and pulling once a job enqueued now has started
+  const ping = await queue.enqueue("ping", null);
+  if (!await until(() => started.has(ping.id), Date.now() + 30_000)) {
+    throw new Error("the worker process ran no job within 30 s of starting");
+  }
+  await sleep(SETTLE_MS);
+  const idleEmpty = await idleCpu();
+  const memoryBefore = { server: await rssBytes(serverPid), worker: await rssBytes(workerPid) };
+
+  // 1. PENDING jobs due in an hour
+  const farAway = Date.now() + FAR_AWAY_MS;
+  const cpuBeforeEnqueue = await cpu();
+  let enqueueMs = performance.now();
+  for (let done = 0; done < PENDING; done += BATCH) {
     await queue.enqueueMany(
-      Array.from({ length: size }, (_, i) => ({
+      Array.from({ length: Math.min(BATCH, PENDING - done) }, (_, i) => ({
         task: "later",
         payload: done + i,
         options: { runAt: farAway + done + i },
       })),
     );
   }
-  const enqueueMs = performance.now() - enqueueStart;
+  enqueueMs = performance.now() - enqueueMs;
+  const cpuAfterEnqueue = await cpu();
+  row(
+    `enqueue ${fmt(PENDING)} delayed jobs (batches of ${fmt(BATCH)})`,
+    `${fmt(PENDING / (enqueueMs / 1_000))} jobs/s (${fmt(enqueueMs / 1_000, 1)} s)`,
+  );
+  row(
+    "  CPU meanwhile: producer / worker / server",
+    `${fmt(cpuAfterEnqueue.producer - cpuBeforeEnqueue.producer, 2)} / ` +
+      `${fmt(cpuAfterEnqueue.worker - cpuBeforeEnqueue.worker, 2)} / ` +
+      `${fmt(cpuAfterEnqueue.server - cpuBeforeEnqueue.server, 2)} s`,
+  );
 
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./_scheduler_process.ts", import.meta.url).pathname, server.url],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  let status = { leading: false, delayed: 0 };
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const readStatus = (async () => {
-    let buffer = "";
-    while (true) {
-      const { value, done } = await lines.read();
-      if (done) return;
-      buffer += value;
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      for (const line of parts) status = JSON.parse(line);
-    }
-  })();
-  try {
-    const loadStart = performance.now();
-    while (status.delayed < pendingCount) await sleep(20);
-    const loadMs = performance.now() - loadStart;
+  await sleep(SETTLE_MS);
+  const stats = await queue.stats();
+  const state = await streamState();
+  row("stats(): delayed / waiting", `${fmt(stats.delayed)} / ${fmt(stats.waiting)}`);
+  if (stats.delayed !== PENDING) problems.push(`stats() says ${stats.delayed} delayed`);
+  row(
+    `stream ${stream}: messages / bytes (the warm-up job's record is one)`,
+    state ? `${fmt(state.messages)} / ${mb(state.bytes)}` : "not in /jsz",
+  );
+  const memoryPending = { server: await rssBytes(serverPid), worker: await rssBytes(workerPid) };
+  row(
+    "nats-server RSS: before / with them pending",
+    `${mb(memoryBefore.server)} / ${mb(memoryPending.server)}`,
+  );
+  row(
+    "worker RSS: before / with them pending",
+    `${mb(memoryBefore.worker)} / ${mb(memoryPending.worker)}`,
+  );
 
-    const idleCpu0 = await cpuSeconds(child.pid);
-    await sleep(IDLE_MS);
-    const idleCpuMs = (await cpuSeconds(child.pid) - idleCpu0) * 1_000;
-
-    const promoted = new Map<string, number>();
-    const stop = new AbortController();
-    const events = queue.events({ types: ["promoted"], signal: stop.signal });
-    const collecting = (async () => {
-      for await (const event of events) promoted.set(event.jobId, event.at);
-    })();
-    const firstDue = Date.now() + 1_000;
-    const handles = await queue.enqueueMany(
-      Array.from({ length: DUE }, (_, i) => ({
-        task: "soon",
-        payload: i,
-        options: { runAt: firstDue + Math.floor((i * DUE_OVER_MS) / DUE) },
-      })),
+  const idlePending = await idleCpu();
+  const idleRow = (label: string, who: keyof Cpu) => {
+    const perSecond = (seconds: number) => fmt(seconds * 1_000 / (IDLE_MS / 1_000), 1);
+    row(
+      label,
+      `${fmt(idleEmpty[who], 2)} / ${fmt(idlePending[who], 2)} s ` +
+        `(${perSecond(idleEmpty[who])} / ${perSecond(idlePending[who])} ms per s)`,
     );
-    const busyCpu0 = await cpuSeconds(child.pid);
-    const deadline = firstDue + DUE_OVER_MS + 10_000;
-    while (promoted.size < DUE && Date.now() < deadline) await sleep(50);
-    const busyCpuMs = (await cpuSeconds(child.pid) - busyCpu0) * 1_000;
-    stop.abort();
-    await collecting;
+  };
+  idleRow(
+    `CPU over ${IDLE_MS / 1_000} s idle, nothing / ${fmt(PENDING)} pending: worker`,
+    "worker",
+  );
+  idleRow("  producer (this process, its connection open)", "producer");
+  idleRow("  nats-server", "server");
 
-    const lateness = handles
-      .filter((handle) => promoted.has(handle.id))
-      .map((handle) => promoted.get(handle.id)! - handle.job.runAt!)
-      .sort((a, b) => a - b);
-    const percentile = (p: number) =>
-      lateness[Math.min(lateness.length - 1, Math.floor(p * lateness.length))];
-    return {
-      pending: pendingCount,
-      enqueueRate: Math.round(pendingCount / (enqueueMs / 1_000)),
-      loadMs: Math.round(loadMs),
-      idleCpuPerSecondMs: +(idleCpuMs / (IDLE_MS / 1_000)).toFixed(1),
-      fired: `${lateness.length}/${DUE}`,
-      p50: percentile(0.5),
-      p99: percentile(0.99),
-      max: lateness.at(-1),
-      cpuPerFiringMs: +(busyCpuMs / DUE).toFixed(3),
-    };
-  } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await readStatus.catch(() => {});
+  // 2. DUE jobs due over DUE_OVER_MS, with the PENDING still pending
+  const firstDue = Date.now() + DUE_LEAD_MS;
+  const due: JobHandle[] = [];
+  for (let done = 0; done < DUE; done += BATCH) {
+    due.push(
+      ...await queue.enqueueMany(
+        Array.from({ length: Math.min(BATCH, DUE - done) }, (_, i) => ({
+          task: "soon",
+          payload: done + i,
+          options: { runAt: firstDue + Math.floor(((done + i) * DUE_OVER_MS) / DUE) },
+        })),
+      ),
+    );
   }
+  const enqueuedBy = Date.now();
+  if (enqueuedBy > firstDue) {
+    problems.push(
+      `the due jobs took until ${enqueuedBy - firstDue} ms after the first was due to enqueue`,
+    );
+  }
+  const cpuBeforeDue = await cpu();
+  const lastDue = firstDue + DUE_OVER_MS;
+  await until(() => due.every((job) => started.has(job.id)), lastDue + GRACE_MS);
+  const cpuAfterDue = await cpu();
+  const dueLateness = due.filter((job) => started.has(job.id))
+    .map((job) => started.get(job.id)!.at - job.job.runAt!);
+  row(
+    `${fmt(DUE)} jobs due over ${DUE_OVER_MS / 1_000} s: started`,
+    `${fmt(dueLateness.length)} of ${fmt(DUE)}`,
+  );
+  row("  lateness p50 / p99 / max ms (handler start − runAt)", spread(dueLateness));
+  row(
+    "  worker CPU per due job (run and settled)",
+    `${fmt((cpuAfterDue.worker - cpuBeforeDue.worker) * 1_000 / DUE, 2)} ms`,
+  );
+  if (dueLateness.length < DUE) {
+    problems.push(`${DUE - dueLateness.length} of ${DUE} due jobs never started`);
+  }
+  const early = dueLateness.filter((ms) => ms < 0).length;
+  if (early > 0) problems.push(`${early} due jobs started before their runAt`);
+
+  // the floor: the server's own firing of the same shape, on the same server
+  const raw = await rawScheduledLateness(server.url, DUE, DUE_OVER_MS, DUE_LEAD_MS, GRACE_MS);
+  row(
+    `raw JetStream: ${fmt(DUE)} @at messages, same shape: received`,
+    `${fmt(raw.receivedMs.length)} of ${fmt(DUE)}`,
+  );
+  row("  lateness p50 / p99 / max ms (stored by the server − due)", spread(raw.storedMs));
+  row("  lateness p50 / p99 / max ms (received − due)", spread(raw.receivedMs));
+  if (raw.receivedMs.length < DUE) {
+    problems.push(`raw JetStream: ${DUE - raw.receivedMs.length} of ${DUE} never arrived`);
+  }
+
+  // 3. a schedule every second, fired by the worker's scheduler replica
+  const before = started.size;
+  await queue.schedule("every-second", "tick", null, { every: "1s" }, { repeat: FIRINGS });
+  const scheduledAt = Date.now();
+  await until(() => startedOf("tick").length >= FIRINGS, scheduledAt + FIRINGS * 1_000 + GRACE_MS);
+  const ticks = startedOf("tick");
+  const tickLateness: number[] = [];
+  for (const tick of ticks) {
+    const record = await queue.getJob(tick.id);
+    if (record?.schedule) tickLateness.push(tick.at - record.schedule.at);
+    else problems.push(`the record of firing ${tick.id} has no schedule instant`);
+  }
+  row(
+    `schedule every: 1s, repeat ${FIRINGS}: firings started`,
+    `${fmt(ticks.length)} of ${FIRINGS}`,
+  );
+  row("  lateness p50 / p99 / max ms (handler start − instant)", spread(tickLateness));
+  if (ticks.length < FIRINGS) {
+    problems.push(`${FIRINGS - ticks.length} of ${FIRINGS} firings never started`);
+  }
+  if (started.size - before !== ticks.length) {
+    problems.push(`${started.size - before - ticks.length} other jobs started during the schedule`);
+  }
+
+  const later = startedOf("later").length;
+  if (later > 0) problems.push(`${later} of the jobs due in an hour started already`);
+  if (startedTwice.length > 0) {
+    problems.push(`${startedTwice.length} jobs started twice, such as ${startedTwice[0]}`);
+  }
+  const statsAfter = await queue.stats();
+  row("stats() at the end: delayed", fmt(statsAfter.delayed));
+  if (statsAfter.delayed !== PENDING) {
+    problems.push(`${statsAfter.delayed} delayed at the end, where ${PENDING} are due in an hour`);
+  }
+} finally {
+  child.kill("SIGTERM");
+  await child.status;
+  await reading.catch(() => {});
 }
 
-const rows = [];
-for (const pending of [1_000, 100_000]) rows.push(await measure(pending));
 console.log(
-  "pending   enqueue/s  index load  idle CPU/s  fired      lateness p50 / p99 / max   CPU per firing",
+  `\nnaq on nats-server ${serverVersion}, Deno ${Deno.version.deno}, ` +
+    `${navigator.hardwareConcurrency} CPUs; one Worker process (concurrency 64, its scheduler ` +
+    "replica on); CPU from /proc (10 ms steps).\n",
 );
-for (const row of rows) {
-  console.log(
-    `${row.pending.toLocaleString("en").padEnd(9)} ${String(row.enqueueRate).padEnd(10)} ` +
-      `${`${row.loadMs} ms`.padEnd(11)} ${`${row.idleCpuPerSecondMs} ms`.padEnd(11)} ` +
-      `${row.fired.padEnd(10)} ${`${row.p50} / ${row.p99} / ${row.max} ms`.padEnd(26)} ` +
-      `${row.cpuPerFiringMs} ms`,
-  );
+const width = Math.max(...rows.map(([figure]) => figure.length));
+console.log(`| ${"figure".padEnd(width)} | value |`);
+console.log(`| ${"-".repeat(width)} | --- |`);
+for (const [figure, value] of rows) console.log(`| ${figure.padEnd(width)} | ${value} |`);
+if (problems.length > 0) {
+  console.log(`\nproblems:\n  ${problems.join("\n  ")}`);
+  // not Deno.exit(): the server and the services are disposed on the way out
+  Deno.exitCode = 1;
 }

@@ -1,7 +1,9 @@
 /**
- * What one scheduler tick costs as the number of pending delayed jobs grows: the leader's
- * index answers "what is due now, and when is the next?" without looking at what is not due.
- * The baseline is 1,000 pending; flat means the 100,000 row's ratio stays near 1x.
+ * What one scheduler tick costs as the number of schedules in the leader's index grows (each
+ * cron or `every` schedule is one entry, due at its next instant; delayed jobs are not in it,
+ * as the server fires them): the index answers "what is due now, and when is the next?"
+ * without looking at what is not due. The baseline is 1,000 pending; flat means the 100,000
+ * row's ratio stays near 1x.
  */
 import { DueIndex } from "../src/core/due_index.ts";
 
