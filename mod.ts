@@ -102,5 +102,5 @@ export {
   TimeoutError,
   UnrecoverableError,
 } from "./src/errors.ts";
-export { type WireNames, wireNames } from "./src/core/names.ts";
+export { type JobMessageKind, type WireNames, wireNames } from "./src/core/names.ts";
 export { formatDuration, parseDuration } from "./src/core/duration.ts";

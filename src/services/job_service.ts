@@ -175,7 +175,7 @@ export class JobService {
     const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(envelope));
     const now = this.#clock.now();
     // listen before the jobs go out: the subscription then precedes every notice
-    const epoch = this.#waiters.listen();
+    const epoch = await this.#waiters.listening();
     const notify = this.#waiters.notifySubject;
     return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
       const runAt = requests[i].runAt;
@@ -310,7 +310,7 @@ export class JobService {
       seq: undefined,
     };
     await this.ensureQueue(queue);
-    const epoch = this.#waiters.listen();
+    await this.#waiters.listening(); // its outcome comes here, for queue.result(id) to hear
     const seq = await this.#messages.write(
       queue,
       jobId,
@@ -331,7 +331,6 @@ export class JobService {
     const letterSeq = deadLetterSeq ?? letter?.seq;
     if (letterSeq !== undefined) await this.#deadLetters.remove(letterSeq);
     this.#events.emitJob("enqueued", revived);
-    void epoch;
     return { ...revived, seq };
   }
 

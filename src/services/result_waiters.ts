@@ -45,6 +45,7 @@ export class ResultWaiters {
   readonly #followed = new Map<string, Subscription>();
   readonly #names: WireNames;
   #subscription?: Subscription;
+  #subscribed?: Promise<void>;
   #epoch = 0;
 
   /** @param read reads a job as stored, for the waiters that may have missed its notice */
@@ -56,11 +57,19 @@ export class ResultWaiters {
   }
 
   /**
-   * Subscribes to this manager's notices, before the first job that asks for them is sent:
-   * the server then has the subscription before any worker can finish that job.
+   * Subscribes to this manager's notices, before the first job that asks for them is sent.
+   * Resolves once the server has the subscription (once per manager): a cluster then passes
+   * the interest on to the other servers before this connection's jobs, which follow it.
    *
    * @returns the current epoch, to pass to {@linkcode wait} for a job enqueued now
    */
+  async listening(): Promise<number> {
+    const epoch = this.listen();
+    await this.#subscribed;
+    return epoch;
+  }
+
+  /** Subscribes to this manager's notices, if not yet; returns the current epoch. */
   listen(): number {
     if (!this.#subscription) {
       this.#subscription = this.#connection.nc.subscribe(this.notifySubject, {
@@ -75,6 +84,7 @@ export class ResultWaiters {
           this.#notified(job);
         },
       });
+      this.#subscribed = this.#connection.nc.flush().catch(() => {});
       this.#connection.onReconnect(() => {
         this.#epoch += 1;
         for (const key of this.#waiters.keys()) {
