@@ -24,7 +24,7 @@ export interface TaskContext {
   readonly queue: string;
   /** This attempt, 1 on the first run. */
   readonly attempt: number;
-  /** Aborted on timeout or worker shutdown: stop work and return or throw. */
+  /** Aborted on timeout, cancel or worker shutdown: stop work and return or throw. */
   readonly signal: AbortSignal;
   /** Stores a progress value (anything JSON) and emits a `progress` event. */
   progress(value: unknown): Promise<void>;

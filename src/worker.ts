@@ -37,11 +37,16 @@ export interface WorkerOptions {
   /** Where to log; the console by default. */
   readonly logger?: WorkerLogger;
   /**
-   * Also run a scheduler replica, so delayed jobs and schedules fire wherever workers run;
-   * `worker.scheduler` from the config (true) by default.
+   * Also run a scheduler replica, so cron and interval schedules fire wherever workers run
+   * (delayed jobs and retries need none: the server fires them); `worker.scheduler` from the
+   * config (true) by default.
    */
   readonly scheduler?: boolean;
 }
+
+// how long, and how many, cancels a worker remembers for jobs it may be about to start
+const CANCEL_MEMORY_MS = 60_000;
+const CANCEL_MEMORY_SIZE = 10_000;
 
 // a failing pull (server restarting, consumer deleted) is retried after this long
 const PULL_RETRY_MS = 1_000;
@@ -82,9 +87,13 @@ export class Worker implements AsyncDisposable {
   readonly #log: WorkerLogger;
   readonly #stopping = new AbortController();
   readonly #running = new Map<ClaimedJob, AbortController>();
+  /** Jobs cancelled lately, by `queue.jobId.nonce`, and when. */
+  readonly #cancelled = new Map<string, number>();
   /** Running jobs, and when each last told the server it is alive. */
   readonly #beats = new Map<ClaimedJob, { readonly queue: string; at: number }>();
   #stopBeats?: () => void;
+  /** Stops following cancels and `getJob()` questions, once no job runs here. */
+  #stopFollowing: (() => void)[] = [];
   readonly #handedBack = new Set<ClaimedJob>();
   readonly #inFlight = new Set<Promise<void>>();
   #run?: Promise<void>;
@@ -171,14 +180,19 @@ export class Worker implements AsyncDisposable {
           .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
       }
       const { jobs, consumers, flags } = await this.#openConsumers();
-      const stopFollowing = this.#queues.flatMap((queue) =>
-        jobs
-          ? [
-            jobs.onCancel(queue, (jobId) => this.#cancelRunning(queue, jobId)),
-            jobs.serveRunning(queue, (jobId) => this.#runningJob(queue, jobId)),
-          ]
-          : []
-      );
+      try {
+        this.#stopFollowing = this.#queues.flatMap((queue) =>
+          jobs && !this.#stopping.signal.aborted
+            ? [
+              jobs.onCancel(queue, (jobId, nonce) => this.#cancelRunning(queue, jobId, nonce)),
+              jobs.serveRunning(queue, (jobId) => this.#runningJob(queue, jobId)),
+            ]
+            : []
+        );
+      } catch (err) {
+        // closed while starting: the connection is draining, and nothing will run here
+        if (!this.#stopping.signal.aborted) throw err;
+      }
       const perQueue = Math.ceil(this.#concurrency / this.#queues.length);
       this.#loops = Promise.allSettled(
         consumers.map((consumer, i) =>
@@ -187,7 +201,6 @@ export class Worker implements AsyncDisposable {
       );
       await this.#loops;
       for (const flag of flags) flag.stop();
-      for (const stop of stopFollowing) stop();
     });
     await this.close();
     if (this.#failure) throw this.#failure;
@@ -310,10 +323,20 @@ export class Worker implements AsyncDisposable {
     }
   }
 
-  /** Aborts the handler of a job that was cancelled while it ran here. */
-  #cancelRunning(queue: string, jobId: string): void {
+  /**
+   * Aborts the handler of a job that was cancelled while it ran here, and remembers the
+   * cancel for a while: the job may be on its way here still, claimed but not started.
+   */
+  #cancelRunning(queue: string, jobId: string, nonce: string): void {
+    const now = this.#services.clock.now();
+    this.#cancelled.set(`${queue}.${jobId}.${nonce}`, now);
+    for (const [key, at] of this.#cancelled) {
+      if (now - at < CANCEL_MEMORY_MS && this.#cancelled.size <= CANCEL_MEMORY_SIZE) break;
+      this.#cancelled.delete(key); // oldest first: a Map keeps insertion order
+    }
     for (const [claimed, controller] of this.#running) {
-      if (claimed.job.queue !== queue || claimed.job.id !== jobId) continue;
+      const { job } = claimed;
+      if (job.queue !== queue || job.id !== jobId || job.nonce !== nonce) continue;
       controller.abort(new NaqError(ErrorCode.JobCancelled, `Job ${jobId} was cancelled`));
       this.#log.info(`naq: ${queue} ${claimed.job.task} ${jobId} cancelled while running`);
     }
@@ -360,6 +383,10 @@ export class Worker implements AsyncDisposable {
       return release();
     }
     const job = claimed.job;
+    if (this.#cancelled.has(`${queue}.${job.id}.${job.nonce}`)) {
+      claimed.drop(); // cancelled while it was on its way here
+      return release();
+    }
     const task = this.#tasks.get(job.task)!;
     const controller = new AbortController();
     this.#running.set(claimed, controller);
@@ -444,6 +471,8 @@ export class Worker implements AsyncDisposable {
       }));
     }
     await Promise.allSettled([...this.#inFlight]);
+    // only now: a job still running while the worker drains can be cancelled and looked at
+    for (const stop of this.#stopFollowing) stop();
     this.#stopBeats?.();
     await this.#scheduler; // hands its lease over when it led
     try {

@@ -35,16 +35,15 @@ export function jobCommand(): Command {
       if (!job) throw notFound(id, options.queue);
       console.log(options.json ? JSON.stringify(job) : showJob(job));
     });
-  subcommand(group, "cancel", "Cancel a job that has not started")
+  subcommand(group, "cancel", "Cancel a job that has not finished; a running one is aborted")
     .action(async (id: string, options: JobCommandOptions) => {
       await withQueue(options.queue, options, async (queue) => {
         if (await queue.cancel(id)) return;
         const job = await queue.getJob(id);
         if (!job) throw notFound(id, options.queue);
         throw new RangeError(
-          `Cannot cancel job ${id} in queue ${options.queue}: it is ${job.state}, and only ` +
-            `jobs that have not started (delayed, waiting, or failed and waiting to retry) ` +
-            `can be cancelled`,
+          `Cannot cancel job ${id} in queue ${options.queue}: it is ${job.state} already, and ` +
+            `only jobs that have not finished can be cancelled`,
         );
       });
       if (options.json) printJson({ id, queue: options.queue, state: "cancelled" });

@@ -19,12 +19,11 @@ export type Decision =
   | { readonly kind: "dead"; readonly reason: string };
 
 /**
- * True for an {@linkcode UnrecoverableError}, known by its name and code rather than its
+ * True for an {@linkcode UnrecoverableError} or a subclass, known by its code rather than its
  * class: two copies of naq in one program (two versions) throw different classes.
  */
 function isUnrecoverable(error: unknown): boolean {
-  return error instanceof Error && error.name === "UnrecoverableError" &&
-    (error as { code?: unknown }).code === "UNRECOVERABLE";
+  return error instanceof Error && (error as { code?: unknown }).code === "UNRECOVERABLE";
 }
 
 /**

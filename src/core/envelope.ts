@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import type { QueueSettings } from "../config/types.ts";
 import type { AttemptError, JobOptions, JobRecord, ScheduleFiring } from "./job.ts";
 
 /** The body of a job message, version 1. */
@@ -149,13 +150,13 @@ export function isJobId(id: string): boolean {
 /**
  * Checks a job id given by a caller.
  *
- * @throws {TypeError} when it has characters a KV key cannot hold, or is too long
+ * @throws {TypeError} when it has characters a subject token cannot hold, or is too long
  */
 export function checkJobId(id: string): string {
   if (!isJobId(id)) {
     throw new TypeError(
       `Cannot use ${JSON.stringify(id)} as a job id: use 1 to 200 letters, digits, "_", "-" ` +
-        `or "=" (ids are NATS KV keys)`,
+        `or "=" (ids are part of NATS subjects)`,
     );
   }
   return id;
@@ -176,4 +177,48 @@ export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
     ...(envelope.schedule && { schedule: envelope.schedule }),
     errors: envelope.errors ?? [],
   };
+}
+
+/**
+ * A job's options: what was given over the task's, over the queue's settings.
+ *
+ * @throws {RangeError} naming each option a worker would refuse
+ */
+export function resolveJobOptions(
+  settings: QueueSettings,
+  task: GivenOptions | undefined,
+  given: GivenOptions,
+): JobOptions {
+  const backoff = { ...settings.backoff };
+  for (const layer of [task?.backoff, given.backoff]) {
+    for (const [field, value] of Object.entries(layer ?? {})) {
+      // an option given as undefined keeps the value below it
+      if (value !== undefined) Object.assign(backoff, { [field]: value });
+    }
+  }
+  return checkJobOptions({
+    attempts: given.attempts ?? task?.attempts ?? settings.attempts,
+    timeoutMs: given.timeoutMs ?? task?.timeoutMs ?? 0,
+    backoff,
+  });
+}
+
+/** The message a job travels in, from its record. */
+export function toEnvelope(job: JobRecord): JobEnvelope {
+  return {
+    v: 1,
+    id: job.id,
+    task: job.task,
+    payload: job.payload,
+    options: job.options,
+    nonce: job.nonce,
+    enqueuedAt: job.enqueuedAt,
+    ...(job.schedule && { schedule: job.schedule }),
+    ...(job.errors.length > 0 && { errors: job.errors }),
+  };
+}
+
+/** A record as the bytes of a final message or a notice. */
+export function encodeJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
 }

@@ -21,9 +21,9 @@ export const NATS_MAX_NAME_LENGTH = 255;
 export const MAX_PREFIX_LENGTH = 32;
 
 // the longest name a queue's name is part of is its consumer's, `<prefix>_workers_<queue>`;
-// its stream `<prefix>_queue_<queue>` is shorter, and KV keys and subjects (`$KV.<bucket>.
-// <queue>.<job id>`, a few hundred characters) are far below the server's 4,096-byte
-// control line
+// its stream `<prefix>_queue_<queue>` is shorter, and subjects and KV keys
+// (`<prefix>.queue.<queue>.<job id>.<kind>`, a few hundred characters) are far below the
+// server's 4,096-byte control line
 const LONGEST_QUEUE_AFFIX = "_workers_".length;
 
 /** The longest queue name: its consumer's name, with the longest prefix, fits NATS's limit. */
@@ -92,7 +92,7 @@ export interface WireNames {
   queueSubjects(queue: string): string[];
   /** The subject of the job's message of `kind`. */
   jobSubject(queue: string, jobId: string, kind: JobMessageKind): string;
-  /** The pattern matching every message of one job (not its progress). */
+  /** The pattern matching every message of one job. */
   jobSubjects(queue: string, jobId: string): string;
   /** The pattern matching the queue's messages of `kind`; `run` is what workers consume. */
   kindSubjects(queue: string, kind: JobMessageKind): string;

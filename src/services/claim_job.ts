@@ -7,14 +7,19 @@
  */
 import type { Clock } from "../clock.ts";
 import type { QueueSettings } from "../config/types.ts";
-import { type GivenOptions, isJobId, parseEnvelope, waitingRecord } from "../core/envelope.ts";
+import {
+  type GivenOptions,
+  isJobId,
+  parseEnvelope,
+  resolveJobOptions,
+  waitingRecord,
+} from "../core/envelope.ts";
 import type { JobRecord } from "../core/job.ts";
-import { ClaimedJob, type Delivery } from "./claimed_job.ts";
+import { ClaimedJob, type Delivery, isTooLarge } from "./claimed_job.ts";
 import type { ConnectionService } from "./connection_service.ts";
 import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
 import type { EventService } from "./event_service.ts";
 import type { JobMessages } from "./job_messages.ts";
-import { resolveJobOptions } from "./job_service.ts";
 
 /** What claiming needs from the job service. */
 export interface ClaimDeps {
@@ -54,17 +59,40 @@ export async function claimJob(
     const reason = parsed.ok
       ? `the job id ${JSON.stringify(parsed.envelope.id)} is not valid`
       : parsed.reason;
-    await deps.deadLetters.add({
-      queue,
-      reason,
-      worker,
-      at: deps.clock.now(),
-      raw: toBase64(delivery.body),
-    });
+    try {
+      await deps.deadLetters.add({
+        queue,
+        reason,
+        worker,
+        at: deps.clock.now(),
+        raw: toBase64(delivery.body),
+      });
+    } catch (err) {
+      if (!isTooLarge(err)) throw err;
+      // its bytes and the letter's few fields are over max_payload: nothing can keep it
+      delivery.term();
+      throw new RangeError(
+        `Cannot dead-letter a message of queue ${queue} (${reason}): with the letter's ` +
+          `fields it is over the server's max_payload; it was terminated`,
+        { cause: err },
+      );
+    }
     delivery.ack();
     return null;
   }
   const { envelope } = parsed;
+  if (delivery.deliveries > 1) {
+    // delivered before: its worker may have stored an outcome and died before the ack
+    const latest = await deps.messages.latest(queue, envelope.id);
+    if (latest && latest.seq !== delivery.seq) {
+      const final = latest.kind === "completed" || latest.kind === "dead" ||
+        latest.kind === "cancelled";
+      // the notice may be what was lost: the producer may still wait for it
+      if (final && delivery.notify) deps.connection.nc.publish(delivery.notify, latest.body);
+      delivery.ack();
+      return null;
+    }
+  }
   const task = taskOptions(envelope.task);
   let options = envelope.options;
   if (task) {

@@ -1,13 +1,13 @@
 import type { Clock } from "../clock.ts";
 import type { QueueSettings } from "../config/types.ts";
 import { type AttemptOutcome, decide, type Decision } from "../core/decide.ts";
-import { encodeEnvelope, type GivenOptions } from "../core/envelope.ts";
+import { encodeEnvelope, encodeJson, type GivenOptions, toEnvelope } from "../core/envelope.ts";
+import { bodyLimit, fitErrors, fitRecord } from "../core/fit.ts";
 import type { AttemptError, JobRecord } from "../core/job.ts";
 import type { ConnectionService } from "./connection_service.ts";
 import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
 import type { EventService } from "./event_service.ts";
 import type { JobMessages } from "./job_messages.ts";
-import { encodeJson, toEnvelope } from "./job_service.ts";
 
 /** A job message as a worker holds it: its bytes and the acknowledgements it can send. */
 export interface Delivery {
@@ -25,6 +25,8 @@ export interface Delivery {
   ack(): void;
   /** Still working on it: restart the ack-wait countdown. */
   working(): void;
+  /** Never deliver it again: for a message nothing can be stored for. */
+  term(): void;
 }
 
 /** What a {@linkcode ClaimedJob} needs from the job service. */
@@ -117,13 +119,13 @@ export class ClaimedJob {
       finishedAt: this.#context.clock.now(),
     };
     const body = encodeJson(completed);
-    const maxPayload = this.#context.connection.nc.info?.max_payload ?? Infinity;
-    if (body.length > maxPayload) {
+    const limit = this.#limit();
+    if (body.length > limit) {
       return await this.fail(
         new RangeError(
           `the handler's result makes the job's record ${body.length} bytes, over the ` +
-            `server's max_payload of ${maxPayload} bytes; store large results elsewhere and ` +
-            `return a reference to them`,
+            `${limit} bytes the server's max_payload leaves for it; store large results ` +
+            `elsewhere and return a reference to them`,
         ),
       );
     }
@@ -145,8 +147,18 @@ export class ClaimedJob {
     if (decision.kind === "retry") {
       const failed: JobRecord = { ...this.#job, errors };
       const retryAt = now + decision.delayMs;
+      // the retry carries the errors so far: as many as fit beside the payload
+      const envelope = fitErrors({ ...toEnvelope(failed), given: this.#given }, this.#limit());
+      if (!envelope) {
+        this.#job = failed;
+        await this.deadLetter(
+          `attempt ${this.#job.attempt} failed, and its retry would not fit the server's ` +
+            `max_payload beside the payload`,
+        );
+        return { kind: "dead", reason: "its retry would not fit the server's max_payload" };
+      }
       // the retry is a schedule: the server makes it the job's run message when due
-      const body = encodeEnvelope({ ...toEnvelope(failed), given: this.#given });
+      const body = encodeEnvelope(envelope);
       const stored = await this.#write(decision.delayMs > 0 ? "retry" : "run", body, {
         attempt: this.#job.attempt,
         runAt: decision.delayMs > 0 ? retryAt : undefined,
@@ -166,29 +178,41 @@ export class ClaimedJob {
     return decision;
   }
 
-  /** Dead-letters the job at once, without retrying, with `reason`. */
-  async deadLetter(reason: string): Promise<void> {
+  /**
+   * Dead-letters the job at once, without retrying, with `reason`. Returns false when the
+   * job had moved on meanwhile (it was cancelled, or finished elsewhere).
+   */
+  async deadLetter(reason: string): Promise<boolean> {
     const { deadLetters, clock, worker } = this.#context;
     const at = clock.now();
     const dead: JobRecord = { ...this.#job, state: "dead", finishedAt: at, deadReason: reason };
-    // the letter keeps the message's bytes; its copy of the job leaves out the payload they
-    // hold, so that a payload near the server's limit still fits once
-    const { payload: _, ...withoutPayload } = dead;
+    // the letter keeps the message's bytes as they were; its copy of the job leaves out the
+    // payload they hold, and as many errors as need be, so that it fits beside them
+    const raw = this.#delivery.body;
+    const copy = fitErrors({ ...dead, payload: undefined }, this.#limit() - raw.length);
     const seq = await deadLetters.add({
       queue: dead.queue,
       reason,
       worker,
       at,
-      raw: toBase64(this.#delivery.body),
-      job: { ...withoutPayload, payload: undefined },
+      raw: toBase64(raw),
+      ...(copy && { job: copy }),
     });
-    const record = this.#fitted({ ...dead, deadLetterSeq: seq });
+    const record = fitRecord({ ...dead, deadLetterSeq: seq }, this.#limit());
     if (await this.#finish(record, encodeJson(record))) {
       this.#context.events.emitJob("dead", this.#job, reason);
-    } else {
-      // someone else moved the job on meanwhile: the letter would name a job that is not dead
-      await deadLetters.remove(seq);
+      return true;
     }
+    // someone else moved the job on meanwhile: the letter would name a job that is not dead
+    await deadLetters.remove(seq);
+    return false;
+  }
+
+  /** Lets go of a job that was cancelled before it started here: acknowledges, runs nothing. */
+  drop(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#delivery.ack();
   }
 
   /**
@@ -201,33 +225,25 @@ export class ClaimedJob {
     await this.#write("run", this.#delivery.body, { attempt: this.#delivery.attempt });
   }
 
-  /**
-   * A dead job's record, made to fit the server: without its payload (its dead letter has
-   * the bytes) and then without stacks, when the whole would be over `max_payload`.
-   */
-  #fitted(dead: JobRecord): JobRecord {
-    const maxPayload = this.#context.connection.nc.info?.max_payload ?? Infinity;
-    const fits = (job: JobRecord) => encodeJson(job).length <= maxPayload;
-    if (fits(dead)) return dead;
-    const withoutPayload = { ...dead, payload: null };
-    if (fits(withoutPayload)) return withoutPayload;
-    return {
-      ...withoutPayload,
-      errors: dead.errors.map((error) => ({ ...error, stack: undefined })).slice(-20),
-    };
+  /** The most a message's body may hold on this server. */
+  #limit(): number {
+    return bodyLimit(this.#context.connection.nc.info?.max_payload ?? Infinity);
   }
 
-  /** Writes the final record, acknowledges, and tells the producer. */
+  /**
+   * Writes the final record, tells the producer, then acknowledges: the notice goes before
+   * the ack, so that a worker dying in between leaves a redelivery that sends it again.
+   */
   async #finish(job: JobRecord, body: Uint8Array): Promise<boolean> {
-    if (
-      !await this.#write(job.state as "completed" | "dead", body, {
-        attempt: job.attempt,
-        ttlMs: this.#context.resultsTtlMs,
-      })
-    ) return false;
-    this.#job = job;
-    if (this.#delivery.notify) this.#context.connection.nc.publish(this.#delivery.notify, body);
-    return true;
+    const { notify } = this.#delivery;
+    const stored = await this.#write(job.state as "completed" | "dead", body, {
+      attempt: job.attempt,
+      ttlMs: this.#context.resultsTtlMs,
+    }, () => {
+      if (notify) this.#context.connection.nc.publish(notify, body);
+    });
+    if (stored) this.#job = job;
+    return stored;
   }
 
   /**
@@ -239,17 +255,30 @@ export class ClaimedJob {
     kind: "run" | "retry" | "completed" | "dead",
     body: Uint8Array,
     headers: { attempt: number; runAt?: number; ttlMs?: number },
+    beforeAck?: () => void,
   ): Promise<boolean> {
     if (this.#released) return false;
     const { queue, id } = this.#job;
-    const seq = await this.#context.messages.write(queue, id, kind, body, {
-      ...headers,
-      notify: this.#delivery.notify,
-      expectLast: this.#delivery.seq,
-      // a repeat after a lost reply is stored once
-      msgID: `${this.#job.nonce}.${this.#delivery.seq}.${kind}`,
-    });
+    let seq: number | null;
+    try {
+      seq = await this.#context.messages.write(queue, id, kind, body, {
+        ...headers,
+        notify: this.#delivery.notify,
+        expectLast: this.#delivery.seq,
+      });
+    } catch (err) {
+      if (!isTooLarge(err)) throw err;
+      // nothing smaller is left to try: ending the message is better than a loop
+      this.#released = true;
+      this.#delivery.term();
+      throw new RangeError(
+        `Cannot store the ${kind} message of job ${id} of queue ${queue}: it is over the ` +
+          `server's max_payload even trimmed; its message was terminated, not retried`,
+        { cause: err },
+      );
+    }
     this.#released = true;
+    if (seq !== null) beforeAck?.();
     // a run message written in place of this one replaced it: there is nothing to ack
     if (kind !== "run" || seq === null) this.#delivery.ack();
     if (seq === null) return false;
@@ -271,6 +300,11 @@ export class ClaimedJob {
       at,
     };
   }
+}
+
+/** True for nats.js's refusal of a message over the server's `max_payload`. */
+export function isTooLarge(err: unknown): boolean {
+  return err instanceof Error && /max_payload/i.test(err.message);
 }
 
 function capped(text: string, max: number): string {

@@ -23,6 +23,8 @@ export interface EventFilter {
 // whatever clock the jobs run), and how many at most go in one message
 const BATCH_MS = 5;
 const BATCH_MAX = 500;
+// room left in a message for its subject and protocol
+const HEADROOM = 1_024;
 
 /**
  * Publishes job events to the events stream, and delivers them live to subscribers.
@@ -37,7 +39,8 @@ export class EventService implements AsyncDisposable {
   readonly #names: ReturnType<typeof wireNames>;
   readonly #enabled: boolean;
   readonly #clock: Clock;
-  readonly #pending = new Map<string, JobEvent[]>();
+  /** Per subject, the events waiting to go out, as JSON, and their size. */
+  readonly #pending = new Map<string, { events: string[]; bytes: number }>();
   #timer?: ReturnType<typeof setTimeout>;
 
   private constructor(
@@ -87,26 +90,46 @@ export class EventService implements AsyncDisposable {
     });
   }
 
-  /** Sends an event within a few ms; returns at once. Does nothing when events are disabled. */
+  /**
+   * Sends an event within a few ms; returns at once, and never throws. Does nothing when
+   * events are disabled. An event too large for one message (a large result or progress
+   * value) goes out without its `data`, saying so.
+   */
   emit(event: JobEvent): void {
     if (!this.#enabled) return;
+    const limit = (this.#connection.nc.info?.max_payload ?? 1024 * 1024) - HEADROOM;
+    let json = JSON.stringify(event);
+    if (json.length > limit) {
+      json = JSON.stringify({ ...event, data: `(${json.length} bytes: too large for an event)` });
+    }
     const subject = this.#names.eventsSubject(event.queue);
-    const batch = this.#pending.get(subject) ?? [];
-    batch.push(event);
-    this.#pending.set(subject, batch);
-    if (batch.length >= BATCH_MAX) this.#send();
+    let batch = this.#pending.get(subject);
+    // string length counts UTF-16 units, at most 3 bytes each in UTF-8
+    if (batch && (batch.bytes + 3 * json.length + 1 > limit || batch.events.length >= BATCH_MAX)) {
+      this.#sendBatch(subject, batch);
+      batch = undefined;
+    }
+    if (!batch) this.#pending.set(subject, batch = { events: [], bytes: 2 });
+    batch.events.push(json);
+    batch.bytes += 3 * json.length + 1;
     // real time: see BATCH_MS
-    else this.#timer ??= setTimeout(() => this.#send(), BATCH_MS);
+    this.#timer ??= setTimeout(() => this.#send(), BATCH_MS);
   }
 
   #send(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const [subject, batch] of this.#pending) this.#sendBatch(subject, batch);
+  }
+
+  #sendBatch(subject: string, batch: { events: string[] }): void {
+    this.#pending.delete(subject);
     const { nc } = this.#connection;
-    for (const [subject, events] of this.#pending) {
-      if (!nc.isClosed()) nc.publish(subject, JSON.stringify(events));
+    try {
+      if (!nc.isClosed()) nc.publish(subject, `[${batch.events.join(",")}]`);
+    } catch {
+      // events are for watching: one that cannot be sent must not fail a job
     }
-    this.#pending.clear();
   }
 
   /** Sends what waits, then waits until every event emitted so far has reached the server. */

@@ -59,6 +59,8 @@ const COUNTED_KINDS: readonly CountedKind[] = [
   "cancelled",
 ];
 
+const STORE_DELETE_FAILED = 10057;
+
 // messages a listing reads per request
 const LIST_BATCH = 1_000;
 
@@ -129,8 +131,11 @@ export class JobMessages {
       });
       return ack.seq;
     } catch (err) {
-      if (isWrongLastSequence(err)) return null;
-      throw err;
+      if (!isWrongLastSequence(err)) throw err;
+      // the server checks the sequence before Nats-Msg-Id: a write repeated after a lost
+      // reply is refused, not found a duplicate; so a refusal is ours if we are the latest
+      const latest = await this.latest(queue, jobId);
+      return latest?.kind === kind && bytesEqual(latest.body, body) ? latest.seq : null;
     }
   }
 
@@ -144,14 +149,20 @@ export class JobMessages {
     return await this.#get(queue, { seq });
   }
 
-  /** Removes the message at `seq`; one already gone is no error. */
-  async remove(queue: string, seq: number): Promise<void> {
+  /** Removes the message at `seq`; false when it was gone already, which is no error. */
+  async remove(queue: string, seq: number): Promise<boolean> {
     const jsm = await this.#connection.jetstreamManager();
-    await jsm.streams.deleteMessage(this.#names.queueStream(queue), seq, false).catch((err) => {
-      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound)) {
-        throw err;
-      }
-    });
+    return await jsm.streams.deleteMessage(this.#names.queueStream(queue), seq, false).catch(
+      (err) => {
+        // 2.15 answers 10057 ("no message found", "sequence 6 not found", "stream store EOF")
+        // where older servers answered 10037
+        const gone = err instanceof JetStreamApiError &&
+          (err.code === JetStreamApiCodes.NoMessageFound || err.code === STORE_DELETE_FAILED ||
+            /not found|no message|EOF/i.test(err.message));
+        if (!gone) throw err;
+        return false;
+      },
+    );
   }
 
   /**
@@ -258,6 +269,10 @@ export function readHeaders(
     ...(runAt !== undefined && Number.isFinite(runAt) && { runAt }),
     ...(notify && { notify }),
   };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function isWrongLastSequence(err: unknown): boolean {

@@ -1,27 +1,30 @@
+import { JetStreamApiError } from "@nats-io/jetstream";
 import type { BackoffSettings, QueueSettings } from "../config/types.ts";
 import { queueSettings } from "../config/mod.ts";
 import type { Clock } from "../clock.ts";
 import {
   checkJobId,
-  checkJobOptions,
   encodeEnvelope,
+  encodeJson,
   type GivenOptions,
   type JobEnvelope,
   parseEnvelope,
+  resolveJobOptions,
+  toEnvelope,
   waitingRecord,
 } from "../core/envelope.ts";
 import {
   isFinished,
   JOB_STATES,
-  type JobOptions,
   type JobRecord,
   type JobState,
   type ScheduleFiring,
 } from "../core/job.ts";
+import { bodyLimit } from "../core/fit.ts";
 import { jobFromMessage } from "../core/job_view.ts";
 import { type WireNames, wireNames } from "../core/names.ts";
 import { inWindows } from "../core/in_windows.ts";
-import { ErrorCode, NaqError } from "../errors.ts";
+import { ConfigError, ErrorCode, NaqError } from "../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import { claimJob } from "./claim_job.ts";
 import type { ClaimedJob, Delivery } from "./claimed_job.ts";
@@ -94,6 +97,7 @@ export class JobService {
   readonly #clock: Clock;
   readonly #waiters: ResultWaiters;
   readonly #reensuring = new Map<string, Promise<void>>();
+  readonly #layoutChecked = new Set<string>();
 
   private constructor(
     services: ServiceManager,
@@ -130,13 +134,37 @@ export class JobService {
     return new JobService(services, { connection, streams, events, deadLetters });
   }
 
+  /** Rejects every `result()` still waiting: the manager is closing. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#waiters.close();
+    return Promise.resolve();
+  }
+
   /** The queue's job messages; the worker side writes outcomes through it too. */
   get messages(): JobMessages {
     return this.#messages;
   }
 
-  /** Ensures the queue's work-queue stream exists, with schedules and TTLs allowed. */
+  /**
+   * Ensures the queue's work-queue stream exists, with schedules and TTLs allowed.
+   *
+   * @throws {ConfigError} when the stream holds jobs in the layout of an earlier naq
+   */
   async ensureQueue(queue: string): Promise<void> {
+    if (!this.#layoutChecked.has(queue)) {
+      const name = this.#names.queueStream(queue);
+      const old = `${this.#names.prefix}.queue.${queue}`;
+      // updating it to one message per subject would have the server drop all but one
+      if ((await this.#streams.info(name))?.config.subjects?.includes(old)) {
+        throw new ConfigError(
+          `Stream ${name} holds the jobs of queue ${queue} as an earlier naq stored them, on ` +
+            `one subject (${old}); this naq keeps each job on subjects of its own and would ` +
+            `lose them. Let the earlier naq's workers drain the queue, delete the stream ` +
+            `(nats stream rm ${name}), then start this one`,
+        );
+      }
+      this.#layoutChecked.add(queue);
+    }
     await this.#streams.ensure({
       name: this.#names.queueStream(queue),
       subjects: this.#names.queueSubjects(queue),
@@ -198,12 +226,19 @@ export class JobService {
         // the id is taken: by a job still pending, running or finished (until results.ttl)
         const existing = await this.getJob(queue, envelope.id);
         if (existing) return { job: existing, duplicate: true };
+        if (await this.#messages.latest(queue, envelope.id)) {
+          throw new RangeError(
+            `Cannot enqueue job ${envelope.id} in queue ${queue}: its id is taken by a ` +
+              `message that is not a naq job; remove it, or use another id`,
+          );
+        }
         // it finished and expired between the write and the read: try again
         return await this.enqueue(queue, requests[i]);
       }
       const record: JobRecord = delayed
         ? { ...waitingRecord(queue, envelope), state: "delayed", runAt, seq }
         : { ...waitingRecord(queue, envelope), seq };
+      this.#waiters.forget(queue, envelope.id); // an id used again: its old notice is not this job's
       this.#events.emitJob("enqueued", record);
       return { job: record, duplicate: false, epoch };
     });
@@ -236,7 +271,11 @@ export class JobService {
       what: `read the workers' consumer of queue ${queue}`,
       stream,
       write: () => jsm.consumers.info(stream, this.#names.queueConsumer(queue)),
-    }).catch(() => null); // none yet: no worker was ever handed a job
+    }).catch((err) => {
+      // none yet (or no stream): no worker was ever handed a job
+      if (err instanceof JetStreamApiError) return null;
+      throw err;
+    });
     return info?.delivered.stream_seq ?? 0;
   }
 
@@ -244,14 +283,20 @@ export class JobService {
    * Cancels a job that has not finished. A delayed or waiting job never runs; a running one
    * has its `ctx.signal` aborted on whichever worker runs it, and its outcome is dropped.
    *
+   * @param options `notStarted` leaves a running job alone (returns false), as `purge()` does
    * @returns true when cancelled; false when unknown or finished
    */
-  async cancel(queue: string, jobId: string): Promise<boolean> {
+  async cancel(
+    queue: string,
+    jobId: string,
+    options: { readonly notStarted?: boolean } = {},
+  ): Promise<boolean> {
     checkJobId(jobId);
     while (true) {
       const latest = await this.#messages.latest(queue, jobId);
       const job = latest && await this.#recordOf(queue, latest);
       if (!latest || !job || isFinished(job.state)) return false;
+      if (options.notStarted && job.state === "active") return false;
       const cancelled: JobRecord = {
         ...job,
         state: "cancelled",
@@ -259,15 +304,21 @@ export class JobService {
         retryAt: undefined,
         runAt: undefined,
       };
+      const scheduled = latest.kind === "delayed" || latest.kind === "retry";
+      // a schedule goes first: once removed it cannot fire; if it fired meanwhile, the job
+      // is a run message now, which the next turn cancels
+      if (scheduled && !await this.#messages.remove(queue, latest.seq)) continue;
       const seq = await this.#messages.write(queue, jobId, "cancelled", encodeJson(cancelled), {
         attempt: job.attempt,
-        expectLast: latest.seq,
+        // a job with a schedule has no other message left
+        expectLast: scheduled ? 0 : latest.seq,
         ttlMs: this.#services.config.results.ttl,
       });
       if (seq === null) continue; // it moved on meanwhile: look again
-      await this.#messages.remove(queue, latest.seq);
-      if (job.state === "active") {
-        this.#connection.nc.publish(this.#names.cancelSubject(queue, jobId));
+      if (!scheduled) {
+        await this.#messages.remove(queue, latest.seq);
+        // always: a worker may be taking the message at this very moment
+        this.#connection.nc.publish(this.#names.cancelSubject(queue, jobId), job.nonce);
       }
       this.#notify(latest.notify, cancelled);
       this.#events.emitJob("cancelled", cancelled);
@@ -324,7 +375,10 @@ export class JobService {
       },
     );
     if (seq === null) {
-      throw new RangeError(`Cannot retry job ${jobId} in queue ${queue}: it changed meanwhile`);
+      throw new NaqError(
+        ErrorCode.Conflict,
+        `Cannot retry job ${jobId} in queue ${queue}: it changed meanwhile; look at it again`,
+      );
     }
     this.#waiters.forget(queue, jobId);
     if (latest) await this.#messages.remove(queue, latest.seq);
@@ -352,7 +406,7 @@ export class JobService {
     }
     let done = 0;
     const cancelled = await inWindows(pending, PUBLISH_WINDOW, async (id) => {
-      const ok = await this.cancel(queue, id);
+      const ok = await this.cancel(queue, id, { notStarted: true });
       onProgress?.(++done, pending.length);
       return ok;
     });
@@ -520,14 +574,14 @@ export class JobService {
   }
 
   /**
-   * Calls `onCancelled(jobId)` whenever a running job of the queue is cancelled, anywhere in
-   * the cluster, until the returned function is called.
+   * Calls `onCancelled(jobId, nonce)` whenever a job of the queue that may be running is
+   * cancelled, anywhere in the cluster, until the returned function is called.
    */
-  onCancel(queue: string, onCancelled: (jobId: string) => void): () => void {
+  onCancel(queue: string, onCancelled: (jobId: string, nonce: string) => void): () => void {
     const subject = this.#names.cancelSubject(queue, "*");
     const subscription = this.#connection.nc.subscribe(subject, {
       callback: (err, message) => {
-        if (!err) onCancelled(message.subject.slice(subject.length - 1));
+        if (!err) onCancelled(message.subject.slice(subject.length - 1), message.string());
       },
     });
     return () => subscription.unsubscribe();
@@ -586,11 +640,12 @@ export class JobService {
   #encodeWithinLimit(envelope: JobEnvelope): Uint8Array {
     const body = encodeEnvelope(envelope);
     const maxPayload = this.#connection.nc.info?.max_payload ?? Infinity;
-    if (body.length > maxPayload) {
+    if (body.length > bodyLimit(maxPayload)) {
       throw new RangeError(
         `Cannot enqueue job ${envelope.id} (task ${envelope.task}): its message is ` +
-          `${body.length} bytes, over the server's max_payload of ${maxPayload} bytes; ` +
-          `store large data elsewhere and enqueue a reference to it`,
+          `${body.length} bytes, over the ${bodyLimit(maxPayload)} bytes the server's ` +
+          `max_payload of ${maxPayload} bytes leaves for it; store large data elsewhere and ` +
+          `enqueue a reference to it`,
       );
     }
     return body;
@@ -607,50 +662,6 @@ function givenOptions(request: EnqueueRequest): GivenOptions {
     ...(request.timeoutMs !== undefined && { timeoutMs: request.timeoutMs }),
     ...(Object.keys(backoff).length > 0 && { backoff }),
   };
-}
-
-/**
- * A job's options: what was given over the task's, over the queue's settings.
- *
- * @throws {RangeError} naming each option a worker would refuse
- */
-export function resolveJobOptions(
-  settings: QueueSettings,
-  task: GivenOptions | undefined,
-  given: GivenOptions,
-): JobOptions {
-  const backoff = { ...settings.backoff };
-  for (const layer of [task?.backoff, given.backoff]) {
-    for (const [field, value] of Object.entries(layer ?? {})) {
-      // an option given as undefined keeps the value below it
-      if (value !== undefined) Object.assign(backoff, { [field]: value });
-    }
-  }
-  return checkJobOptions({
-    attempts: given.attempts ?? task?.attempts ?? settings.attempts,
-    timeoutMs: given.timeoutMs ?? task?.timeoutMs ?? 0,
-    backoff,
-  });
-}
-
-/** The message a job travels in, from its record. */
-export function toEnvelope(job: JobRecord): JobEnvelope {
-  return {
-    v: 1,
-    id: job.id,
-    task: job.task,
-    payload: job.payload,
-    options: job.options,
-    nonce: job.nonce,
-    enqueuedAt: job.enqueuedAt,
-    ...(job.schedule && { schedule: job.schedule }),
-    ...(job.errors.length > 0 && { errors: job.errors }),
-  };
-}
-
-/** A record as the bytes of a final message or a notice. */
-export function encodeJson(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
 }
 
 /** The job a dead letter holds, with its payload read back from the letter's bytes. */

@@ -86,6 +86,7 @@ export class QueueConsumer {
           ...readHeaders(message.headers),
           ack: () => message.ack(),
           working: () => message.working(),
+          term: () => message.term(),
         };
       }
     } finally {

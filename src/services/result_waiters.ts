@@ -1,6 +1,7 @@
 import type { Subscription } from "@nats-io/nats-core";
 import { isFinished, type JobRecord } from "../core/job.ts";
 import type { WireNames } from "../core/names.ts";
+import { ErrorCode, NaqError } from "../errors.ts";
 import type { ConnectionService } from "./connection_service.ts";
 
 // lean on purpose: a producer may wait on tens of thousands of jobs at once
@@ -202,10 +203,17 @@ export class ResultWaiters {
     }
   }
 
-  /** Stops listening. */
+  /** Stops listening, and rejects every waiter with a `CLOSED` error. */
   close(): void {
     this.#subscription?.unsubscribe();
     for (const subscription of this.#followed.values()) subscription.unsubscribe();
+    const closed = new NaqError(
+      ErrorCode.Closed,
+      "Cannot wait for the job any more: its ServiceManager was closed",
+    );
+    for (const key of [...this.#waiters.keys()]) {
+      this.#settle(key, (waiter) => waiter.reject(closed));
+    }
   }
 }
 

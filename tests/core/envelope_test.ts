@@ -97,7 +97,7 @@ Deno.test("checkJobId() throws a TypeError that quotes the id and says what is a
   assert.throws(() => checkJobId("orders.42"), {
     name: "TypeError",
     message: 'Cannot use "orders.42" as a job id: use 1 to 200 letters, digits, "_", "-" ' +
-      'or "=" (ids are NATS KV keys)',
+      'or "=" (ids are part of NATS subjects)',
   });
   assert.throws(() => checkJobId(""), { name: "TypeError", message: /Cannot use "" as a job id/ });
   assert.throws(() => checkJobId("x".repeat(201)), { name: "TypeError", message: /1 to 200/ });

@@ -1,0 +1,54 @@
+/**
+ * Making a job's messages fit the server's `max_payload`: a job that grew (errors, stacks, a
+ * result) must still end somewhere, never loop because its next message cannot be stored.
+ *
+ * @module
+ */
+import type { AttemptError, JobRecord } from "./job.ts";
+
+/** Bytes kept free of a message's body for the headers naq and nats.js put on it. */
+export const HEADROOM = 1_024;
+
+/** The most a job message's body may hold on a server with this `max_payload`. */
+export function bodyLimit(maxPayload: number): number {
+  return maxPayload - HEADROOM;
+}
+
+/** The size of a value as the JSON a message carries. */
+export function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
+/**
+ * The errors a job carries, made to fit `limit` bytes beside `rest`: first without their
+ * stacks, then only the last one. `null` when not even that fits.
+ *
+ * @param rest the record (or envelope) the errors go in, which must fit as it is
+ */
+export function fitErrors<T extends { readonly errors?: readonly AttemptError[] }>(
+  rest: T,
+  limit: number,
+): T | null {
+  const errors = rest.errors ?? [];
+  const tries = [
+    errors,
+    errors.map(({ stack: _, ...error }) => error),
+    errors.slice(-1).map(({ stack: _, ...error }) => error),
+  ];
+  for (const attempt of tries) {
+    const candidate = { ...rest, errors: attempt };
+    if (jsonBytes(candidate) <= limit) return candidate;
+  }
+  return null;
+}
+
+/**
+ * A final record made to fit `limit` bytes: its errors trimmed as {@linkcode fitErrors}
+ * does, then without its payload and progress (a dead letter keeps the payload's bytes), and
+ * at last without errors. A record so trimmed still says what became of the job.
+ */
+export function fitRecord(job: JobRecord, limit: number): JobRecord {
+  const fitted = fitErrors(job, limit) ??
+    fitErrors({ ...job, payload: null, progress: undefined }, limit);
+  return fitted ?? { ...job, payload: null, progress: undefined, result: undefined, errors: [] };
+}
