@@ -65,9 +65,8 @@ Deno.test("naq job", async (t) => {
     assert.equal(again.code, 1);
     assert.equal(
       again.stderr,
-      "naq: Cannot cancel job cancel-me in queue work-cancel: it is cancelled, and only jobs " +
-        "that have not started (delayed, waiting, or failed and waiting to retry) can be " +
-        "cancelled\n",
+      "naq: Cannot cancel job cancel-me in queue work-cancel: it is cancelled already, and " +
+        "only jobs that have not finished can be cancelled\n",
     );
   });
 
