@@ -203,7 +203,11 @@ export class JobMessages {
         seq,
         batch: LIST_BATCH,
         next_by_subj: this.#names.jobSubjects(queue, "*"),
-      }).catch(() => null); // no message at or after seq
+      }).catch((err) => {
+        // "message not found": no message at or after seq
+        if (err instanceof Error && /not found/i.test(err.message)) return null;
+        throw err;
+      });
       if (!batch) break;
       for await (const stored of batch) {
         count += 1;

@@ -159,12 +159,22 @@ export class ResultWaiters {
   /** Follows the messages of a job that may not notify this manager. */
   #follow(queue: string, jobId: string, key: string): void {
     if (this.#followed.has(key)) return;
+    // final messages seen; one that comes while reading makes the reads start over after
+    let seen = 0;
     let reading = false;
+    const read = async () => {
+      reading = true;
+      for (let before = -1; before !== seen;) {
+        before = seen;
+        await this.#readUntilFinished(queue, jobId, key);
+      }
+      reading = false;
+    };
     const subscription = this.#connection.nc.subscribe(this.#names.jobSubjects(queue, jobId), {
       callback: (err, message) => {
-        if (err || reading || !FINAL.test(message.subject)) return;
-        reading = true;
-        void this.#readUntilFinished(queue, jobId, key).finally(() => reading = false);
+        if (err || !FINAL.test(message.subject)) return;
+        seen += 1;
+        if (!reading) void read();
       },
     });
     this.#followed.set(key, subscription);
@@ -179,6 +189,7 @@ export class ResultWaiters {
       const job = await this.#read(queue, jobId).catch(() => undefined);
       if (job && isFinished(job.state)) return this.#settle(key, (waiter) => waiter.resolve(job));
     }
+    // not stored as final: a write refused (a stale worker's), whose job goes on
   }
 
   /** Reads the job, and resolves its waiters (or `only`) when it is finished or unknown. */
