@@ -208,6 +208,9 @@ export class JobService {
     return await inWindows(envelopes, PUBLISH_WINDOW, async (envelope, i) => {
       const runAt = requests[i].runAt;
       const delayed = runAt !== undefined && runAt > now;
+      // an id used again: a notice kept of its earlier job is not this one's (and this one's
+      // may come before the write below returns)
+      this.#waiters.forget(queue, envelope.id);
       const seq = await this.#messages.write(
         queue,
         envelope.id,
@@ -238,7 +241,6 @@ export class JobService {
       const record: JobRecord = delayed
         ? { ...waitingRecord(queue, envelope), state: "delayed", runAt, seq }
         : { ...waitingRecord(queue, envelope), seq };
-      this.#waiters.forget(queue, envelope.id); // an id used again: its old notice is not this job's
       this.#events.emitJob("enqueued", record);
       return { job: record, duplicate: false, epoch };
     });
