@@ -119,6 +119,7 @@ export class JobService {
     this.#waiters = new ResultWaiters(
       deps.connection,
       this.#names,
+      services.clock,
       (queue, jobId) => this.getJob(queue, jobId),
     );
   }

@@ -1,6 +1,7 @@
 import type { Subscription } from "@nats-io/nats-core";
 import { isFinished, type JobRecord } from "../core/job.ts";
 import type { WireNames } from "../core/names.ts";
+import type { Clock } from "../clock.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import type { ConnectionService } from "./connection_service.ts";
 
@@ -21,9 +22,11 @@ const STORED_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_000];
 
 const FINAL = /\.(completed|dead|cancelled)$/;
 
-// finished records kept for a result() that comes after its job finished: a producer that
-// enqueues a batch, then waits on each, must not read back every job that was quick
-const RECENT_CAPACITY = 50_000;
+// finished records kept for a result() that comes after its job finished, so that a
+// producer that enqueues a batch, then waits on each, need not read back every quick one;
+// a later result() reads
+const RECENT_CAPACITY = 10_000;
+const RECENT_MS = 10_000;
 
 /**
  * Waits for jobs to finish without polling. A producer's jobs carry its notify subject, and
@@ -42,7 +45,9 @@ export class ResultWaiters {
   readonly #connection: ConnectionService;
   readonly #read: ReadJob;
   readonly #waiters = new Map<string, Waiter[]>();
-  readonly #recent = new Map<string, JobRecord>();
+  /** Notices no waiter was there for, oldest first, with when they came. */
+  readonly #recent = new Map<string, { readonly job: JobRecord; readonly at: number }>();
+  readonly #clock: Clock;
   readonly #followed = new Map<string, Subscription>();
   readonly #names: WireNames;
   #subscription?: Subscription;
@@ -50,8 +55,9 @@ export class ResultWaiters {
   #epoch = 0;
 
   /** @param read reads a job as stored, for the waiters that may have missed its notice */
-  constructor(connection: ConnectionService, names: WireNames, read: ReadJob) {
+  constructor(connection: ConnectionService, names: WireNames, clock: Clock, read: ReadJob) {
     this.#connection = connection;
+    this.#clock = clock;
     this.#read = read;
     this.#names = names;
     this.notifySubject = names.notifySubject(crypto.randomUUID().replaceAll("-", ""));
@@ -114,7 +120,7 @@ export class ResultWaiters {
     const key = `${queue}\u0000${jobId}`;
     // only for a job enqueued here: another process may have retried one known from before
     const recent = epoch === undefined ? undefined : this.#recent.get(key);
-    if (recent) return Promise.resolve(recent);
+    if (recent) return Promise.resolve(recent.job);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const { promise, resolve, reject } = Promise.withResolvers<JobRecord | null>();
     const waiter: Waiter = { resolve, reject, signal };
@@ -205,10 +211,13 @@ export class ResultWaiters {
     if (this.#waiters.has(key)) {
       return this.#settle(key, (waiter) => waiter.resolve(job)); // a handle keeps it
     }
-    // kept for a result() still to come, which cannot know the notice went by
-    this.#recent.set(key, job);
-    if (this.#recent.size > RECENT_CAPACITY) {
-      this.#recent.delete(this.#recent.keys().next().value!);
+    // kept a while for a result() still to come, which cannot know the notice went by; a
+    // producer that never asks must not pile them up
+    const now = this.#clock.now();
+    this.#recent.set(key, { job, at: now });
+    for (const [oldest, { at }] of this.#recent) {
+      if (this.#recent.size <= RECENT_CAPACITY && now - at < RECENT_MS) break;
+      this.#recent.delete(oldest);
       // a job enqueued before now may have been the one forgotten: its waiter must read
       this.#epoch += 1;
     }
