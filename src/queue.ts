@@ -9,7 +9,7 @@ import type { JobRecord, JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
 import { parseDuration } from "./core/duration.ts";
 import { checkPayload } from "./core/payload.ts";
-import { ErrorCode, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
+import { ErrorCode, isNaqError, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
 import { DeadLetterService, type StoredDeadLetter } from "./services/dead_letter_service.ts";
 import { EventService } from "./services/event_service.ts";
 import {
@@ -491,6 +491,21 @@ export class Queue implements AsyncDisposable {
     return this.close();
   }
 
+  /**
+   * The job service, for a call that only reads: one that comes while the server is down
+   * waits for it to come back, and tries again if the connection dropped while it started.
+   */
+  async #jobsWhenReachable(what: string): Promise<JobService> {
+    for (let tries = 1;; tries++) {
+      try {
+        return await this.#reaching(what, () => this.#jobs());
+      } catch (err) {
+        const back = (await this.#services.get(ConnectionService)).connected;
+        if (tries >= 3 || !back || !isNaqError(err, ErrorCode.Connection)) throw err;
+      }
+    }
+  }
+
   #jobs(): Promise<JobService> {
     return this.#services.get(JobService);
   }
@@ -532,7 +547,7 @@ export class Queue implements AsyncDisposable {
     onFinished?: (job: JobRecord) => void,
   ): Promise<R> {
     if (known) return this.#outcome<R>(id, known);
-    const jobs = await this.#jobs();
+    const jobs = await this.#jobsWhenReachable(`wait for job ${id} of queue ${this.name}`);
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
     const timeout = timeoutMs === undefined
       ? undefined

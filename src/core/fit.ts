@@ -19,9 +19,12 @@ export function jsonBytes(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value)).length;
 }
 
+// what an error's message keeps when the errors must shrink to fit
+const SHORT_MESSAGE = 200;
+
 /**
  * The errors a job carries, made to fit `limit` bytes beside `rest`: first without their
- * stacks, then only the last one. `null` when not even that fits.
+ * stacks, then with short messages, then only the last one. `null` when not even that fits.
  *
  * @param rest the record (or envelope) the errors go in, which must fit as it is
  */
@@ -29,12 +32,14 @@ export function fitErrors<T extends { readonly errors?: readonly AttemptError[] 
   rest: T,
   limit: number,
 ): T | null {
-  const errors = rest.errors ?? [];
-  const tries = [
-    errors,
-    errors.map(({ stack: _, ...error }) => error),
-    errors.slice(-1).map(({ stack: _, ...error }) => error),
-  ];
+  const withoutStacks = (rest.errors ?? []).map(({ stack: _, ...error }) => error);
+  const short = withoutStacks.map((error) => ({
+    ...error,
+    message: error.message.length <= SHORT_MESSAGE
+      ? error.message
+      : `${error.message.slice(0, SHORT_MESSAGE)}… (shortened to fit the server's max_payload)`,
+  }));
+  const tries = [rest.errors ?? [], withoutStacks, short, short.slice(-1)];
   for (const attempt of tries) {
     const candidate = { ...rest, errors: attempt };
     if (jsonBytes(candidate) <= limit) return candidate;

@@ -102,14 +102,14 @@ export async function claimJob(
       // the task's own options are bad: the producer's, checked at enqueue, stand
     }
   }
-  // stalls and poison are settled before an attempt starts, and count none
   const stalls = delivery.deliveries - 1;
-  const runnable = task !== undefined && stalls <= deps.settings.maxStalls;
   const job: JobRecord = {
     ...waitingRecord(queue, envelope),
     options,
     state: "active",
-    attempt: runnable ? delivery.attempt + 1 : delivery.attempt,
+    // a job for a task this worker lacks never starts; a stalled one is the attempt that
+    // stalled, started as often as it stalled
+    attempt: task === undefined ? delivery.attempt : delivery.attempt + 1,
     startedAt: deps.clock.now(),
     worker,
     seq: delivery.seq,

@@ -197,31 +197,36 @@ export class JobMessages {
     const jsm = await this.#connection.jetstreamManager();
     const stream = this.#names.queueStream(queue);
     const latest = new Map<string, JobMessage>();
+    // "message not found": no message at or after seq, which a batch says as an error
+    const end = (err: unknown) => {
+      if (err instanceof Error && /not found/i.test(err.message)) return null;
+      throw err;
+    };
     for (let seq = 1;;) {
       let count = 0;
       const batch = await jsm.direct.getBatch(stream, {
         seq,
         batch: LIST_BATCH,
         next_by_subj: this.#names.jobSubjects(queue, "*"),
-      }).catch((err) => {
-        // "message not found": no message at or after seq
-        if (err instanceof Error && /not found/i.test(err.message)) return null;
-        throw err;
-      });
+      }).catch(end);
       if (!batch) break;
-      for await (const stored of batch) {
-        count += 1;
-        seq = stored.seq + 1;
-        const parsed = this.#fromSubject(stored.subject);
-        if (!parsed) continue;
-        const seen = latest.get(parsed.jobId);
-        if (seen && seen.seq > stored.seq) continue;
-        latest.set(parsed.jobId, {
-          kind: parsed.kind,
-          seq: stored.seq,
-          body: stored.data,
-          ...readHeaders(stored.header),
-        });
+      try {
+        for await (const stored of batch) {
+          count += 1;
+          seq = stored.seq + 1;
+          const parsed = this.#fromSubject(stored.subject);
+          if (!parsed) continue;
+          const seen = latest.get(parsed.jobId);
+          if (seen && seen.seq > stored.seq) continue;
+          latest.set(parsed.jobId, {
+            kind: parsed.kind,
+            seq: stored.seq,
+            body: stored.data,
+            ...readHeaders(stored.header),
+          });
+        }
+      } catch (err) {
+        end(err);
       }
       if (count < LIST_BATCH) break;
     }

@@ -152,28 +152,35 @@ export class JobService {
    * @throws {ConfigError} when the stream holds jobs in the layout of an earlier naq
    */
   async ensureQueue(queue: string): Promise<void> {
-    if (!this.#layoutChecked.has(queue)) {
-      const name = this.#names.queueStream(queue);
-      const old = `${this.#names.prefix}.queue.${queue}`;
-      // updating it to one message per subject would have the server drop all but one
-      if ((await this.#streams.info(name))?.config.subjects?.includes(old)) {
-        throw new ConfigError(
-          `Stream ${name} holds the jobs of queue ${queue} as an earlier naq stored them, on ` +
-            `one subject (${old}); this naq keeps each job on subjects of its own and would ` +
-            `lose them. Let the earlier naq's workers drain the queue, delete the stream ` +
-            `(nats stream rm ${name}), then start this one`,
-        );
-      }
-      this.#layoutChecked.add(queue);
-    }
-    await this.#streams.ensure({
-      name: this.#names.queueStream(queue),
-      subjects: this.#names.queueSubjects(queue),
-      retention: "workqueue",
-      replicas: this.#services.config.streams.replicas,
-      maxPerSubject: 1,
-      scheduled: true,
-      direct: true,
+    const name = this.#names.queueStream(queue);
+    // a fresh cluster can take longer than a request's timeout to place a replicated stream
+    await retryWhileLeaderless(this.#clock, {
+      what: `create the stream of queue ${queue}`,
+      stream: name,
+      write: async () => {
+        if (!this.#layoutChecked.has(queue)) {
+          const old = `${this.#names.prefix}.queue.${queue}`;
+          // updating it to one message per subject would have the server drop all but one
+          if ((await this.#streams.info(name))?.config.subjects?.includes(old)) {
+            throw new ConfigError(
+              `Stream ${name} holds the jobs of queue ${queue} as an earlier naq stored them, ` +
+                `on one subject (${old}); this naq keeps each job on subjects of its own and ` +
+                `would lose them. Let the earlier naq's workers drain the queue, delete the ` +
+                `stream (nats stream rm ${name}), then start this one`,
+            );
+          }
+          this.#layoutChecked.add(queue);
+        }
+        await this.#streams.ensure({
+          name,
+          subjects: this.#names.queueSubjects(queue),
+          retention: "workqueue",
+          replicas: this.#services.config.streams.replicas,
+          maxPerSubject: 1,
+          scheduled: true,
+          direct: true,
+        });
+      },
     });
   }
 

@@ -203,7 +203,11 @@ export class ResultWaiters {
     const key = `${queue}\u0000${jobId}`;
     this.#read(queue, jobId).then((job) => {
       if (!job || isFinished(job.state)) this.#settle(key, (waiter) => waiter.resolve(job), only);
-    }, (err) => this.#settle(key, (waiter) => waiter.reject(err), only));
+    }, (err) => {
+      // the connection is down for now: the reconnect reads for every waiter again
+      if (!this.#connection.connected && !this.#connection.closed) return;
+      this.#settle(key, (waiter) => waiter.reject(err), only);
+    });
   }
 
   #notified(job: JobRecord): void {
