@@ -160,7 +160,9 @@ export class ConnectionService implements AsyncDisposable {
    * @ignore
    */
   jetstreamManager(): Promise<JetStreamManager> {
-    this.#jsm ??= jetstreamManager(this.nc).catch((err) => {
+    // no check of the account on creation: a fresh cluster may not answer it for seconds,
+    // and each call that needs JetStream says so itself, and waits where it can
+    this.#jsm ??= jetstreamManager(this.nc, { checkAPI: false }).catch((err) => {
       this.#jsm = undefined;
       throw err;
     });

@@ -153,34 +153,32 @@ export class JobService {
    */
   async ensureQueue(queue: string): Promise<void> {
     const name = this.#names.queueStream(queue);
-    // a fresh cluster can take longer than a request's timeout to place a replicated stream
-    await retryWhileLeaderless(this.#clock, {
-      what: `create the stream of queue ${queue}`,
-      stream: name,
-      write: async () => {
-        if (!this.#layoutChecked.has(queue)) {
-          const old = `${this.#names.prefix}.queue.${queue}`;
-          // updating it to one message per subject would have the server drop all but one
-          if ((await this.#streams.info(name))?.config.subjects?.includes(old)) {
-            throw new ConfigError(
-              `Stream ${name} holds the jobs of queue ${queue} as an earlier naq stored them, ` +
-                `on one subject (${old}); this naq keeps each job on subjects of its own and ` +
-                `would lose them. Let the earlier naq's workers drain the queue, delete the ` +
-                `stream (nats stream rm ${name}), then start this one`,
-            );
-          }
-          this.#layoutChecked.add(queue);
-        }
-        await this.#streams.ensure({
-          name,
-          subjects: this.#names.queueSubjects(queue),
-          retention: "workqueue",
-          replicas: this.#services.config.streams.replicas,
-          maxPerSubject: 1,
-          scheduled: true,
-          direct: true,
-        });
-      },
+    if (!this.#layoutChecked.has(queue)) {
+      const old = `${this.#names.prefix}.queue.${queue}`;
+      const info = await retryWhileLeaderless(this.#clock, {
+        what: `read the stream of queue ${queue}`,
+        stream: name,
+        write: () => this.#streams.info(name),
+      });
+      // updating it to one message per subject would have the server drop all but one
+      if (info?.config.subjects?.includes(old)) {
+        throw new ConfigError(
+          `Stream ${name} holds the jobs of queue ${queue} as an earlier naq stored them, on ` +
+            `one subject (${old}); this naq keeps each job on subjects of its own and would ` +
+            `lose them. Let the earlier naq's workers drain the queue, delete the stream ` +
+            `(nats stream rm ${name}), then start this one`,
+        );
+      }
+      this.#layoutChecked.add(queue);
+    }
+    await this.#streams.ensure({
+      name,
+      subjects: this.#names.queueSubjects(queue),
+      retention: "workqueue",
+      replicas: this.#services.config.streams.replicas,
+      maxPerSubject: 1,
+      scheduled: true,
+      direct: true,
     });
   }
 
@@ -235,9 +233,11 @@ export class JobService {
       );
       if (seq === null) {
         // the id is taken: by a job still pending, running or finished (until results.ttl)
-        const existing = await this.getJob(queue, envelope.id);
+        // not asking its worker: a duplicate enqueue must not wait for an answer
+        const latest = await this.#messages.latest(queue, envelope.id);
+        const existing = latest && await this.#recordOf(queue, latest, false);
         if (existing) return { job: existing, duplicate: true };
-        if (await this.#messages.latest(queue, envelope.id)) {
+        if (latest) {
           throw new RangeError(
             `Cannot enqueue job ${envelope.id} in queue ${queue}: its id is taken by a ` +
               `message that is not a naq job; remove it, or use another id`,
@@ -260,10 +260,19 @@ export class JobService {
     return message && await this.#recordOf(queue, message);
   }
 
-  async #recordOf(queue: string, message: JobMessage): Promise<JobRecord | null> {
+  /**
+   * The record a job's latest message shows.
+   *
+   * @param askWorker ask the worker running an active job for who, since when and progress
+   */
+  async #recordOf(
+    queue: string,
+    message: JobMessage,
+    askWorker = true,
+  ): Promise<JobRecord | null> {
     const delivered = message.kind === "run" && message.seq <= await this.#delivered(queue);
     const job = jobFromMessage(queue, message, delivered);
-    if (job?.state !== "active") return job;
+    if (job?.state !== "active" || !askWorker) return job;
     // the worker running it knows the rest: who it is, since when, and how far it got
     const running = await this.#connection.nc.request(
       this.#names.runningSubject(queue, job.id),

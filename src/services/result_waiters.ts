@@ -22,6 +22,10 @@ const STORED_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_000];
 
 const FINAL = /\.(completed|dead|cancelled)$/;
 
+// when a foreign waiter reads its job again besides following it, and then how often
+const FOLLOW_CHECKS_MS = [20, 100, 500, 2_000];
+const FOLLOW_CHECK_MS = 10_000;
+
 // finished records kept for a result() that comes after its job finished, so that a
 // producer that enqueues a batch, then waits on each, need not read back every quick one;
 // a later result() reads
@@ -184,6 +188,18 @@ export class ResultWaiters {
       },
     });
     this.#followed.set(key, subscription);
+    // a cluster learns of the subscription a moment after this server does: a job that
+    // finishes on another server meanwhile is not passed on, so the job is read again, soon
+    // and then seldom, for as long as someone waits
+    void (async () => {
+      for (let i = 0; this.#followed.get(key) === subscription; i++) {
+        // real time: it waits for other servers, and for jobs on their own time
+        await new Promise((resolve) => setTimeout(resolve, FOLLOW_CHECKS_MS[i] ?? FOLLOW_CHECK_MS));
+        if (this.#followed.get(key) !== subscription) return;
+        const job = await this.#read(queue, jobId).catch(() => undefined);
+        if (job && isFinished(job.state)) this.#settle(key, (waiter) => waiter.resolve(job));
+      }
+    })();
   }
 
   /** Reads a job whose final message went by, until the stream has stored it. */

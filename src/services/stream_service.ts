@@ -6,7 +6,9 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import { ConfigError } from "../errors.ts";
+import type { Clock } from "../clock.ts";
 import { ConnectionService } from "./connection_service.ts";
+import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
 import type { ServiceManager } from "./service_manager.ts";
 
 /** What naq needs of a stream; everything else keeps the server's default. */
@@ -39,15 +41,17 @@ export interface StreamSpec {
  */
 export class StreamService {
   readonly #connection: ConnectionService;
+  readonly #clock: Clock;
   readonly #ensured = new Map<string, { key: string; info: Promise<StreamInfo> }>();
 
-  private constructor(connection: ConnectionService) {
+  private constructor(connection: ConnectionService, clock: Clock) {
     this.#connection = connection;
+    this.#clock = clock;
   }
 
   /** Builds the service on the manager's connection. */
   static async create(services: ServiceManager): Promise<StreamService> {
-    return new StreamService(await services.get(ConnectionService));
+    return new StreamService(await services.get(ConnectionService), services.clock);
   }
 
   /**
@@ -108,7 +112,17 @@ export class StreamService {
     return names;
   }
 
-  async #ensureNow(spec: StreamSpec): Promise<StreamInfo> {
+  #ensureNow(spec: StreamSpec): Promise<StreamInfo> {
+    // a fresh cluster can take longer than a request's timeout to place a replicated stream;
+    // each step is safe to repeat, as it reconciles with what is there
+    return retryWhileLeaderless(this.#clock, {
+      what: `create or update stream ${spec.name}`,
+      stream: spec.name,
+      write: () => this.#ensureOnce(spec),
+    });
+  }
+
+  async #ensureOnce(spec: StreamSpec): Promise<StreamInfo> {
     const jsm = await this.#connection.jetstreamManager();
     const wanted = toStreamConfig(spec);
     const existing = await this.info(spec.name);
