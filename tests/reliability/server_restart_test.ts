@@ -15,7 +15,7 @@ import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor, within } from "../helpers/config.ts";
 import { type NatsServer, startNatsServer } from "../helpers/nats_server.ts";
 import { subscriptions } from "../queue/_setup.ts";
-import { onExit, silentLogger, waitForAllAcknowledged } from "./_helpers.ts";
+import { silentLogger, waitForAllAcknowledged } from "./_helpers.ts";
 
 const QUEUE = "restart";
 const JOBS = 6;
@@ -53,6 +53,40 @@ function assertOnlyNaqErrors(what: string, outcomes: Outcome[]): void {
   assert.deepEqual(foreign, [], `errors without a naq code surfaced:\n${foreign.join("\n")}`);
 }
 
+/**
+ * `JOBS` jobs of `queue`, running on one worker on `services` and held there until
+ * `open()`; disposing opens them and closes the worker.
+ */
+async function runningJobs(queue: Queue, services: ServiceManager) {
+  const gate = Promise.withResolvers<void>();
+  const started = new Set<string>();
+  const gated = defineTask("gated", async (payload: { index: number }, ctx) => {
+    started.add(ctx.jobId);
+    await gate.promise;
+    return payload.index * 10;
+  });
+  const worker = new Worker(QUEUE, [gated], {
+    services,
+    concurrency: JOBS,
+    handleSignals: false,
+    logger: silentLogger,
+  });
+  const running = worker.run();
+  const handles = await queue.enqueueMany(
+    Array.from({ length: JOBS }, (_, index) => ({ task: gated, payload: { index } })),
+  );
+  await waitFor(`all ${JOBS} jobs to start`, () => started.size === JOBS);
+  return {
+    handles,
+    open: () => gate.resolve(),
+    async [Symbol.asyncDispose]() {
+      gate.resolve();
+      await worker.close();
+      await running;
+    },
+  };
+}
+
 for (const signal of ["SIGKILL", "SIGTERM"] as const) {
   Deno.test(`result() waiters of running jobs resolve after the server restarts (${signal})`, async () => {
     await using server = await startNatsServer();
@@ -65,27 +99,9 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     await using observed = new Queue(QUEUE, { services: observer });
     await observed.stats(); // connected, with its services, before anything happens
 
-    const gate = Promise.withResolvers<void>();
-    const started = new Set<string>();
-    const gated = defineTask("gated", async (payload: { index: number }, ctx) => {
-      started.add(ctx.jobId);
-      await gate.promise;
-      return payload.index * 10;
-    });
-    await using worker = new Worker(QUEUE, [gated], {
-      services: workerServices,
-      concurrency: JOBS,
-      handleSignals: false,
-      logger: silentLogger,
-    });
-    const running = worker.run();
-    using _open = onExit(() => gate.resolve());
-
-    const handles = await queue.enqueueMany(
-      Array.from({ length: JOBS }, (_, index) => ({ task: gated, payload: { index } })),
-    );
+    await using jobs = await runningJobs(queue, workerServices);
+    const { handles } = jobs;
     const expected = handles.map((_, index) => index * 10);
-    await waitFor(`all ${JOBS} jobs to start`, () => started.size === JOBS);
     // the waiters are pending when the server goes: on the handles, and by id elsewhere
     const ownWaiters = handles.map((handle) => settle(handle.result({ timeout: "60s" })));
     const foreignWaiters = handles.map((handle) =>
@@ -100,7 +116,7 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
 
     await restart(server, signal);
     // the jobs complete once the server is back: the worker stores each outcome then
-    gate.resolve();
+    jobs.open();
 
     const own = await within("the producer's waiters", Promise.all(ownWaiters), 90_000);
     const foreign = await within("the observer's waiters", Promise.all(foreignWaiters), 90_000);
@@ -115,8 +131,6 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
       assert.equal(job.result, index * 10, `job ${index}`);
     }
     await waitForAllAcknowledged(server, QUEUE);
-    await worker.close();
-    await running;
   });
 }
 
@@ -127,33 +141,15 @@ Deno.test("a result() called while the server is down waits for it to come back"
   await using workerServices = new ServiceManager(config);
   await using queue = new Queue(QUEUE, { services: producer });
 
-  const gate = Promise.withResolvers<void>();
-  const started = new Set<string>();
-  const gated = defineTask("gated", async (payload: { index: number }, ctx) => {
-    started.add(ctx.jobId);
-    await gate.promise;
-    return payload.index * 10;
-  });
-  await using worker = new Worker(QUEUE, [gated], {
-    services: workerServices,
-    concurrency: JOBS,
-    handleSignals: false,
-    logger: silentLogger,
-  });
-  const running = worker.run();
-  using _open = onExit(() => gate.resolve());
-
-  const handles = await queue.enqueueMany(
-    Array.from({ length: JOBS }, (_, index) => ({ task: gated, payload: { index } })),
-  );
-  await waitFor(`all ${JOBS} jobs to start`, () => started.size === JOBS);
+  await using jobs = await runningJobs(queue, workerServices);
+  const { handles } = jobs;
 
   await server.kill("SIGKILL");
   // asked for while nothing answers: on the handles, and by id
   const ownWaiters = handles.map((handle) => settle(handle.result({ timeout: "60s" })));
   const byId = handles.map((handle) => settle(queue.result(handle.id, { timeout: "60s" })));
   await server.restart();
-  gate.resolve();
+  jobs.open();
 
   const expected = handles.map((_, index) => index * 10);
   const own = await within("the waiters on the handles", Promise.all(ownWaiters), 90_000);
@@ -162,8 +158,6 @@ Deno.test("a result() called while the server is down waits for it to come back"
   assertOnlyNaqErrors("queue.result(id)", ids);
   assertResolved("handle.result()", own, expected);
   assertResolved("queue.result(id)", ids, expected);
-  await worker.close();
-  await running;
 });
 
 Deno.test("a result() by id from a connected producer whose first call comes while the server is down waits for it", async () => {
@@ -177,36 +171,17 @@ Deno.test("a result() by id from a connected producer whose first call comes whi
   await using queue = new Queue(QUEUE, { services: producer });
   await using observed = new Queue(QUEUE, { services: observer });
 
-  const gate = Promise.withResolvers<void>();
-  const started = new Set<string>();
-  const gated = defineTask("gated", async (payload: { index: number }, ctx) => {
-    started.add(ctx.jobId);
-    await gate.promise;
-    return payload.index * 10;
-  });
-  await using worker = new Worker(QUEUE, [gated], {
-    services: workerServices,
-    concurrency: JOBS,
-    handleSignals: false,
-    logger: silentLogger,
-  });
-  const running = worker.run();
-  using _open = onExit(() => gate.resolve());
-  const handles = await queue.enqueueMany(
-    Array.from({ length: JOBS }, (_, index) => ({ task: gated, payload: { index } })),
-  );
-  await waitFor(`all ${JOBS} jobs to start`, () => started.size === JOBS);
+  await using jobs = await runningJobs(queue, workerServices);
+  const { handles } = jobs;
 
   await server.kill("SIGKILL");
   const waiters = handles.map((handle) => settle(observed.result(handle.id, { timeout: "60s" })));
   await server.restart();
-  gate.resolve();
+  jobs.open();
 
   const outcomes = await within("the waiters", Promise.all(waiters), 90_000);
   assertOnlyNaqErrors("queue.result(id)", outcomes);
   assertResolved("queue.result(id)", outcomes, handles.map((_, index) => index * 10));
-  await worker.close();
-  await running;
 });
 
 /** Stops the server with `signal` and starts it again on the same port and store. */
