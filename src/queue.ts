@@ -213,7 +213,9 @@ export class Queue implements AsyncDisposable {
   }
 
   /**
-   * Enqueues many jobs in one pipelined batch; handles come back in the same order.
+   * Enqueues many jobs in one pipelined batch; handles come back in the same order. It is not
+   * all or nothing: after a failure part way, some jobs are enqueued; with ids of your own
+   * (`jobId`), enqueueing the batch again stores only the rest.
    *
    * @param items tasks (typed, or by name), payloads and per-job options; each item's payload
    *   is checked against its own task

@@ -48,8 +48,9 @@ const MAX_MESSAGE = 2_000;
 
 /**
  * A job a worker has claimed: its message is held. Every job claimed MUST end in exactly one
- * of `complete`, `fail`, `deadLetter` or `handBack`. Each writes one message, by
- * compare-and-swap on the job's latest message, and only then acknowledges.
+ * of `complete`, `fail`, `deadLetter`, `handBack` or `drop`. Each writes the job's next
+ * message (a dead letter first, for `deadLetter`) by compare-and-swap on the message held,
+ * and only then acknowledges.
  *
  * If someone else moved the job on meanwhile (it was cancelled, or its message was
  * redelivered elsewhere and finished there), the write is refused and the outcome dropped.

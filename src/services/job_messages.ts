@@ -1,6 +1,6 @@
 /**
  * A queue's jobs as messages in its stream: one subject per job and kind of message, at most
- * one message on each. This is the only place job messages meet nats.js.
+ * one message on each. Every read and write of a job message goes through here.
  *
  * @module
  */
@@ -144,11 +144,6 @@ export class JobMessages {
     return await this.#get(queue, { last_by_subj: this.#names.jobSubjects(queue, jobId) });
   }
 
-  /** The message at `seq`, or `null` when it is gone. */
-  async at(queue: string, seq: number): Promise<JobMessage | null> {
-    return await this.#get(queue, { seq });
-  }
-
   /** Removes the message at `seq`; false when it was gone already, which is no error. */
   async remove(queue: string, seq: number): Promise<boolean> {
     const jsm = await this.#connection.jetstreamManager();
@@ -235,7 +230,7 @@ export class JobMessages {
 
   async #get(
     queue: string,
-    query: { seq: number } | { last_by_subj: string },
+    query: { last_by_subj: string },
   ): Promise<JobMessage | null> {
     const jsm = await this.#connection.jetstreamManager();
     const stream = this.#names.queueStream(queue);

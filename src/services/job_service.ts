@@ -197,8 +197,10 @@ export class JobService {
   }
 
   /**
-   * Enqueues many jobs in one pipelined batch: their publishes are in flight together. Each
-   * job is stored or not on its own: a failure part way leaves the jobs before it enqueued.
+   * Enqueues many jobs in one pipelined batch: up to 512 publishes are in flight together,
+   * each its own compare-and-swap (not an atomic batch: nats-server 2.15 does not apply a
+   * per-message expected sequence within one). Each job is stored or not on its own: after
+   * a failure part way, some of the jobs are enqueued; enqueue again with their ids.
    *
    * @returns each job, in the order of `requests`
    */
