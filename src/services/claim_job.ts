@@ -15,6 +15,7 @@ import {
   waitingRecord,
 } from "../core/envelope.ts";
 import type { JobRecord } from "../core/job.ts";
+import { decideClaim } from "../core/decide.ts";
 import { ClaimedJob, type Delivery, isTooLarge } from "./claimed_job.ts";
 import type { ConnectionService } from "./connection_service.ts";
 import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
@@ -81,18 +82,8 @@ export async function claimJob(
     return null;
   }
   const { envelope } = parsed;
-  if (delivery.deliveries > 1) {
-    // delivered before: its worker may have stored an outcome and died before the ack
-    const latest = await deps.messages.latest(queue, envelope.id);
-    if (latest && latest.seq !== delivery.seq) {
-      const final = latest.kind === "completed" || latest.kind === "dead" ||
-        latest.kind === "cancelled";
-      // the notice may be what was lost: the producer may still wait for it
-      if (final && delivery.notify) deps.connection.nc.publish(delivery.notify, latest.body);
-      delivery.ack();
-      return null;
-    }
-  }
+  // delivered before, its worker may have stored an outcome and died before the ack
+  const latest = delivery.deliveries > 1 ? await deps.messages.latest(queue, envelope.id) : null;
   const task = taskOptions(envelope.task);
   let options = envelope.options;
   if (task) {
@@ -102,33 +93,36 @@ export async function claimJob(
       // the task's own options are bad: the producer's, checked at enqueue, stand
     }
   }
-  const stalls = delivery.deliveries - 1;
+  const decision = decideClaim({
+    attempt: delivery.attempt,
+    attempts: options.attempts,
+    deliveries: delivery.deliveries,
+    maxStalls: deps.settings.maxStalls,
+    task: envelope.task,
+    hasTask: task !== undefined,
+    worker,
+    movedOn: latest !== null && latest.seq !== delivery.seq,
+  });
+  if (decision.kind === "drop") {
+    const final = latest!.kind === "completed" || latest!.kind === "dead" ||
+      latest!.kind === "cancelled";
+    // the notice may be what was lost: the producer may still wait for it
+    if (final && delivery.notify) deps.connection.nc.publish(delivery.notify, latest!.body);
+    delivery.ack();
+    return null;
+  }
   const job: JobRecord = {
     ...waitingRecord(queue, envelope),
     options,
     state: "active",
-    // a job for a task this worker lacks never starts; a stalled one is the attempt that
-    // stalled, started as often as it stalled
-    attempt: task === undefined ? delivery.attempt : delivery.attempt + 1,
+    attempt: decision.attempt,
     startedAt: deps.clock.now(),
     worker,
     seq: delivery.seq,
   };
   const claimed = new ClaimedJob(job, delivery, { ...deps, worker }, envelope.given);
-  // each delivery after the first is one whose worker stopped or lost its connection before
-  // it stored an outcome: run again elsewhere, without counting an attempt, a few times
-  if (stalls > deps.settings.maxStalls) {
-    await claimed.deadLetter(
-      `attempt ${delivery.attempt + 1} of ${options.attempts} stopped without an outcome ` +
-        `${stalls} times (its workers stopped or lost their connection), more than maxStalls ` +
-        `(${deps.settings.maxStalls})`,
-    );
-    return null;
-  }
-  if (!task) {
-    await claimed.deadLetter(
-      `no task named ${JSON.stringify(envelope.task)} is registered with worker ${worker}`,
-    );
+  if (decision.kind === "dead") {
+    await claimed.deadLetter(decision.reason);
     return null;
   }
   deps.events.emitJob("active", job);

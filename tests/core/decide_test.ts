@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { BackoffSettings } from "../../src/config/types.ts";
-import { decide } from "../../src/core/decide.ts";
+import fc from "fast-check";
+import { type ClaimFacts, decide, decideClaim } from "../../src/core/decide.ts";
 import type { JobRecord } from "../../src/core/job.ts";
 import { UnrecoverableError } from "../../src/errors.ts";
 
@@ -89,4 +90,89 @@ Deno.test("an UnrecoverableError makes the job dead at once, whatever attempts a
   });
   // any other error with attempts left is retried
   assert.equal(decide(job(1, 5), { kind: "failed", error: new Error("x") }, 0).kind, "retry");
+});
+
+const facts = (over: Partial<ClaimFacts> = {}): ClaimFacts => ({
+  attempt: 0,
+  attempts: 3,
+  deliveries: 1,
+  maxStalls: 3,
+  task: "send",
+  hasTask: true,
+  worker: "w1",
+  movedOn: false,
+  ...over,
+});
+
+Deno.test("decideClaim() runs the next attempt, drops a message its job moved on from, and kills poison", () => {
+  assert.deepEqual(decideClaim(facts()), { kind: "run", attempt: 1 });
+  assert.deepEqual(decideClaim(facts({ movedOn: true, hasTask: false })), { kind: "drop" });
+  assert.deepEqual(decideClaim(facts({ hasTask: false })), {
+    kind: "dead",
+    attempt: 0,
+    reason: 'no task named "send" is registered with worker w1',
+  });
+  // a stall runs the same attempt again; one past maxStalls kills it
+  assert.deepEqual(decideClaim(facts({ attempt: 1, deliveries: 4 })), { kind: "run", attempt: 2 });
+  assert.deepEqual(decideClaim(facts({ attempt: 1, deliveries: 5 })), {
+    kind: "dead",
+    attempt: 2,
+    reason: "attempt 2 of 3 stopped without an outcome 4 times (its workers stopped or lost " +
+      "their connection), more than maxStalls (3)",
+  });
+});
+
+type Happening = "succeeds" | "fails" | "stalls" | "unrecoverable";
+
+/**
+ * A job's whole life as decideClaim() and decide() make it, for a sequence of what happens to
+ * each run: returns how it ended, and the attempt of every run.
+ */
+function live(happenings: readonly Happening[], attempts: number, maxStalls: number) {
+  let message = { attempt: 0, deliveries: 1 };
+  const runs: number[] = [];
+  for (const happening of happenings) {
+    const claim = decideClaim(facts({ ...message, attempts, maxStalls }));
+    if (claim.kind !== "run") return { end: claim.kind, runs };
+    runs.push(claim.attempt);
+    if (happening === "stalls") {
+      message = { ...message, deliveries: message.deliveries + 1 };
+      continue;
+    }
+    const next = decide(
+      job(claim.attempt, attempts),
+      happening === "succeeds" ? { kind: "succeeded", result: null } : {
+        kind: "failed",
+        error: happening === "fails" ? new Error("x") : new UnrecoverableError("x"),
+      },
+      0,
+    );
+    if (next.kind !== "retry") return { end: next.kind, runs };
+    message = { attempt: claim.attempt, deliveries: 1 };
+  }
+  return { end: "pending", runs };
+}
+
+Deno.test("every life of a job ends: at most attempts attempts, each run at most maxStalls + 1 times", () => {
+  const happening = fc.constantFrom<Happening>("succeeds", "fails", "stalls", "unrecoverable");
+  fc.assert(
+    fc.property(
+      fc.array(happening, { maxLength: 60 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 0, max: 4 }),
+      (happenings, attempts, maxStalls) => {
+        const { end, runs } = live(happenings, attempts, maxStalls);
+        // attempts only grow, never past the job's, and each is run at most maxStalls + 1 times
+        assert.ok(runs.every((attempt, i) => i === 0 || attempt >= runs[i - 1]));
+        assert.ok(runs.every((attempt) => attempt >= 1 && attempt <= attempts));
+        for (let attempt = 1; attempt <= attempts; attempt++) {
+          assert.ok(runs.filter((run) => run === attempt).length <= maxStalls + 1);
+        }
+        // a life long enough always ends, completed or dead; a bounded number of runs does it
+        const bound = attempts * (maxStalls + 1) + 1;
+        if (happenings.length >= bound) assert.notEqual(end, "pending");
+        if (end === "complete") assert.equal(happenings[runs.length - 1], "succeeds");
+      },
+    ),
+  );
 });
