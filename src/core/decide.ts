@@ -39,8 +39,10 @@ export function decide(job: JobRecord, outcome: AttemptOutcome, random: number):
   if (outcome.kind === "succeeded") return { kind: "complete", result: outcome.result };
   const { attempts, backoff } = job.options;
   if (isUnrecoverable(outcome.error)) {
-    const { message } = outcome.error as Error;
-    return { kind: "dead", reason: `unrecoverable on attempt ${job.attempt}: ${message}` };
+    const message = String((outcome.error as Error).message);
+    // the reason goes in the job's record and its dead letter: a long message is cut
+    const said = message.length <= 500 ? message : `${message.slice(0, 500)}…`;
+    return { kind: "dead", reason: `unrecoverable on attempt ${job.attempt}: ${said}` };
   }
   if (job.attempt < attempts) {
     return { kind: "retry", delayMs: retryDelay(backoff, job.attempt, random) };

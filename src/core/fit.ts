@@ -9,9 +9,14 @@ import type { AttemptError, JobRecord } from "./job.ts";
 /** Bytes kept free of a message's body for the headers naq and nats.js put on it. */
 export const HEADROOM = 1_024;
 
-/** The most a job message's body may hold on a server with this `max_payload`. */
-export function bodyLimit(maxPayload: number): number {
-  return maxPayload - HEADROOM;
+/**
+ * The most a job message's body may hold on a server with this `max_payload`.
+ *
+ * @param subject the job's subject, which its headers repeat (as the expected-sequence
+ *   subject and a schedule's target), so that a long queue name and id leave less room
+ */
+export function bodyLimit(maxPayload: number, subject = ""): number {
+  return maxPayload - HEADROOM - 3 * subject.length;
 }
 
 /** The size of a value as the JSON a message carries. */
@@ -55,5 +60,16 @@ export function fitErrors<T extends { readonly errors?: readonly AttemptError[] 
 export function fitRecord(job: JobRecord, limit: number): JobRecord {
   const fitted = fitErrors(job, limit) ??
     fitErrors({ ...job, payload: null, progress: undefined }, limit);
-  return fitted ?? { ...job, payload: null, progress: undefined, result: undefined, errors: [] };
+  if (fitted) return fitted;
+  const reason = job.deadReason && job.deadReason.length > SHORT_MESSAGE
+    ? `${job.deadReason.slice(0, SHORT_MESSAGE)}… (shortened to fit the server's max_payload)`
+    : job.deadReason;
+  return {
+    ...job,
+    payload: null,
+    progress: undefined,
+    result: undefined,
+    errors: [],
+    deadReason: reason,
+  };
 }

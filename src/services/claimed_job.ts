@@ -91,7 +91,18 @@ export class ClaimedJob {
   // deno-lint-ignore require-await -- a value JSON cannot hold rejects, and never throws
   async progress(value: unknown): Promise<void> {
     if (this.#released) return;
-    this.#job = { ...this.#job, progress: JSON.parse(JSON.stringify(value) ?? "null") };
+    const json = JSON.stringify(value) ?? "null";
+    // it goes in the job's final record, and in answers to getJob(): a quarter of a message
+    const max = Math.floor(this.#limit() / 4);
+    const bytes = new TextEncoder().encode(json).length;
+    if (bytes > max) {
+      throw new RangeError(
+        `Cannot keep the progress of job ${this.#job.id}: it is ${bytes} bytes as JSON, and ` +
+          `progress may take at most ${max} (a quarter of what the server's max_payload ` +
+          `leaves a message); report a small value, such as a percentage`,
+      );
+    }
+    this.#job = { ...this.#job, progress: JSON.parse(json) };
     this.#context.events.emitJob("progress", this.#job, value);
   }
 
@@ -191,13 +202,11 @@ export class ClaimedJob {
     // payload they hold, and as many errors as need be, so that it fits beside them
     const raw = this.#delivery.body;
     const copy = fitErrors({ ...dead, payload: undefined }, this.#limit() - raw.length);
-    const seq = await deadLetters.add({
-      queue: dead.queue,
-      reason,
-      worker,
-      at,
-      raw: toBase64(raw),
-      ...(copy && { job: copy }),
+    const letter = { queue: dead.queue, reason, worker, at, raw: toBase64(raw) };
+    const seq = await deadLetters.add({ ...letter, ...(copy && { job: copy }) }).catch((err) => {
+      if (!isTooLarge(err)) throw err;
+      // the bytes, and only the fields that fit beside them: the record below has the rest
+      return deadLetters.add({ ...letter, reason: fitRecord(dead, 0).deadReason ?? "" });
     });
     const record = fitRecord({ ...dead, deadLetterSeq: seq }, this.#limit());
     if (await this.#finish(record, encodeJson(record))) {
@@ -228,7 +237,9 @@ export class ClaimedJob {
 
   /** The most a message's body may hold on this server. */
   #limit(): number {
-    return bodyLimit(this.#context.connection.nc.info?.max_payload ?? Infinity);
+    const { queue, id } = this.#job;
+    const subject = `${queue}.${id}.${this.#delivery.notify ?? ""}`;
+    return bodyLimit(this.#context.connection.nc.info?.max_payload ?? Infinity, subject);
   }
 
   /**
@@ -269,12 +280,10 @@ export class ClaimedJob {
       });
     } catch (err) {
       if (!isTooLarge(err)) throw err;
-      // nothing smaller is left to try: ending the message is better than a loop
-      this.#released = true;
-      this.#delivery.term();
+      await this.#endTooLarge(kind);
       throw new RangeError(
         `Cannot store the ${kind} message of job ${id} of queue ${queue}: it is over the ` +
-          `server's max_payload even trimmed; its message was terminated, not retried`,
+          `server's max_payload even trimmed; the job was stored dead without it`,
         { cause: err },
       );
     }
@@ -285,6 +294,39 @@ export class ClaimedJob {
     if (seq === null) return false;
     this.#outcomeStored = true;
     return true;
+  }
+
+  /**
+   * Ends a job whose next message cannot be stored at any size that keeps it whole: a record
+   * of it, dead, with nothing but its name, so that it is not lost and its producer hears;
+   * the message is terminated, never redelivered.
+   */
+  async #endTooLarge(kind: string): Promise<void> {
+    this.#released = true;
+    const { queue, id } = this.#job;
+    const dead: JobRecord = {
+      ...this.#job,
+      state: "dead",
+      payload: null,
+      progress: undefined,
+      result: undefined,
+      errors: [],
+      finishedAt: this.#context.clock.now(),
+      deadReason: `its ${kind} message was over the server's max_payload, even trimmed`,
+    };
+    const body = encodeJson(dead);
+    try {
+      const seq = await this.#context.messages.write(queue, id, "dead", body, {
+        attempt: dead.attempt,
+        expectLast: this.#delivery.seq,
+        ttlMs: this.#context.resultsTtlMs,
+      });
+      if (seq !== null && this.#delivery.notify) {
+        this.#context.connection.nc.publish(this.#delivery.notify, body);
+      }
+    } finally {
+      this.#delivery.term();
+    }
   }
 
   #attemptError(outcome: AttemptOutcome, at: number): AttemptError {

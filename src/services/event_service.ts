@@ -99,8 +99,10 @@ export class EventService implements AsyncDisposable {
     if (!this.#enabled) return;
     const limit = (this.#connection.nc.info?.max_payload ?? 1024 * 1024) - HEADROOM;
     let json = JSON.stringify(event);
-    if (json.length > limit) {
-      json = JSON.stringify({ ...event, data: `(${json.length} bytes: too large for an event)` });
+    // bytes, not UTF-16 units: only a long event needs counting
+    const bytes = json.length * 3 > limit ? new TextEncoder().encode(json).length : json.length;
+    if (bytes > limit) {
+      json = JSON.stringify({ ...event, data: `(${bytes} bytes: too large for an event)` });
     }
     const subject = this.#names.eventsSubject(event.queue);
     let batch = this.#pending.get(subject);

@@ -208,7 +208,7 @@ export class JobService {
     await this.ensureQueue(queue);
     const settings = queueSettings(this.#services.config, queue);
     const envelopes = requests.map((request) => this.#envelope(settings, request));
-    const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(envelope));
+    const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(queue, envelope));
     const now = this.#clock.now();
     // listen before the jobs go out: the subscription then precedes every notice
     const epoch = await this.#waiters.listening();
@@ -329,17 +329,20 @@ export class JobService {
       // a schedule goes first: once removed it cannot fire; if it fired meanwhile, the job
       // is a run message now, which the next turn cancels
       if (scheduled && !await this.#messages.remove(queue, latest.seq)) continue;
-      const seq = await this.#messages.write(queue, jobId, "cancelled", encodeJson(cancelled), {
-        attempt: job.attempt,
-        // a job with a schedule has no other message left
-        expectLast: scheduled ? 0 : latest.seq,
-        ttlMs: this.#services.config.results.ttl,
-      });
+      const write = () =>
+        this.#messages.write(queue, jobId, "cancelled", encodeJson(cancelled), {
+          attempt: job.attempt,
+          // a job with a schedule has no other message left
+          expectLast: scheduled ? 0 : latest.seq,
+          ttlMs: this.#services.config.results.ttl,
+        });
+      // once its schedule is removed, the job is this record or nothing: try it again
+      const seq = await write().catch((err) => scheduled ? write() : Promise.reject(err));
       if (seq === null) continue; // it moved on meanwhile: look again
       if (!scheduled) {
-        await this.#messages.remove(queue, latest.seq);
-        // always: a worker may be taking the message at this very moment
+        // always, and first: a worker may be taking the message at this very moment
         this.#connection.nc.publish(this.#names.cancelSubject(queue, jobId), job.nonce);
+        await this.#messages.remove(queue, latest.seq);
       }
       this.#notify(latest.notify, cancelled);
       this.#events.emitJob("cancelled", cancelled);
@@ -554,7 +557,10 @@ export class JobService {
    * @throws {RangeError} for bad options, or a message over the server's max payload
    */
   checkEnqueue(queue: string, request: EnqueueRequest): void {
-    this.#encodeWithinLimit(this.#envelope(queueSettings(this.#services.config, queue), request));
+    this.#encodeWithinLimit(
+      queue,
+      this.#envelope(queueSettings(this.#services.config, queue), request),
+    );
   }
 
   /** Opens the queue's shared consumer, for a worker. */
@@ -620,7 +626,14 @@ export class JobService {
       callback: (err, message) => {
         const job = err ? undefined : running(message.subject.slice(subject.length - 1));
         // only the worker running it answers; the others stay silent
-        if (job) message.respond(encodeJson(job));
+        if (!job) return;
+        try {
+          message.respond(encodeJson(job));
+        } catch {
+          // too large to answer with its progress: answer without it (this runs inside the
+          // connection's reader, which an error would stop)
+          message.respond(encodeJson({ ...job, progress: undefined }));
+        }
       },
     });
     return () => subscription.unsubscribe();
@@ -658,13 +671,14 @@ export class JobService {
     };
   }
 
-  #encodeWithinLimit(envelope: JobEnvelope): Uint8Array {
+  #encodeWithinLimit(queue: string, envelope: JobEnvelope): Uint8Array {
     const body = encodeEnvelope(envelope);
     const maxPayload = this.#connection.nc.info?.max_payload ?? Infinity;
-    if (body.length > bodyLimit(maxPayload)) {
+    const limit = bodyLimit(maxPayload, `${queue}.${envelope.id}.${this.#waiters.notifySubject}`);
+    if (body.length > limit) {
       throw new RangeError(
         `Cannot enqueue job ${envelope.id} (task ${envelope.task}): its message is ` +
-          `${body.length} bytes, over the ${bodyLimit(maxPayload)} bytes the server's ` +
+          `${body.length} bytes, over the ${limit} bytes the server's ` +
           `max_payload of ${maxPayload} bytes leaves for it; store large data elsewhere and ` +
           `enqueue a reference to it`,
       );
