@@ -26,6 +26,13 @@ const FINAL = /\.(completed|dead|cancelled)$/;
 const FOLLOW_CHECKS_MS = [20, 100, 500, 2_000];
 const FOLLOW_CHECK_MS = 10_000;
 
+// how long a waiter goes without news before its job is read, how often that is looked
+// at, and how many jobs are read at a time
+const QUIET_MS = 5_000;
+const MAX_QUIET_MS = 300_000;
+const SWEEP_MS = 1_000;
+const SWEEP_MAX = 100;
+
 // finished records kept for a result() that comes after its job finished, so that a
 // producer that enqueues a batch, then waits on each, need not read back every quick one;
 // a later result() reads
@@ -57,6 +64,9 @@ export class ResultWaiters {
   #subscription?: Subscription;
   #subscribed?: Promise<void>;
   #epoch = 0;
+  /** Per job waited on, when to read it again if no news came, and the pause before. */
+  readonly #rereads = new Map<string, { due: number; pause: number }>();
+  #sweeping?: ReturnType<typeof setTimeout>;
 
   /** @param read reads a job as stored, for the waiters that may have missed its notice */
   constructor(connection: ConnectionService, names: WireNames, clock: Clock, read: ReadJob) {
@@ -137,7 +147,12 @@ export class ResultWaiters {
     }
     const waiting = this.#waiters.get(key);
     if (waiting) waiting.push(waiter);
-    else this.#waiters.set(key, [waiter]);
+    else {
+      this.#waiters.set(key, [waiter]);
+      // real time: see #sweepLater
+      this.#rereads.set(key, { due: performance.now() + QUIET_MS, pause: QUIET_MS });
+      this.#sweepLater();
+    }
     this.listen();
     if (epoch === undefined) this.#follow(queue, jobId, key);
     if (epoch === undefined || epoch !== this.#epoch) this.#check(queue, jobId, waiter);
@@ -148,6 +163,7 @@ export class ResultWaiters {
     const waiting = this.#waiters.get(key)?.filter((other) => other !== waiter) ?? [];
     if (waiting.length > 0) return void this.#waiters.set(key, waiting);
     this.#waiters.delete(key);
+    this.#rereads.delete(key);
     this.#followed.get(key)?.unsubscribe();
     this.#followed.delete(key);
   }
@@ -214,6 +230,32 @@ export class ResultWaiters {
     // not stored as final: a write refused (a stale worker's), whose job goes on
   }
 
+  /**
+   * A notice can be lost in ways no event tells of (a cluster's routes, a slow consumer), so
+   * a job waited on without news is read again after {@linkcode QUIET_MS}, then after pauses
+   * that double up to {@linkcode MAX_QUIET_MS}: a few reads at a time, not a poll.
+   */
+  #sweepLater(): void {
+    if (this.#sweeping !== undefined || this.#waiters.size === 0) return;
+    // real time: it is about notices the network may have lost, whatever clock jobs run on
+    this.#sweeping = setTimeout(() => {
+      this.#sweeping = undefined;
+      const now = performance.now();
+      let read = 0;
+      for (const [key, reread] of this.#rereads) {
+        if (reread.due > now) continue;
+        if (read++ >= SWEEP_MAX) break;
+        reread.pause = Math.min(2 * reread.pause, MAX_QUIET_MS);
+        reread.due = now + reread.pause;
+        const [queue, jobId] = splitKey(key);
+        this.#check(queue, jobId);
+      }
+      this.#sweepLater();
+    }, SWEEP_MS);
+    // it must not keep a process alive that has nothing else to do
+    Deno.unrefTimer(this.#sweeping);
+  }
+
   /** Reads the job, and resolves its waiters (or `only`) when it is finished or unknown. */
   #check(queue: string, jobId: string, only?: Waiter): void {
     const key = `${queue}\u0000${jobId}`;
@@ -245,6 +287,7 @@ export class ResultWaiters {
 
   /** Stops listening, and rejects every waiter with a `CLOSED` error. */
   close(): void {
+    clearTimeout(this.#sweeping);
     this.#subscription?.unsubscribe();
     for (const subscription of this.#followed.values()) subscription.unsubscribe();
     const closed = new NaqError(
