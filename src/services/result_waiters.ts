@@ -22,9 +22,9 @@ const STORED_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_000];
 
 const FINAL = /\.(completed|dead|cancelled)$/;
 
-// when a foreign waiter reads its job again besides following it, and then how often
+// when a foreign waiter reads its job again, soon after it began to follow it (later reads
+// are the sweep's, as for every waiter)
 const FOLLOW_CHECKS_MS = [20, 100, 500, 2_000];
-const FOLLOW_CHECK_MS = 10_000;
 
 // how long a waiter goes without news before its job is read, how often that is looked
 // at, and how many jobs are read at a time
@@ -205,12 +205,11 @@ export class ResultWaiters {
     });
     this.#followed.set(key, subscription);
     // a cluster learns of the subscription a moment after this server does: a job that
-    // finishes on another server meanwhile is not passed on, so the job is read again, soon
-    // and then seldom, for as long as someone waits
+    // finishes on another server meanwhile is not passed on, so the job is read again soon
     void (async () => {
-      for (let i = 0; this.#followed.get(key) === subscription; i++) {
-        // real time: it waits for other servers, and for jobs on their own time
-        await new Promise((resolve) => setTimeout(resolve, FOLLOW_CHECKS_MS[i] ?? FOLLOW_CHECK_MS));
+      for (const pause of FOLLOW_CHECKS_MS) {
+        // real time: it waits for other servers to learn of the subscription
+        await new Promise((resolve) => setTimeout(resolve, pause));
         if (this.#followed.get(key) !== subscription) return;
         const job = await this.#read(queue, jobId).catch(() => undefined);
         if (job && isFinished(job.state)) this.#settle(key, (waiter) => waiter.resolve(job));
