@@ -259,11 +259,17 @@ export class ResultWaiters {
   #check(queue: string, jobId: string, only?: Waiter): void {
     const key = `${queue}\u0000${jobId}`;
     this.#read(queue, jobId).then((job) => {
-      if (!job || isFinished(job.state)) this.#settle(key, (waiter) => waiter.resolve(job), only);
+      // a job not found says so only to a first read: once waited on, it was there, and a
+      // read that misses it now is no news (its record expired, or the read came too soon)
+      const unknown = !job && only !== undefined;
+      if (unknown || (job && isFinished(job.state))) {
+        this.#settle(key, (waiter) => waiter.resolve(job), only);
+      }
     }, (err) => {
       // the connection is down for now: the reconnect reads for every waiter again
       if (!this.#connection.connected && !this.#connection.closed) return;
-      this.#settle(key, (waiter) => waiter.reject(err), only);
+      // a later read failing is no news either; the next one may do better
+      if (only) this.#settle(key, (waiter) => waiter.reject(err), only);
     });
   }
 
