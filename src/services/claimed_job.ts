@@ -42,6 +42,11 @@ export interface ClaimContext {
   readonly resultsTtlMs: number;
 }
 
+// a write refused while the message held is still the job's latest is tried again, after
+// pauses doubling from this, a few times
+const REFUSAL_PAUSE_MS = 50;
+const REFUSALS_BEFORE_LETTING_GO = 5;
+
 // what an attempt's error keeps of its stack and message: a dead letter must fit the server
 const MAX_STACK = 4_000;
 const MAX_MESSAGE = 2_000;
@@ -271,13 +276,29 @@ export class ClaimedJob {
   ): Promise<boolean> {
     if (this.#released) return false;
     const { queue, id } = this.#job;
-    let seq: number | null;
+    let seq: number | null = null;
     try {
-      seq = await this.#context.messages.write(queue, id, kind, body, {
-        ...headers,
-        notify: this.#delivery.notify,
-        expectLast: this.#delivery.seq,
-      });
+      for (let refusals = 0;; refusals++) {
+        seq = await this.#context.messages.write(queue, id, kind, body, {
+          ...headers,
+          notify: this.#delivery.notify,
+          expectLast: this.#delivery.seq,
+        });
+        if (seq !== null) break;
+        // refused: acknowledge only once sure the job moved on. Under load a replicated
+        // stream can refuse while a write that did not land is still in flight, and the
+        // message held is then still the job's latest; acknowledging it would lose the job
+        const latest = await this.#context.messages.latest(queue, id);
+        if (latest && latest.seq !== this.#delivery.seq) break; // it moved on: not ours
+        if (!latest || refusals >= REFUSALS_BEFORE_LETTING_GO) {
+          // unsure: leave the message unacknowledged, for its redelivery to decide
+          this.#released = true;
+          return false;
+        }
+        // real time: it waits for the server to settle the write in flight
+        const pause = REFUSAL_PAUSE_MS * 2 ** refusals;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     } catch (err) {
       if (!isTooLarge(err)) throw err;
       await this.#endTooLarge(kind);
