@@ -297,7 +297,7 @@ export class ClaimedJob {
         }
         // real time: it waits for the server to settle the write in flight
         const pause = REFUSAL_PAUSE_MS * 2 ** refusals;
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        await new Promise((resolve) => setTimeout(resolve, pause)); // real time: see above
       }
     } catch (err) {
       if (!isTooLarge(err)) throw err;

@@ -115,7 +115,7 @@ export class EventService implements AsyncDisposable {
     batch.events.push(json);
     batch.bytes += 3 * json.length + 1;
     // real time: see BATCH_MS
-    this.#timer ??= setTimeout(() => this.#send(), BATCH_MS);
+    this.#timer ??= setTimeout(() => this.#send(), BATCH_MS); // real time: see BATCH_MS
   }
 
   #send(): void {

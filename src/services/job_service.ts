@@ -279,7 +279,7 @@ export class JobService {
     const running = await this.#connection.nc.request(
       this.#names.runningSubject(queue, job.id),
       undefined,
-      { timeout: RUNNING_ANSWER_MS },
+      { timeout: RUNNING_ANSWER_MS }, // real time: the worker answers on its own
     ).then((reply) => reply.json<RunningJob>(), () => null);
     return running ? { ...job, ...running } : job;
   }

@@ -150,7 +150,7 @@ export class ResultWaiters {
     else {
       this.#waiters.set(key, [waiter]);
       // real time: see #sweepLater
-      this.#rereads.set(key, { due: performance.now() + QUIET_MS, pause: QUIET_MS });
+      this.#rereads.set(key, { due: performance.now() + QUIET_MS, pause: QUIET_MS }); // real time
       this.#sweepLater();
     }
     this.listen();
@@ -209,7 +209,7 @@ export class ResultWaiters {
     void (async () => {
       for (const pause of FOLLOW_CHECKS_MS) {
         // real time: it waits for other servers to learn of the subscription
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        await new Promise((resolve) => setTimeout(resolve, pause)); // real time: see above
         if (this.#followed.get(key) !== subscription) return;
         const job = await this.#read(queue, jobId).catch(() => undefined);
         if (job && isFinished(job.state)) this.#settle(key, (waiter) => waiter.resolve(job));
@@ -221,7 +221,7 @@ export class ResultWaiters {
   async #readUntilFinished(queue: string, jobId: string, key: string): Promise<void> {
     for (const pause of STORED_PAUSES_MS) {
       // real time: waits for the server to store what it has already passed on
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await new Promise((resolve) => setTimeout(resolve, pause)); // real time: see above
       if (!this.#waiters.has(key)) return;
       const job = await this.#read(queue, jobId).catch(() => undefined);
       if (job && isFinished(job.state)) return this.#settle(key, (waiter) => waiter.resolve(job));
@@ -237,9 +237,9 @@ export class ResultWaiters {
   #sweepLater(): void {
     if (this.#sweeping !== undefined || this.#waiters.size === 0) return;
     // real time: it is about notices the network may have lost, whatever clock jobs run on
-    this.#sweeping = setTimeout(() => {
+    this.#sweeping = setTimeout(() => { // real time: see above
       this.#sweeping = undefined;
-      const now = performance.now();
+      const now = performance.now(); // real time, as the timer
       let read = 0;
       for (const [key, reread] of this.#rereads) {
         if (reread.due > now) continue;
