@@ -24,7 +24,7 @@ import { createConfig } from "../src/config/mod.ts";
 import { wireNames } from "../src/core/names.ts";
 import { startNatsServer } from "../src/dev/nats_server.ts";
 import { type JobHandle, Queue } from "../src/queue.ts";
-import { ServiceManager } from "../src/services/service_manager.ts";
+import { ServiceManager } from "../src/services/core/service_manager.ts";
 import { cpuSeconds, percentile, rssBytes } from "./_bench_report.ts";
 import { rawScheduledLateness } from "./_scheduler_raw.ts";
 

@@ -10,25 +10,28 @@ import type { JobEvent, JobEventType } from "./core/job_event.ts";
 import { parseDuration } from "./core/duration.ts";
 import { checkPayload } from "./core/payload.ts";
 import { ErrorCode, isNaqError, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
-import { DeadLetterService, type StoredDeadLetter } from "./services/dead_letter_service.ts";
-import { EventService } from "./services/event_service.ts";
+import {
+  DeadLetterService,
+  type StoredDeadLetter,
+} from "./services/business/dead_letter_service.ts";
+import { EventService } from "./services/business/event_service.ts";
 import {
   type Enqueued,
   type EnqueueRequest,
   JobService,
   type QueueStats,
-} from "./services/job_service.ts";
+} from "./services/business/job_service.ts";
 import {
   type ScheduleChanges,
   type ScheduleDefinition,
   ScheduleService,
-} from "./services/schedule_service.ts";
+} from "./services/business/schedule_service.ts";
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
 import { instantAfter, type InstantInput, parseInstant } from "./core/instant.ts";
 import { checkQueueName } from "./core/names.ts";
-import { ConnectionService } from "./services/connection_service.ts";
-import { ServiceManager } from "./services/service_manager.ts";
-import { QueueStateService } from "./services/queue_state_service.ts";
+import { ConnectionService } from "./services/core/connection_service.ts";
+import { ServiceManager } from "./services/core/service_manager.ts";
+import { QueueStateService } from "./services/business/queue_state_service.ts";
 import type { Task } from "./task.ts";
 import type { BackoffInput, BackoffSettings } from "./config/types.ts";
 

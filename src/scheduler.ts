@@ -9,11 +9,11 @@ import {
   type SchedulerReplica,
   SchedulerService,
   type SchedulerStatus,
-} from "./services/scheduler_service.ts";
-import { ServiceManager } from "./services/service_manager.ts";
+} from "./services/business/scheduler_service.ts";
+import { ServiceManager } from "./services/core/service_manager.ts";
 import { ConnectionError, NaqError } from "./errors.ts";
 import { onStopSignals } from "./stop_signals.ts";
-import { ConnectionService } from "./services/connection_service.ts";
+import { ConnectionService } from "./services/core/connection_service.ts";
 import { consoleLogger, type WorkerLogger } from "./worker/logger.ts";
 
 export type { SchedulerStatus };

@@ -23,14 +23,34 @@ async function filesMatching(pattern: RegExp, roots: string[]): Promise<string[]
   return hits.sort();
 }
 
-Deno.test("only src/services/ imports @nats-io/*", async () => {
+Deno.test("only the core services, in src/services/core/, import @nats-io/*", async () => {
   const importers = await filesMatching(/from\s+["'](npm:)?@nats-io\//, [
     "src",
     "mod.ts",
     "cli.ts",
   ]);
-  assert.ok(importers.length > 0, "the scan found the services' own imports");
-  assert.deepEqual(importers.filter((path) => !path.startsWith("src/services/")), []);
+  assert.ok(importers.length > 0, "the scan found the core services' own imports");
+  assert.deepEqual(importers.filter((path) => !path.startsWith("src/services/core/")), []);
+});
+
+Deno.test("nothing above the core services reaches the raw NATS connection or JetStream", async () => {
+  const reaching = await filesMatching(/\.nc\b|\.jetstream\(|\.jetstreamManager\(/, [
+    "src",
+    "mod.ts",
+    "cli.ts",
+  ]);
+  assert.ok(reaching.length > 0, "the scan found the core services' own use");
+  assert.deepEqual(reaching.filter((path) => !path.startsWith("src/services/core/")), []);
+});
+
+Deno.test("the core services import nothing from the business services", async () => {
+  const upward = await filesMatching(/from\s+["']\.\.\/business\//, ["src/services/core"]);
+  assert.deepEqual(upward, []);
+});
+
+Deno.test("src/core/ imports nothing from src/config/ or the services", async () => {
+  const upward = await filesMatching(/from\s+["']\.\.\/(config|services)\//, ["src/core"]);
+  assert.deepEqual(upward, []);
 });
 
 Deno.test("src/core/ does no I/O and reads neither the clock nor the environment", async () => {

@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import { JOB_STATES } from "../core/job.ts";
 import { JobService } from "../services/mod.ts";
-import { QueueStateService } from "../services/queue_state_service.ts";
+import { QueueStateService } from "../services/business/queue_state_service.ts";
 import { formatTable, printJson } from "./_output.ts";
 import { type CommonOptions, openServices, withCommonOptions } from "./_options.ts";
 

@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import type { ScheduleRecord, ScheduleTiming } from "../core/schedule.ts";
 import { formatDuration } from "../core/duration.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
-import { ScheduleService } from "../services/schedule_service.ts";
+import { ScheduleService } from "../services/business/schedule_service.ts";
 import { formatTable, formatTime, formatValue, printJson } from "./_output.ts";
 import {
   type CommonOptions,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { BackoffSettings } from "../config/types.ts";
+import type { BackoffSettings } from "./settings.ts";
 
 /**
  * The delay before the attempt after `failedAttempt`.

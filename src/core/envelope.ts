@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { QueueSettings } from "../config/types.ts";
+import type { QueueSettings } from "./settings.ts";
 import type { AttemptError, JobOptions, JobRecord, ScheduleFiring } from "./job.ts";
 
 /** The body of a job message, version 1. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { Cron } from "croner";
-import type { BackoffSettings } from "../config/types.ts";
+import type { BackoffSettings } from "./settings.ts";
 
 /** When a schedule fires: a cron pattern in a time zone, or a fixed interval. */
 export type ScheduleTiming =

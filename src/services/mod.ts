@@ -1,31 +1,42 @@
 /**
  * The service layer: one {@linkcode ServiceManager} owns one NATS connection and every
- * service built on it. Only this folder imports `@nats-io/*`.
+ * service built on it. The core services (`core/`) are the only files that import
+ * `@nats-io/*`; the business services (`business/`) are built on them.
  *
  * @module
  */
-export { type ServiceFactory, ServiceManager } from "./service_manager.ts";
-export { ConnectionService } from "./connection_service.ts";
-export { StreamService, type StreamSpec } from "./stream_service.ts";
+export { type ServiceFactory, ServiceManager } from "./core/service_manager.ts";
+export { ConnectionService } from "./core/connection_service.ts";
+export { StreamService, type StreamSpec } from "./core/stream_service.ts";
 export {
   type BucketChange,
   type BucketOptions,
   JsonBucket,
   KVStoreService,
   type Versioned,
-} from "./kv_store_service.ts";
-export { type ClaimedJob, type Delivery } from "./claimed_job.ts";
+} from "./core/kv_store_service.ts";
+export type { ClaimedJob } from "./business/claimed_job.ts";
+export type { Delivery } from "./core/queue_consumer.ts";
 export {
   type DeadLetter,
   DeadLetterService,
   type StoredDeadLetter,
-} from "./dead_letter_service.ts";
-export { type EventFilter, EventService } from "./event_service.ts";
-export { type Enqueued, type EnqueueRequest, JobService, type QueueStats } from "./job_service.ts";
-export type { StreamFeed } from "./stream_feed.ts";
+} from "./business/dead_letter_service.ts";
+export { type EventFilter, EventService } from "./business/event_service.ts";
+export {
+  type Enqueued,
+  type EnqueueRequest,
+  JobService,
+  type QueueStats,
+} from "./business/job_service.ts";
+export type { StreamFeed } from "./core/stream_feed.ts";
 export {
   type ScheduleChanges,
   type ScheduleDefinition,
   ScheduleService,
-} from "./schedule_service.ts";
-export { SchedulerReplica, SchedulerService, type SchedulerStatus } from "./scheduler_service.ts";
+} from "./business/schedule_service.ts";
+export {
+  SchedulerReplica,
+  SchedulerService,
+  type SchedulerStatus,
+} from "./business/scheduler_service.ts";

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { findNatsServerBinary } from "../../src/dev/nats_server_binary.ts";
-import type { ServiceManager } from "../../src/services/service_manager.ts";
+import type { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { Worker } from "../../src/worker.ts";
 import { silent } from "../queue/_setup.ts";
 import { add, fail } from "./fixtures/tasks.ts";

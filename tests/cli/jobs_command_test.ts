@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { runNaq } from "./_naq.ts";

@@ -8,7 +8,7 @@ import type { ConfigInput } from "../../src/config/mod.ts";
 import type { JobEvent } from "../../src/core/job_event.ts";
 import { wireNames } from "../../src/core/names.ts";
 import { Queue } from "../../src/queue.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import type { Task } from "../../src/task.ts";
 import { Worker, type WorkerLogger } from "../../src/worker.ts";
 import { settleAdvancing, testConfig, within } from "../helpers/config.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, untilConnections } from "../helpers/config.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConnectionService } from "../../src/services/connection_service.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { within } from "../helpers/config.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { JobEvent } from "../../src/core/job_event.ts";
 import { wireNames } from "../../src/core/names.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { StreamService } from "../../src/services/stream_service.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
+import { StreamService } from "../../src/services/core/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor, within } from "../helpers/config.ts";
 import { collectEvents, type Setup, setup, subscriptions } from "./_setup.ts";

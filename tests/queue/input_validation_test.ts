@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_PREFIX_LENGTH, MAX_QUEUE_NAME_LENGTH, wireNames } from "../../src/core/names.ts";
 import { Queue } from "../../src/queue.ts";
-import { StreamService } from "../../src/services/stream_service.ts";
+import { StreamService } from "../../src/services/core/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { ManualClock } from "../helpers/manual_clock.ts";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { wireNames } from "../../src/core/names.ts";
 import { JobFailedError } from "../../src/errors.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor, within } from "../helpers/config.ts";
 import { consumerState, runMessages, type Setup, setup } from "./_setup.ts";

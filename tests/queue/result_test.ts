@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ErrorCode, isNaqError, JobFailedError, TimeoutError } from "../../src/errors.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor, within } from "../helpers/config.ts";
 import { ManualClock } from "../helpers/manual_clock.ts";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { silent } from "../queue/_setup.ts";
+import { silent } from "./_setup.ts";
 
 Deno.test("retries waiting out a long backoff do not hold the queue's maxInFlight", async () => {
   await using server = await startNatsServer();

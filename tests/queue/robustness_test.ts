@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { StreamService } from "../../src/services/stream_service.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
+import { StreamService } from "../../src/services/core/stream_service.ts";
 import { Worker } from "../../src/worker.ts";
 import { defineTask } from "../../src/task.ts";
 import { testConfig, waitFor, within } from "../helpers/config.ts";

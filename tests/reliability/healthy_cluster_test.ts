@@ -9,9 +9,9 @@
 import assert from "node:assert/strict";
 import { wireNames } from "../../src/core/names.ts";
 import { Queue } from "../../src/queue.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { StreamService } from "../../src/services/stream_service.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
+import { StreamService } from "../../src/services/core/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig } from "../helpers/config.ts";

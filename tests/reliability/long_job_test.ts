@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";

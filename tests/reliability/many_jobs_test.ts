@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { JobRecord } from "../../src/core/job.ts";
 import { Queue } from "../../src/queue.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";

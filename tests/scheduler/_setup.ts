@@ -7,7 +7,7 @@
 import type { ConfigInput } from "../../src/config/mod.ts";
 import { Queue } from "../../src/queue.ts";
 import { Scheduler } from "../../src/scheduler.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";
 import { ManualClock } from "../helpers/manual_clock.ts";
 import { type NatsServer, startNatsServer } from "../helpers/nats_server.ts";

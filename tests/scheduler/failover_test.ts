@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { wireNames } from "../../src/core/names.ts";
 import { Queue } from "../../src/queue.ts";
-import { type JsonBucket, KVStoreService } from "../../src/services/kv_store_service.ts";
-import type { LeaseRecord } from "../../src/services/leader_lease.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { StreamService } from "../../src/services/stream_service.ts";
+import { type JsonBucket, KVStoreService } from "../../src/services/core/kv_store_service.ts";
+import type { LeaseRecord } from "../../src/services/business/leader_lease.ts";
+import { ServiceManager } from "../../src/services/core/service_manager.ts";
+import { StreamService } from "../../src/services/core/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { testConfig, waitFor } from "../helpers/config.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { wireNames } from "../../src/core/names.ts";
 import { isNaqError } from "../../src/errors.ts";
-import { ScheduleService } from "../../src/services/schedule_service.ts";
+import { ScheduleService } from "../../src/services/business/schedule_service.ts";
 import type { JobRecord } from "../../src/core/job.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor } from "../helpers/config.ts";

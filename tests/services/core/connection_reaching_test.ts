@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { TimeoutError as RequestTimeout } from "@nats-io/nats-core";
-import { ConnectionError, NaqError } from "../../src/errors.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { testConfig, waitFor } from "../helpers/config.ts";
-import { ManualClock } from "../helpers/manual_clock.ts";
-import { startNatsServer } from "../helpers/nats_server.ts";
+import { ConnectionError, NaqError } from "../../../src/errors.ts";
+import { ConnectionService } from "../../../src/services/core/connection_service.ts";
+import { ServiceManager } from "../../../src/services/core/service_manager.ts";
+import { testConfig, waitFor } from "../../helpers/config.ts";
+import { ManualClock } from "../../helpers/manual_clock.ts";
+import { startNatsServer } from "../../helpers/nats_server.ts";
 
 Deno.test("reaching() leaves an operation's errors as they are while the connection holds", async () => {
   await using server = await startNatsServer();

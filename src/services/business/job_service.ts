@@ -1,7 +1,6 @@
-import { JetStreamApiError } from "@nats-io/jetstream";
-import type { BackoffSettings, QueueSettings } from "../config/types.ts";
-import { queueSettings } from "../config/mod.ts";
-import type { Clock } from "../clock.ts";
+import type { BackoffSettings, QueueSettings } from "../../config/types.ts";
+import { queueSettings } from "../../config/mod.ts";
+import type { Clock } from "../../clock.ts";
 import {
   checkJobId,
   encodeEnvelope,
@@ -12,30 +11,31 @@ import {
   resolveJobOptions,
   toEnvelope,
   waitingRecord,
-} from "../core/envelope.ts";
+} from "../../core/envelope.ts";
 import {
   isFinished,
   JOB_STATES,
   type JobRecord,
   type JobState,
   type ScheduleFiring,
-} from "../core/job.ts";
-import { bodyLimit } from "../core/fit.ts";
-import { jobFromMessage } from "../core/job_view.ts";
-import { type WireNames, wireNames } from "../core/names.ts";
-import { inWindows } from "../core/in_windows.ts";
-import { ConfigError, ErrorCode, NaqError } from "../errors.ts";
-import { ConnectionService } from "./connection_service.ts";
+} from "../../core/job.ts";
+import { bodyLimit } from "../../core/fit.ts";
+import { jobFromMessage } from "../../core/job_view.ts";
+import { type WireNames, wireNames } from "../../core/names.ts";
+import { inWindows } from "../../core/in_windows.ts";
+import { ConfigError, ErrorCode, NaqError } from "../../errors.ts";
+import { ConnectionService } from "../core/connection_service.ts";
 import { claimJob } from "./claim_job.ts";
-import type { ClaimedJob, Delivery } from "./claimed_job.ts";
+import type { ClaimedJob } from "./claimed_job.ts";
+import type { Delivery } from "../core/queue_consumer.ts";
 import { DeadLetterService, type StoredDeadLetter } from "./dead_letter_service.ts";
 import { EventService } from "./event_service.ts";
-import { type JobMessage, JobMessages } from "./job_messages.ts";
-import type { ServiceManager } from "./service_manager.ts";
+import { type JobMessage, JobMessages } from "../core/job_messages.ts";
+import type { ServiceManager } from "../core/service_manager.ts";
 import { ResultWaiters } from "./result_waiters.ts";
-import { QueueConsumer } from "./queue_consumer.ts";
-import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
-import { StreamService } from "./stream_service.ts";
+import { QueueConsumer } from "../core/queue_consumer.ts";
+import { retryWhileLeaderless } from "../core/retry_while_leaderless.ts";
+import { StreamService } from "../core/stream_service.ts";
 
 /** What to enqueue: a task by name, its payload, and per-job options. */
 export interface EnqueueRequest {
@@ -276,28 +276,24 @@ export class JobService {
     const job = jobFromMessage(queue, message, delivered);
     if (job?.state !== "active" || !askWorker) return job;
     // the worker running it knows the rest: who it is, since when, and how far it got
-    const running = await this.#connection.nc.request(
+    const running = await this.#connection.request(
       this.#names.runningSubject(queue, job.id),
       undefined,
-      { timeout: RUNNING_ANSWER_MS }, // real time: the worker answers on its own
-    ).then((reply) => reply.json<RunningJob>(), () => null);
+      RUNNING_ANSWER_MS, // real time: the worker answers on its own
+    ).then((reply) => JSON.parse(new TextDecoder().decode(reply)) as RunningJob, () => null);
     return running ? { ...job, ...running } : job;
   }
 
   /** The stream sequence up to which the queue's workers have been handed messages. */
   async #delivered(queue: string): Promise<number> {
-    const jsm = await this.#connection.jetstreamManager();
     const stream = this.#names.queueStream(queue);
-    const info = await retryWhileLeaderless(this.#clock, {
+    const state = await retryWhileLeaderless(this.#clock, {
       what: `read the workers' consumer of queue ${queue}`,
       stream,
-      write: () => jsm.consumers.info(stream, this.#names.queueConsumer(queue)),
-    }).catch((err) => {
-      // none yet (or no stream): no worker was ever handed a job
-      if (err instanceof JetStreamApiError) return null;
-      throw err;
+      write: () => this.#streams.consumerState(stream, this.#names.queueConsumer(queue)),
     });
-    return info?.delivered.stream_seq ?? 0;
+    // none yet (or no stream): no worker was ever handed a job
+    return state?.deliveredSeq ?? 0;
   }
 
   /**
@@ -341,7 +337,7 @@ export class JobService {
       if (seq === null) continue; // it moved on meanwhile: look again
       if (!scheduled) {
         // always, and first: a worker may be taking the message at this very moment
-        this.#connection.nc.publish(this.#names.cancelSubject(queue, jobId), job.nonce);
+        this.#connection.publish(this.#names.cancelSubject(queue, jobId), job.nonce);
         await this.#messages.remove(queue, latest.seq);
       }
       this.#notify(latest.notify, cancelled);
@@ -352,7 +348,7 @@ export class JobService {
 
   /** Sends a finished record to the producer waiting on it. */
   #notify(subject: string | undefined, job: JobRecord): void {
-    if (subject) this.#connection.nc.publish(subject, encodeJson(job));
+    if (subject) this.#connection.publish(subject, encodeJson(job));
   }
 
   /**
@@ -450,17 +446,16 @@ export class JobService {
       stream,
       write: async () => {
         if (!await this.#streams.info(stream)) return counts;
-        const jsm = await this.#connection.jetstreamManager();
-        const workers = () => jsm.consumers.info(stream, this.#names.queueConsumer(queue));
+        const workers = () => this.#streams.consumerState(stream, this.#names.queueConsumer(queue));
         const [kinds, consumer] = await Promise.all([
           this.#messages.counts(queue),
           // opened when no worker has yet: it counts the run messages
-          workers().catch(() => this.consumer(queue).then(workers)),
+          workers().then(async (state) => state ?? (await this.consumer(queue), await workers())),
         ]);
         return {
           ...counts,
-          active: consumer.num_ack_pending,
-          waiting: consumer.num_pending,
+          active: consumer?.ackPending ?? 0,
+          waiting: consumer?.pending ?? 0,
           delayed: kinds.delayed,
           failed: kinds.retry,
           completed: kinds.completed,
@@ -606,10 +601,11 @@ export class JobService {
    */
   onCancel(queue: string, onCancelled: (jobId: string, nonce: string) => void): () => void {
     const subject = this.#names.cancelSubject(queue, "*");
-    const subscription = this.#connection.nc.subscribe(subject, {
-      callback: (err, message) => {
-        if (!err) onCancelled(message.subject.slice(subject.length - 1), message.string());
-      },
+    const subscription = this.#connection.listen(subject, (message) => {
+      onCancelled(
+        message.subject.slice(subject.length - 1),
+        new TextDecoder().decode(message.data),
+      );
     });
     return () => subscription.unsubscribe();
   }
@@ -622,19 +618,17 @@ export class JobService {
    */
   serveRunning(queue: string, running: (jobId: string) => RunningJob | undefined): () => void {
     const subject = this.#names.runningSubject(queue, "*");
-    const subscription = this.#connection.nc.subscribe(subject, {
-      callback: (err, message) => {
-        const job = err ? undefined : running(message.subject.slice(subject.length - 1));
-        // only the worker running it answers; the others stay silent
-        if (!job) return;
-        try {
-          message.respond(encodeJson(job));
-        } catch {
-          // too large to answer with its progress: answer without it (this runs inside the
-          // connection's reader, which an error would stop)
-          message.respond(encodeJson({ ...job, progress: undefined }));
-        }
-      },
+    const subscription = this.#connection.listen(subject, (message) => {
+      const job = running(message.subject.slice(subject.length - 1));
+      // only the worker running it answers; the others stay silent
+      if (!job) return;
+      try {
+        message.respond(encodeJson(job));
+      } catch {
+        // too large to answer with its progress: answer without it (this runs inside the
+        // connection's reader, which an error would stop)
+        message.respond(encodeJson({ ...job, progress: undefined }));
+      }
     });
     return () => subscription.unsubscribe();
   }
@@ -673,7 +667,7 @@ export class JobService {
 
   #encodeWithinLimit(queue: string, envelope: JobEnvelope): Uint8Array {
     const body = encodeEnvelope(envelope);
-    const maxPayload = this.#connection.nc.info?.max_payload ?? Infinity;
+    const maxPayload = this.#connection.maxPayload;
     const limit = bodyLimit(maxPayload, `${queue}.${envelope.id}.${this.#waiters.notifySubject}`);
     if (body.length > limit) {
       throw new RangeError(

@@ -1,6 +1,6 @@
-import { type Clock, systemClock } from "../clock.ts";
-import type { NaqConfig } from "../config/mod.ts";
-import { ErrorCode, NaqError } from "../errors.ts";
+import { type Clock, systemClock } from "../../clock.ts";
+import type { NaqConfig } from "../../config/mod.ts";
+import { ErrorCode, NaqError } from "../../errors.ts";
 
 /**
  * What {@linkcode ServiceManager.get} builds services from: in practice a service class with a

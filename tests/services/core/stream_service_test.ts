@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/errors.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { StreamService, type StreamSpec } from "../../src/services/stream_service.ts";
-import { testConfig } from "../helpers/config.ts";
-import { startNatsCluster, startNatsServer } from "../helpers/nats_server.ts";
+import { ConfigError } from "../../../src/errors.ts";
+import { ServiceManager } from "../../../src/services/core/service_manager.ts";
+import { StreamService, type StreamSpec } from "../../../src/services/core/stream_service.ts";
+import { testConfig } from "../../helpers/config.ts";
+import { startNatsCluster, startNatsServer } from "../../helpers/nats_server.ts";
 
 const jobs: StreamSpec = { name: "jobs", subjects: ["jobs.>"], retention: "workqueue" };
 

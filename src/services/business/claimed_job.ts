@@ -1,33 +1,14 @@
-import type { Clock } from "../clock.ts";
-import type { QueueSettings } from "../config/types.ts";
-import { type AttemptOutcome, decide, type Decision } from "../core/decide.ts";
-import { encodeEnvelope, encodeJson, type GivenOptions, toEnvelope } from "../core/envelope.ts";
-import { bodyLimit, fitErrors, fitRecord } from "../core/fit.ts";
-import type { AttemptError, JobRecord } from "../core/job.ts";
-import type { ConnectionService } from "./connection_service.ts";
+import type { Clock } from "../../clock.ts";
+import type { QueueSettings } from "../../config/types.ts";
+import { type AttemptOutcome, decide, type Decision } from "../../core/decide.ts";
+import { encodeEnvelope, encodeJson, type GivenOptions, toEnvelope } from "../../core/envelope.ts";
+import { bodyLimit, fitErrors, fitRecord } from "../../core/fit.ts";
+import type { AttemptError, JobRecord } from "../../core/job.ts";
+import type { ConnectionService } from "../core/connection_service.ts";
 import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
 import type { EventService } from "./event_service.ts";
-import type { JobMessages } from "./job_messages.ts";
-
-/** A job message as a worker holds it: its bytes and the acknowledgements it can send. */
-export interface Delivery {
-  /** The message body. */
-  readonly body: Uint8Array;
-  /** Its sequence in the queue's stream. */
-  readonly seq: number;
-  /** Attempts the job used before this message. */
-  readonly attempt: number;
-  /** How many times the message has been delivered, this time included. */
-  readonly deliveries: number;
-  /** Where to send the job's finished record, when its producer waits on it. */
-  readonly notify?: string;
-  /** Done with: remove it from the queue. */
-  ack(): void;
-  /** Still working on it: restart the ack-wait countdown. */
-  working(): void;
-  /** Never deliver it again: for a message nothing can be stored for. */
-  term(): void;
-}
+import type { JobMessages } from "../core/job_messages.ts";
+import type { Delivery } from "../core/queue_consumer.ts";
 
 /** What a {@linkcode ClaimedJob} needs from the job service. */
 export interface ClaimContext {
@@ -244,7 +225,7 @@ export class ClaimedJob {
   #limit(): number {
     const { queue, id } = this.#job;
     const subject = `${queue}.${id}.${this.#delivery.notify ?? ""}`;
-    return bodyLimit(this.#context.connection.nc.info?.max_payload ?? Infinity, subject);
+    return bodyLimit(this.#context.connection.maxPayload, subject);
   }
 
   /**
@@ -257,7 +238,7 @@ export class ClaimedJob {
       attempt: job.attempt,
       ttlMs: this.#context.resultsTtlMs,
     }, () => {
-      if (notify) this.#context.connection.nc.publish(notify, body);
+      if (notify) this.#context.connection.publish(notify, body);
     });
     if (stored) this.#job = job;
     return stored;
@@ -343,7 +324,7 @@ export class ClaimedJob {
         ttlMs: this.#context.resultsTtlMs,
       });
       if (seq !== null && this.#delivery.notify) {
-        this.#context.connection.nc.publish(this.#delivery.notify, body);
+        this.#context.connection.publish(this.#delivery.notify, body);
       }
     } finally {
       this.#delivery.term();

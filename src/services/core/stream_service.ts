@@ -4,12 +4,30 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/nats-core";
-import { ConfigError } from "../errors.ts";
-import type { Clock } from "../clock.ts";
+import { headers as natsHeaders, nanos } from "@nats-io/nats-core";
+import { ConfigError } from "../../errors.ts";
+import type { Clock } from "../../clock.ts";
 import { ConnectionService } from "./connection_service.ts";
 import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
 import type { ServiceManager } from "./service_manager.ts";
+
+/** What a durable consumer has been handed, and holds. */
+export interface ConsumerState {
+  /** The stream sequence up to which it handed out messages. */
+  readonly deliveredSeq: number;
+  /** Messages it has yet to hand out. */
+  readonly pending: number;
+  /** Messages handed out and not yet acknowledged. */
+  readonly ackPending: number;
+}
+
+/** A message a stream stored. */
+export interface StoredMessage {
+  readonly seq: number;
+  readonly data: Uint8Array;
+  /** Its headers, the first value of each. */
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /** What naq needs of a stream; everything else keeps the server's default. */
 export interface StreamSpec {
@@ -100,6 +118,81 @@ export class StreamService {
   }
 
   /**
+   * What a durable consumer has been handed, or `null` when it (or its stream) does not exist.
+   *
+   * @ignore for naq's own services
+   */
+  async consumerState(stream: string, name: string): Promise<ConsumerState | null> {
+    const jsm = await this.#connection.jetstreamManager();
+    try {
+      const info = await jsm.consumers.info(stream, name);
+      return {
+        deliveredSeq: info.delivered.stream_seq,
+        pending: info.num_pending,
+        ackPending: info.num_ack_pending,
+      };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Stores a message and returns its sequence once the stream has it. */
+  async publish(
+    subject: string,
+    data: Uint8Array,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<number> {
+    const h = natsHeaders();
+    for (const [key, value] of Object.entries(headers)) h.set(key, value);
+    return (await this.#connection.jetstream().publish(subject, data, { headers: h })).seq;
+  }
+
+  /**
+   * Reads up to `max` of the messages on `subject`, oldest first.
+   *
+   * @ignore for naq's own services
+   */
+  async read(stream: string, subject: string, max: number): Promise<StoredMessage[]> {
+    const read: StoredMessage[] = [];
+    if (max <= 0) return read;
+    const consumer = await this.#connection.jetstream().consumers.get(stream, {
+      filter_subjects: subject,
+    });
+    try {
+      const batch = await consumer.fetch({ max_messages: max, expires: 2_000 });
+      for await (const message of batch) {
+        const headers: Record<string, string> = {};
+        for (const [key, values] of message.headers ?? []) headers[key] = values[0] ?? "";
+        read.push({ seq: message.seq, data: message.data, headers });
+        if (message.info.pending === 0 || read.length >= max) break;
+      }
+    } finally {
+      await consumer.delete().catch(() => {});
+    }
+    return read;
+  }
+
+  /** Removes one message by sequence; false when it was already gone. */
+  async removeMessage(stream: string, seq: number): Promise<boolean> {
+    const jsm = await this.#connection.jetstreamManager();
+    return await jsm.streams.deleteMessage(stream, seq, false).catch(() => false);
+  }
+
+  /** Removes every message on `subject` and returns how many there were. */
+  async purge(stream: string, subject: string): Promise<number> {
+    const jsm = await this.#connection.jetstreamManager();
+    return (await jsm.streams.purge(stream, { filter: subject })).purged;
+  }
+
+  /** How many messages the stream holds on `subject` (no wildcards). */
+  async count(stream: string, subject: string): Promise<number> {
+    const jsm = await this.#connection.jetstreamManager();
+    const info = await jsm.streams.info(stream, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  }
+
+  /**
    * Lists the names of the streams on the server, optionally only those capturing `subject`.
    *
    * @param subject a subject (wildcards allowed) the listed streams must capture
@@ -187,4 +280,10 @@ function differs(current: StreamConfig, wanted: WantedConfig): boolean {
   return Object.entries(wanted).some(([field, value]) =>
     JSON.stringify(current[field as keyof StreamConfig]) !== JSON.stringify(value)
   );
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.ConsumerNotFound ||
+      err.code === JetStreamApiCodes.StreamNotFound);
 }

@@ -1,10 +1,8 @@
-import { parseEnvelope } from "../core/envelope.ts";
-import type { JobRecord } from "../core/job.ts";
-import { wireNames } from "../core/names.ts";
-import { headers } from "@nats-io/nats-core";
-import { ConnectionService } from "./connection_service.ts";
-import type { ServiceManager } from "./service_manager.ts";
-import { StreamService } from "./stream_service.ts";
+import { parseEnvelope } from "../../core/envelope.ts";
+import type { JobRecord } from "../../core/job.ts";
+import { wireNames } from "../../core/names.ts";
+import type { ServiceManager } from "../core/service_manager.ts";
+import { StreamService } from "../core/stream_service.ts";
 
 const LETTER = "Naq-Dead-Letter";
 
@@ -35,11 +33,11 @@ export interface StoredDeadLetter extends DeadLetter {
  * job can be listed, retried or purged later.
  */
 export class DeadLetterService {
-  readonly #connection: ConnectionService;
+  readonly #streams: StreamService;
   readonly #names: ReturnType<typeof wireNames>;
 
-  private constructor(connection: ConnectionService, prefix: string) {
-    this.#connection = connection;
+  private constructor(streams: StreamService, prefix: string) {
+    this.#streams = streams;
     this.#names = wireNames(prefix);
   }
 
@@ -47,13 +45,14 @@ export class DeadLetterService {
   static async create(services: ServiceManager): Promise<DeadLetterService> {
     const { prefix, streams } = services.config;
     const names = wireNames(prefix);
-    await (await services.get(StreamService)).ensure({
+    const stores = await services.get(StreamService);
+    await stores.ensure({
       name: names.deadStream,
       subjects: [`${prefix}.dead.>`],
       retention: "limits",
       replicas: streams.replicas,
     });
-    return new DeadLetterService(await services.get(ConnectionService), prefix);
+    return new DeadLetterService(stores, prefix);
   }
 
   /**
@@ -63,62 +62,38 @@ export class DeadLetterService {
    */
   async add(letter: DeadLetter): Promise<number> {
     const { raw, ...rest } = letter;
-    const h = headers();
-    h.set(LETTER, JSON.stringify(rest));
-    const ack = await this.#connection.jetstream().publish(
-      this.#names.deadSubject(letter.queue),
-      fromBase64(raw),
-      { headers: h },
-    );
-    return ack.seq;
+    return await this.#streams.publish(this.#names.deadSubject(letter.queue), fromBase64(raw), {
+      [LETTER]: JSON.stringify(rest),
+    });
   }
 
   /** Lists a queue's dead letters, oldest first, at most `limit`. */
   async list(queue: string, limit = 100): Promise<StoredDeadLetter[]> {
-    const letters: StoredDeadLetter[] = [];
     const wanted = Math.min(limit, await this.count(queue));
-    if (wanted <= 0) return letters;
-    const consumer = await this.#connection.jetstream().consumers.get(this.#names.deadStream, {
-      filter_subjects: this.#names.deadSubject(queue),
+    const messages = await this.#streams.read(
+      this.#names.deadStream,
+      this.#names.deadSubject(queue),
+      wanted,
+    );
+    return messages.map(({ seq, data, headers }) => {
+      const rest = JSON.parse(headers[LETTER] || "{}") as Omit<DeadLetter, "raw">;
+      return { ...withPayload(rest, data), raw: toBase64(data), seq };
     });
-    try {
-      const batch = await consumer.fetch({ max_messages: wanted, expires: 2_000 });
-      for await (const message of batch) {
-        const rest = JSON.parse(message.headers?.get(LETTER) || "{}") as Omit<DeadLetter, "raw">;
-        letters.push({
-          ...withPayload(rest, message.data),
-          raw: toBase64(message.data),
-          seq: message.seq,
-        });
-        if (message.info.pending === 0 || letters.length >= wanted) break;
-      }
-    } finally {
-      await consumer.delete().catch(() => {});
-    }
-    return letters;
   }
 
   /** Removes one dead letter by sequence; false when it was already gone. */
-  async remove(seq: number): Promise<boolean> {
-    const jsm = await this.#connection.jetstreamManager();
-    return await jsm.streams.deleteMessage(this.#names.deadStream, seq, false).catch(() => false);
+  remove(seq: number): Promise<boolean> {
+    return this.#streams.removeMessage(this.#names.deadStream, seq);
   }
 
   /** Removes every dead letter of `queue` and returns how many there were. */
-  async purge(queue: string): Promise<number> {
-    const jsm = await this.#connection.jetstreamManager();
-    const response = await jsm.streams.purge(this.#names.deadStream, {
-      filter: this.#names.deadSubject(queue),
-    });
-    return response.purged;
+  purge(queue: string): Promise<number> {
+    return this.#streams.purge(this.#names.deadStream, this.#names.deadSubject(queue));
   }
 
   /** How many dead letters `queue` has. */
-  async count(queue: string): Promise<number> {
-    const jsm = await this.#connection.jetstreamManager();
-    const subject = this.#names.deadSubject(queue);
-    const info = await jsm.streams.info(this.#names.deadStream, { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
+  count(queue: string): Promise<number> {
+    return this.#streams.count(this.#names.deadStream, this.#names.deadSubject(queue));
   }
 }
 

@@ -1,4 +1,4 @@
-import { systemClock } from "../clock.ts";
+import { systemClock } from "../../clock.ts";
 import type { JsMsg, OrderedConsumerOptions } from "@nats-io/jetstream";
 import type { ConnectionService } from "./connection_service.ts";
 

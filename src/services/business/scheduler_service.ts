@@ -1,16 +1,16 @@
-import { type Clock, systemClock } from "../clock.ts";
-import { DueIndex } from "../core/due_index.ts";
-import { inWindows } from "../core/in_windows.ts";
-import { wireNames } from "../core/names.ts";
-import type { ScheduleRecord } from "../core/schedule.ts";
-import type { TaskLogger } from "../task.ts";
-import { ConnectionError } from "../errors.ts";
-import { ConnectionService } from "./connection_service.ts";
-import type { StreamFeed } from "./stream_feed.ts";
-import { KVStoreService } from "./kv_store_service.ts";
+import { type Clock, systemClock } from "../../clock.ts";
+import { DueIndex } from "../../core/due_index.ts";
+import { inWindows } from "../../core/in_windows.ts";
+import { wireNames } from "../../core/names.ts";
+import type { ScheduleRecord } from "../../core/schedule.ts";
+import type { TaskLogger } from "../../task.ts";
+import { ConnectionError } from "../../errors.ts";
+import { ConnectionService } from "../core/connection_service.ts";
+import type { StreamFeed } from "../core/stream_feed.ts";
+import { KVStoreService } from "../core/kv_store_service.ts";
 import { LeaderLease, type LeaseRecord } from "./leader_lease.ts";
 import { ScheduleService } from "./schedule_service.ts";
-import type { ServiceManager } from "./service_manager.ts";
+import type { ServiceManager } from "../core/service_manager.ts";
 
 /** What a scheduler replica reports about itself. */
 export interface SchedulerStatus {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import type { Clock } from "../../src/clock.ts";
-import { type JsonBucket, KVStoreService } from "../../src/services/kv_store_service.ts";
-import { LeaderLease, type LeaseRecord } from "../../src/services/leader_lease.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { nextTurn, testConfig } from "../helpers/config.ts";
-import { ManualClock } from "../helpers/manual_clock.ts";
-import { startNatsServer } from "../helpers/nats_server.ts";
+import type { Clock } from "../../../src/clock.ts";
+import { type JsonBucket, KVStoreService } from "../../../src/services/core/kv_store_service.ts";
+import { LeaderLease, type LeaseRecord } from "../../../src/services/business/leader_lease.ts";
+import { ServiceManager } from "../../../src/services/core/service_manager.ts";
+import { nextTurn, testConfig } from "../../helpers/config.ts";
+import { ManualClock } from "../../helpers/manual_clock.ts";
+import { startNatsServer } from "../../helpers/nats_server.ts";
 
 const LEASE = 3_000;
 // driven time between two looks at who leads: well under the lease's tenth, its poll

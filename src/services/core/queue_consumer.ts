@@ -6,10 +6,29 @@ import {
   JetStreamApiError,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import type { QueueSettings } from "../config/types.ts";
-import type { Delivery } from "./claimed_job.ts";
+import type { QueueSettings } from "../../config/types.ts";
 import type { ConnectionService } from "./connection_service.ts";
 import { readHeaders } from "./job_messages.ts";
+
+/** A job message as a worker holds it: its bytes and the acknowledgements it can send. */
+export interface Delivery {
+  /** The message body. */
+  readonly body: Uint8Array;
+  /** Its sequence in the queue's stream. */
+  readonly seq: number;
+  /** Attempts the job used before this message. */
+  readonly attempt: number;
+  /** How many times the message has been delivered, this time included. */
+  readonly deliveries: number;
+  /** Where to send the job's finished record, when its producer waits on it. */
+  readonly notify?: string;
+  /** Done with: remove it from the queue. */
+  ack(): void;
+  /** Still working on it: restart the ack-wait countdown. */
+  working(): void;
+  /** Never deliver it again: for a message nothing can be stored for. */
+  term(): void;
+}
 
 // how long one pull waits for messages; also the longest a closing worker waits for a pull
 const PULL_EXPIRES_MS = 1_000;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { createConfig } from "../../src/config/mod.ts";
-import { isNaqError } from "../../src/errors.ts";
-import { type ServiceFactory, ServiceManager } from "../../src/services/service_manager.ts";
-import { nextTurn } from "../helpers/config.ts";
+import { createConfig } from "../../../src/config/mod.ts";
+import { isNaqError } from "../../../src/errors.ts";
+import { type ServiceFactory, ServiceManager } from "../../../src/services/core/service_manager.ts";
+import { nextTurn } from "../../helpers/config.ts";
 
 /**
  * A factory whose services record their creation and disposal in `log`; `started`, when

@@ -14,10 +14,10 @@ import {
   type JetStreamManager,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import type { Clock } from "../clock.ts";
-import type { NaqConfig } from "../config/mod.ts";
-import { ConnectionError, ErrorCode, isNaqError } from "../errors.ts";
-import { isSupportedServerVersion, MIN_NATS_SERVER_VERSION } from "../core/server_version.ts";
+import type { Clock } from "../../clock.ts";
+import type { NaqConfig } from "../../config/mod.ts";
+import { ConnectionError, ErrorCode, isNaqError } from "../../errors.ts";
+import { isSupportedServerVersion, MIN_NATS_SERVER_VERSION } from "../../core/server_version.ts";
 import { LEADERLESS_PATIENCE_MS } from "./retry_while_leaderless.ts";
 import { type Credentials, probeServers } from "./server_probe.ts";
 import type { ServiceManager } from "./service_manager.ts";
@@ -28,6 +28,22 @@ import type { ServiceManager } from "./service_manager.ts";
  * out and a server that stays down is reported.
  */
 export const RECONNECT_PATIENCE_MS: number = LEADERLESS_PATIENCE_MS;
+
+/** A core message as naq's services read it. */
+export interface CoreMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** Answers a request; false when the message asked for no answer. */
+  respond(data?: Uint8Array | string): boolean;
+}
+
+/** A subscription to core messages. */
+export interface CoreSubscription {
+  /** Stops it; messages already received are still handed out. */
+  unsubscribe(): void;
+  /** Settles once it stopped. */
+  readonly closed: Promise<void | Error>;
+}
 
 /** Since when, and from which server, the connection is lost; settled when it is back. */
 interface Outage {
@@ -138,6 +154,61 @@ export class ConnectionService implements AsyncDisposable {
     } catch {
       return true;
     }
+  }
+
+  /** The largest message the server takes, in bytes. */
+  get maxPayload(): number {
+    return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  /**
+   * Sends a core message: at most once, to whoever listens now.
+   *
+   * @throws when the connection is closed
+   */
+  publish(subject: string, data?: Uint8Array | string): void {
+    this.nc.publish(subject, data);
+  }
+
+  /**
+   * Calls `onMessage` for each core message on `subject` (wildcards allowed), from the moment
+   * this server has the subscription; see {@linkcode ConnectionService.flush} for the cluster.
+   *
+   * @ignore for naq's own services
+   */
+  listen(subject: string, onMessage: (message: CoreMessage) => void): CoreSubscription {
+    return this.nc.subscribe(subject, {
+      callback: (err, message) => {
+        if (!err) onMessage(message);
+      },
+    });
+  }
+
+  /**
+   * The core messages on `subject`, as they come, until the subscription is stopped.
+   *
+   * @ignore for naq's own services
+   */
+  messages(subject: string): CoreSubscription & AsyncIterable<CoreMessage> {
+    return this.nc.subscribe(subject);
+  }
+
+  /**
+   * Asks whoever listens on `subject`, and returns the first answer.
+   *
+   * @throws when no one answers within `timeoutMs`
+   */
+  async request(
+    subject: string,
+    data: Uint8Array | undefined,
+    timeoutMs: number,
+  ): Promise<Uint8Array> {
+    return (await this.nc.request(subject, data, { timeout: timeoutMs })).data;
+  }
+
+  /** Waits until the server has everything sent so far; at once when the connection is closed. */
+  async flush(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.flush();
   }
 
   /** The version of the server this connection is on, such as `"2.9.10"`. */

@@ -1,9 +1,10 @@
-import type { Subscription } from "@nats-io/nats-core";
-import { isFinished, type JobRecord } from "../core/job.ts";
-import type { WireNames } from "../core/names.ts";
-import type { Clock } from "../clock.ts";
-import { ErrorCode, NaqError } from "../errors.ts";
-import type { ConnectionService } from "./connection_service.ts";
+import { isFinished, type JobRecord } from "../../core/job.ts";
+import type { WireNames } from "../../core/names.ts";
+import type { Clock } from "../../clock.ts";
+import { ErrorCode, NaqError } from "../../errors.ts";
+import type { ConnectionService, CoreSubscription } from "../core/connection_service.ts";
+
+const decoder = new TextDecoder();
 
 // lean on purpose: a producer may wait on tens of thousands of jobs at once
 interface Waiter {
@@ -59,9 +60,9 @@ export class ResultWaiters {
   /** Notices no waiter was there for, oldest first, with when they came. */
   readonly #recent = new Map<string, { readonly job: JobRecord; readonly at: number }>();
   readonly #clock: Clock;
-  readonly #followed = new Map<string, Subscription>();
+  readonly #followed = new Map<string, CoreSubscription>();
   readonly #names: WireNames;
-  #subscription?: Subscription;
+  #subscription?: CoreSubscription;
   #subscribed?: Promise<void>;
   #epoch = 0;
   /** Per job waited on, when to read it again if no news came, and the pause before. */
@@ -93,19 +94,16 @@ export class ResultWaiters {
   /** Subscribes to this manager's notices, if not yet; returns the current epoch. */
   listen(): number {
     if (!this.#subscription) {
-      this.#subscription = this.#connection.nc.subscribe(this.notifySubject, {
-        callback: (err, message) => {
-          if (err) return;
-          let job: JobRecord;
-          try {
-            job = message.json<JobRecord>();
-          } catch {
-            return; // not a notice naq sent
-          }
-          this.#notified(job);
-        },
+      this.#subscription = this.#connection.listen(this.notifySubject, (message) => {
+        let job: JobRecord;
+        try {
+          job = JSON.parse(decoder.decode(message.data));
+        } catch {
+          return; // not a notice naq sent
+        }
+        this.#notified(job);
       });
-      this.#subscribed = this.#connection.nc.flush().catch(() => {});
+      this.#subscribed = this.#connection.flush().catch(() => {});
       this.#connection.onReconnect(() => {
         this.#epoch += 1;
         for (const key of this.#waiters.keys()) {
@@ -196,13 +194,14 @@ export class ResultWaiters {
       }
       reading = false;
     };
-    const subscription = this.#connection.nc.subscribe(this.#names.jobSubjects(queue, jobId), {
-      callback: (err, message) => {
-        if (err || !FINAL.test(message.subject)) return;
+    const subscription = this.#connection.listen(
+      this.#names.jobSubjects(queue, jobId),
+      (message) => {
+        if (!FINAL.test(message.subject)) return;
         seen += 1;
         if (!reading) void read();
       },
-    });
+    );
     this.#followed.set(key, subscription);
     // a cluster learns of the subscription a moment after this server does: a job that
     // finishes on another server meanwhile is not passed on, so the job is read again soon

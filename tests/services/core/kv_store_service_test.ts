@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { isNaqError } from "../../src/errors.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { type BucketChange, KVStoreService } from "../../src/services/kv_store_service.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { testConfig, waitFor } from "../helpers/config.ts";
-import { startNatsServer } from "../helpers/nats_server.ts";
+import { isNaqError } from "../../../src/errors.ts";
+import { ConnectionService } from "../../../src/services/core/connection_service.ts";
+import { type BucketChange, KVStoreService } from "../../../src/services/core/kv_store_service.ts";
+import { ServiceManager } from "../../../src/services/core/service_manager.ts";
+import { testConfig, waitFor } from "../../helpers/config.ts";
+import { startNatsServer } from "../../helpers/nats_server.ts";
 
 interface Job {
   state: string;

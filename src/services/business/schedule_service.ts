@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.ts";
-import { type WireNames, wireNames } from "../core/names.ts";
+import type { Clock } from "../../clock.ts";
+import { type WireNames, wireNames } from "../../core/names.ts";
 import {
   checkScheduleId,
   checkTiming,
@@ -11,11 +11,11 @@ import {
   type ScheduleLimits,
   type ScheduleRecord,
   type ScheduleTiming,
-} from "../core/schedule.ts";
-import { ErrorCode, NaqError } from "../errors.ts";
+} from "../../core/schedule.ts";
+import { ErrorCode, NaqError } from "../../errors.ts";
 import { JobService } from "./job_service.ts";
-import { type JsonBucket, KVStoreService, type Versioned } from "./kv_store_service.ts";
-import type { ServiceManager } from "./service_manager.ts";
+import { type JsonBucket, KVStoreService, type Versioned } from "../core/kv_store_service.ts";
+import type { ServiceManager } from "../core/service_manager.ts";
 
 /** What a schedule is: everything `schedule()` and `updateSchedule()` set. */
 export interface ScheduleDefinition extends ScheduleLimits {

@@ -11,8 +11,8 @@ import {
   type StoredMsg,
 } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/nats-core";
-import type { Clock } from "../clock.ts";
-import { JOB_MESSAGE_KINDS, type JobMessageKind, type WireNames } from "../core/names.ts";
+import type { Clock } from "../../clock.ts";
+import { JOB_MESSAGE_KINDS, type JobMessageKind, type WireNames } from "../../core/names.ts";
 import type { ConnectionService } from "./connection_service.ts";
 import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
 

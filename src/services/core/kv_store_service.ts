@@ -1,7 +1,7 @@
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
-import { systemClock } from "../clock.ts";
-import { ErrorCode, NaqError } from "../errors.ts";
+import { systemClock } from "../../clock.ts";
+import { ErrorCode, NaqError } from "../../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
 import type { ServiceManager } from "./service_manager.ts";
 import { followStream, type StreamFeed } from "./stream_feed.ts";

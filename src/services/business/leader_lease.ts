@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.ts";
-import type { JsonBucket } from "./kv_store_service.ts";
+import type { Clock } from "../../clock.ts";
+import type { JsonBucket } from "../core/kv_store_service.ts";
 
 /** What the lease key holds. */
 export interface LeaseRecord {

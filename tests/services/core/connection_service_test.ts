@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { createUser } from "@nats-io/nkeys";
-import { ConnectionError, isNaqError } from "../../src/errors.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { KVStoreService } from "../../src/services/kv_store_service.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { StreamService } from "../../src/services/stream_service.ts";
-import { testConfig, untilConnections, waitFor, within } from "../helpers/config.ts";
-import { freePort, startNatsServer } from "../helpers/nats_server.ts";
+import { ConnectionError, isNaqError } from "../../../src/errors.ts";
+import { ConnectionService } from "../../../src/services/core/connection_service.ts";
+import { KVStoreService } from "../../../src/services/core/kv_store_service.ts";
+import { ServiceManager } from "../../../src/services/core/service_manager.ts";
+import { StreamService } from "../../../src/services/core/stream_service.ts";
+import { testConfig, untilConnections, waitFor, within } from "../../helpers/config.ts";
+import { freePort, startNatsServer } from "../../helpers/nats_server.ts";
 
 Deno.test("1,000 operations through one ServiceManager use one connection, and none after", async () => {
   await using server = await startNatsServer();

@@ -1,7 +1,7 @@
-import type { Clock } from "../clock.ts";
-import { type WireNames, wireNames } from "../core/names.ts";
-import { type JsonBucket, KVStoreService } from "./kv_store_service.ts";
-import type { ServiceManager } from "./service_manager.ts";
+import type { Clock } from "../../clock.ts";
+import { type WireNames, wireNames } from "../../core/names.ts";
+import { type JsonBucket, KVStoreService } from "../core/kv_store_service.ts";
+import type { ServiceManager } from "../core/service_manager.ts";
 
 /** A queue's switches, as stored. */
 export interface QueueState {

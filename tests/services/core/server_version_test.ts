@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { ConnectionError } from "../../src/errors.ts";
-import { ConnectionService } from "../../src/services/connection_service.ts";
-import { ServiceManager } from "../../src/services/service_manager.ts";
-import { testConfig, untilConnections } from "../helpers/config.ts";
-import { startNatsServer } from "../helpers/nats_server.ts";
-import { cannotHaveOldNatsServer, oldNatsServerBinary } from "../helpers/old_nats_server.ts";
+import { ConnectionError } from "../../../src/errors.ts";
+import { ConnectionService } from "../../../src/services/core/connection_service.ts";
+import { ServiceManager } from "../../../src/services/core/service_manager.ts";
+import { testConfig, untilConnections } from "../../helpers/config.ts";
+import { startNatsServer } from "../../helpers/nats_server.ts";
+import { cannotHaveOldNatsServer, oldNatsServerBinary } from "../../helpers/old_nats_server.ts";
 
 Deno.test({
   name: "connecting to nats-server 2.9.10 fails, naming the version found and the minimum",

@@ -1,11 +1,14 @@
-import type { Subscription } from "@nats-io/nats-core";
-import type { Clock } from "../clock.ts";
-import type { JobRecord } from "../core/job.ts";
-import type { JobEvent, JobEventType } from "../core/job_event.ts";
-import { wireNames } from "../core/names.ts";
-import { ConnectionService } from "./connection_service.ts";
-import type { ServiceManager } from "./service_manager.ts";
-import { StreamService } from "./stream_service.ts";
+import type { Clock } from "../../clock.ts";
+import type { JobRecord } from "../../core/job.ts";
+import type { JobEvent, JobEventType } from "../../core/job_event.ts";
+import { wireNames } from "../../core/names.ts";
+import {
+  ConnectionService,
+  type CoreMessage,
+  type CoreSubscription,
+} from "../core/connection_service.ts";
+import type { ServiceManager } from "../core/service_manager.ts";
+import { StreamService } from "../core/stream_service.ts";
 
 /** Which events to receive. */
 export interface EventFilter {
@@ -97,7 +100,7 @@ export class EventService implements AsyncDisposable {
    */
   emit(event: JobEvent): void {
     if (!this.#enabled) return;
-    const limit = (this.#connection.nc.info?.max_payload ?? 1024 * 1024) - HEADROOM;
+    const limit = this.#connection.maxPayload - HEADROOM;
     let json = JSON.stringify(event);
     // bytes, not UTF-16 units: only a long event needs counting
     const bytes = json.length * 3 > limit ? new TextEncoder().encode(json).length : json.length;
@@ -126,9 +129,10 @@ export class EventService implements AsyncDisposable {
 
   #sendBatch(subject: string, batch: { events: string[] }): void {
     this.#pending.delete(subject);
-    const { nc } = this.#connection;
     try {
-      if (!nc.isClosed()) nc.publish(subject, `[${batch.events.join(",")}]`);
+      if (!this.#connection.closed) {
+        this.#connection.publish(subject, `[${batch.events.join(",")}]`);
+      }
     } catch {
       // events are for watching: one that cannot be sent must not fail a job
     }
@@ -137,7 +141,7 @@ export class EventService implements AsyncDisposable {
   /** Sends what waits, then waits until every event emitted so far has reached the server. */
   async flush(): Promise<void> {
     this.#send();
-    if (!this.#connection.nc.isClosed()) await this.#connection.nc.flush();
+    await this.#connection.flush();
   }
 
   /**
@@ -145,7 +149,7 @@ export class EventService implements AsyncDisposable {
    * until the signal aborts or the iteration is left.
    */
   subscribe(filter: EventFilter): AsyncIterableIterator<JobEvent> {
-    const subscription = this.#connection.nc.subscribe(this.#names.eventsSubject(filter.queue));
+    const subscription = this.#connection.messages(this.#names.eventsSubject(filter.queue));
     // listen for the abort now, not at the first next(): an iterator aborted (or never
     // iterated) before then must not keep its subscription
     const stop = () => subscription.unsubscribe();
@@ -161,15 +165,17 @@ export class EventService implements AsyncDisposable {
   }
 }
 
+const decoder = new TextDecoder();
+
 async function* matching(
-  subscription: Subscription,
+  subscription: CoreSubscription & AsyncIterable<CoreMessage>,
   filter: EventFilter,
 ): AsyncGenerator<JobEvent> {
   try {
     for await (const message of subscription) {
       let events: unknown;
       try {
-        events = message.json<unknown>();
+        events = JSON.parse(decoder.decode(message.data));
       } catch {
         continue; // not events naq wrote: not the listener's problem
       }

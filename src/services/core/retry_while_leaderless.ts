@@ -5,10 +5,10 @@
  */
 // nats.js's own timeout, not naq's TimeoutError
 import { RequestError, TimeoutError as RequestTimeout } from "@nats-io/nats-core";
-import type { Clock } from "../clock.ts";
-import type { BackoffSettings } from "../config/types.ts";
-import { retryDelay } from "../core/backoff.ts";
-import { ErrorCode, NaqError } from "../errors.ts";
+import type { Clock } from "../../clock.ts";
+import type { BackoffSettings } from "../../config/types.ts";
+import { retryDelay } from "../../core/backoff.ts";
+import { ErrorCode, NaqError } from "../../errors.ts";
 
 /** The write to retry, named for errors. */
 export interface LeaderlessWrite<T> {
