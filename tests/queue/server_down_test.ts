@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { ConnectionError, isNaqError } from "../../src/errors.ts";
 import { Queue } from "../../src/queue.ts";
-import { ConnectionService, RECONNECT_PATIENCE_MS } from "../../src/services/core/connection_service.ts";
+import {
+  ConnectionService,
+  RECONNECT_PATIENCE_MS,
+} from "../../src/services/core/connection_service.ts";
 import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { nextTurn, testConfig, waitFor, within } from "../helpers/config.ts";
 import { ManualClock } from "../helpers/manual_clock.ts";
