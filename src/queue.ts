@@ -20,7 +20,7 @@ import {
   type EnqueueRequest,
   JobService,
   type QueueStats,
-} from "./services/business/job_service.ts";
+} from "./services/business/jobs/job_service.ts";
 import {
   type ScheduleChanges,
   type ScheduleDefinition,

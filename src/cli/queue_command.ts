@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import { Queue } from "../queue.ts";
-import { JobService } from "../services/business/job_service.ts";
+import { JobService } from "../services/business/jobs/job_service.ts";
 import { printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
 import {

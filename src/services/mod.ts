@@ -15,7 +15,7 @@ export {
   KVStoreService,
   type Versioned,
 } from "./core/kv_store_service.ts";
-export type { ClaimedJob } from "./business/claimed_job.ts";
+export type { ClaimedJob } from "./business/jobs/claimed_job.ts";
 export type { Delivery } from "./core/queue_consumer.ts";
 export {
   type DeadLetter,
@@ -28,7 +28,7 @@ export {
   type EnqueueRequest,
   JobService,
   type QueueStats,
-} from "./business/job_service.ts";
+} from "./business/jobs/job_service.ts";
 export type { StreamFeed } from "./core/stream_feed.ts";
 export {
   type ScheduleChanges,

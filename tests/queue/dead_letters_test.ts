@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type JobHandle, Queue } from "../../src/queue.ts";
-import type { ClaimedJob } from "../../src/services/business/claimed_job.ts";
-import { JobService } from "../../src/services/business/job_service.ts";
+import type { ClaimedJob } from "../../src/services/business/jobs/claimed_job.ts";
+import { JobService } from "../../src/services/business/jobs/job_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { waitFor } from "../helpers/config.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { wireNames } from "../../src/core/names.ts";
 import type { StoredDeadLetter } from "../../src/services/business/dead_letter_service.ts";
 import { ConnectionService } from "../../src/services/core/connection_service.ts";
-import { JobService } from "../../src/services/business/job_service.ts";
+import { JobService } from "../../src/services/business/jobs/job_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor } from "../helpers/config.ts";
 import { consumerState, runMessages, type Setup, setup } from "./_setup.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { wireNames } from "../../src/core/names.ts";
-import type { QueueStats } from "../../src/services/business/job_service.ts";
+import type { QueueStats } from "../../src/services/business/jobs/job_service.ts";
 import type { Queue } from "../../src/queue.ts";
 import type { Worker, WorkerLogger } from "../../src/worker.ts";
 import { settleAdvancing, waitFor } from "../helpers/config.ts";

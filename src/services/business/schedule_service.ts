@@ -13,7 +13,7 @@ import {
   type ScheduleTiming,
 } from "../../core/schedule.ts";
 import { ErrorCode, NaqError } from "../../errors.ts";
-import { JobService } from "./job_service.ts";
+import { JobService } from "./jobs/job_service.ts";
 import { type JsonBucket, KVStoreService, type Versioned } from "../core/kv_store_service.ts";
 import type { ServiceManager } from "../core/service_manager.ts";
 

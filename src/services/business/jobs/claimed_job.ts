@@ -1,14 +1,14 @@
-import type { Clock } from "../../clock.ts";
-import type { QueueSettings } from "../../config/types.ts";
-import { type AttemptOutcome, decide, type Decision } from "../../core/decide.ts";
-import { encodeEnvelope, encodeJson, type GivenOptions, toEnvelope } from "../../core/envelope.ts";
-import { bodyLimit, fitErrors, fitRecord } from "../../core/fit.ts";
-import type { AttemptError, JobRecord } from "../../core/job.ts";
-import type { ConnectionService } from "../core/connection_service.ts";
-import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
-import type { EventService } from "./event_service.ts";
-import type { JobMessages } from "../core/job_messages.ts";
-import type { Delivery } from "../core/queue_consumer.ts";
+import type { Clock } from "../../../clock.ts";
+import type { QueueSettings } from "../../../config/types.ts";
+import { type AttemptOutcome, decide, type Decision } from "../../../core/decide.ts";
+import { encodeEnvelope, encodeJson, type GivenOptions, toEnvelope } from "../../../core/envelope.ts";
+import { bodyLimit, fitErrors, fitRecord } from "../../../core/fit.ts";
+import type { AttemptError, JobRecord } from "../../../core/job.ts";
+import type { ConnectionService } from "../../core/connection_service.ts";
+import { type DeadLetterService, toBase64 } from "../dead_letter_service.ts";
+import type { EventService } from "../event_service.ts";
+import type { JobMessages } from "../../core/job_messages.ts";
+import type { Delivery } from "../../core/queue_consumer.ts";
 
 /** What a {@linkcode ClaimedJob} needs from the job service. */
 export interface ClaimContext {

@@ -1,6 +1,6 @@
-import type { BackoffSettings, QueueSettings } from "../../config/types.ts";
-import { queueSettings } from "../../config/mod.ts";
-import type { Clock } from "../../clock.ts";
+import type { BackoffSettings, QueueSettings } from "../../../config/types.ts";
+import { queueSettings } from "../../../config/mod.ts";
+import type { Clock } from "../../../clock.ts";
 import {
   checkJobId,
   encodeEnvelope,
@@ -11,31 +11,31 @@ import {
   resolveJobOptions,
   toEnvelope,
   waitingRecord,
-} from "../../core/envelope.ts";
+} from "../../../core/envelope.ts";
 import {
   isFinished,
   JOB_STATES,
   type JobRecord,
   type JobState,
   type ScheduleFiring,
-} from "../../core/job.ts";
-import { bodyLimit } from "../../core/fit.ts";
-import { jobFromMessage } from "../../core/job_view.ts";
-import { type WireNames, wireNames } from "../../core/names.ts";
-import { inWindows } from "../../core/in_windows.ts";
-import { ConfigError, ErrorCode, NaqError } from "../../errors.ts";
-import { ConnectionService } from "../core/connection_service.ts";
+} from "../../../core/job.ts";
+import { bodyLimit } from "../../../core/fit.ts";
+import { jobFromMessage } from "../../../core/job_view.ts";
+import { type WireNames, wireNames } from "../../../core/names.ts";
+import { inWindows } from "../../../core/in_windows.ts";
+import { ConfigError, ErrorCode, NaqError } from "../../../errors.ts";
+import { ConnectionService } from "../../core/connection_service.ts";
 import { claimJob } from "./claim_job.ts";
 import type { ClaimedJob } from "./claimed_job.ts";
-import type { Delivery } from "../core/queue_consumer.ts";
-import { DeadLetterService, type StoredDeadLetter } from "./dead_letter_service.ts";
-import { EventService } from "./event_service.ts";
-import { type JobMessage, JobMessages } from "../core/job_messages.ts";
-import type { ServiceManager } from "../core/service_manager.ts";
+import type { Delivery } from "../../core/queue_consumer.ts";
+import { DeadLetterService, type StoredDeadLetter } from "../dead_letter_service.ts";
+import { EventService } from "../event_service.ts";
+import { type JobMessage, JobMessages } from "../../core/job_messages.ts";
+import type { ServiceManager } from "../../core/service_manager.ts";
 import { ResultWaiters } from "./result_waiters.ts";
-import { QueueConsumer } from "../core/queue_consumer.ts";
-import { retryWhileLeaderless } from "../core/retry_while_leaderless.ts";
-import { StreamService } from "../core/stream_service.ts";
+import { QueueConsumer } from "../../core/queue_consumer.ts";
+import { retryWhileLeaderless } from "../../core/retry_while_leaderless.ts";
+import { StreamService } from "../../core/stream_service.ts";
 
 /** What to enqueue: a task by name, its payload, and per-job options. */
 export interface EnqueueRequest {

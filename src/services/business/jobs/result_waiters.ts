@@ -1,8 +1,8 @@
-import { isFinished, type JobRecord } from "../../core/job.ts";
-import type { WireNames } from "../../core/names.ts";
-import type { Clock } from "../../clock.ts";
-import { ErrorCode, NaqError } from "../../errors.ts";
-import type { ConnectionService, CoreSubscription } from "../core/connection_service.ts";
+import { isFinished, type JobRecord } from "../../../core/job.ts";
+import type { WireNames } from "../../../core/names.ts";
+import type { Clock } from "../../../clock.ts";
+import { ErrorCode, NaqError } from "../../../errors.ts";
+import type { ConnectionService, CoreSubscription } from "../../core/connection_service.ts";
 
 const decoder = new TextDecoder();
 

@@ -5,23 +5,23 @@
  *
  * @module
  */
-import type { Clock } from "../../clock.ts";
-import type { QueueSettings } from "../../config/types.ts";
+import type { Clock } from "../../../clock.ts";
+import type { QueueSettings } from "../../../config/types.ts";
 import {
   type GivenOptions,
   isJobId,
   parseEnvelope,
   resolveJobOptions,
   waitingRecord,
-} from "../../core/envelope.ts";
-import type { JobRecord } from "../../core/job.ts";
-import { decideClaim } from "../../core/decide.ts";
+} from "../../../core/envelope.ts";
+import type { JobRecord } from "../../../core/job.ts";
+import { decideClaim } from "../../../core/decide.ts";
 import { ClaimedJob, isTooLarge } from "./claimed_job.ts";
-import type { Delivery } from "../core/queue_consumer.ts";
-import type { ConnectionService } from "../core/connection_service.ts";
-import { type DeadLetterService, toBase64 } from "./dead_letter_service.ts";
-import type { EventService } from "./event_service.ts";
-import type { JobMessages } from "../core/job_messages.ts";
+import type { Delivery } from "../../core/queue_consumer.ts";
+import type { ConnectionService } from "../../core/connection_service.ts";
+import { type DeadLetterService, toBase64 } from "../dead_letter_service.ts";
+import type { EventService } from "../event_service.ts";
+import type { JobMessages } from "../../core/job_messages.ts";
 
 /** What claiming needs from the job service. */
 export interface ClaimDeps {
