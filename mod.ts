@@ -76,11 +76,20 @@ export {
   type TaskOptions,
 } from "./src/task.ts";
 export type {
+  ActiveJob,
   AttemptError,
+  CancelledJob,
+  CompletedJob,
+  DeadJob,
+  DelayedJob,
+  FailedJob,
+  FinishedJob,
+  JobBase,
   JobOptions,
   JobRecord,
   JobState,
   ScheduleFiring,
+  WaitingJob,
 } from "./src/core/job.ts";
 export type {
   MissedPolicy,

@@ -251,7 +251,7 @@ try {
   await until(() => due.every((job) => started.has(job.id)), lastDue + GRACE_MS);
   const cpuAfterDue = await cpu();
   const dueLateness = due.filter((job) => started.has(job.id))
-    .map((job) => started.get(job.id)!.at - job.job.runAt!);
+    .map((job) => started.get(job.id)!.at - (job.job.state === "delayed" ? job.job.runAt : NaN));
   row(
     `${fmt(DUE)} jobs due over ${DUE_OVER_MS / 1_000} s: started`,
     `${fmt(dueLateness.length)} of ${fmt(DUE)}`,

@@ -5,7 +5,7 @@
  */
 import { timeoutSignal } from "./clock.ts";
 import type { NaqConfig } from "./config/types.ts";
-import type { JobRecord, JobState } from "./core/job.ts";
+import type { FinishedJob, JobRecord, JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
 import { parseDuration } from "./core/duration.ts";
 import { checkPayload } from "./core/payload.ts";
@@ -529,8 +529,8 @@ export class Queue implements AsyncDisposable {
     const { job, duplicate } = enqueued;
     let { epoch } = enqueued;
     // once known, a final outcome is the handle's: a second result() need not wait or read
-    let finished: JobRecord | undefined;
-    const onFinished = (record: JobRecord) => {
+    let finished: FinishedJob | undefined;
+    const onFinished = (record: FinishedJob) => {
       if (record.state !== "dead") finished = record;
       // a dead job can be retried, by anyone: its next outcome is read, not awaited here
       else epoch = undefined;
@@ -548,8 +548,8 @@ export class Queue implements AsyncDisposable {
     id: string,
     options: ResultOptions = {},
     epoch?: number,
-    known?: JobRecord,
-    onFinished?: (job: JobRecord) => void,
+    known?: FinishedJob,
+    onFinished?: (job: FinishedJob) => void,
   ): Promise<R> {
     if (known) return this.#outcome<R>(id, known);
     const jobs = await this.#jobsWhenReachable(`wait for job ${id} of queue ${this.name}`);
@@ -561,7 +561,7 @@ export class Queue implements AsyncDisposable {
       .filter((signal): signal is AbortSignal => signal !== undefined);
     // a waiter is cheap: 20,000 of them must not each hold a combined signal for nothing
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    let job: JobRecord;
+    let job: FinishedJob;
     try {
       job = await jobs.waitUntilFinished(this.name, id, signal, epoch);
     } catch (err) {
@@ -579,7 +579,7 @@ export class Queue implements AsyncDisposable {
   }
 
   /** What `result()` gives for a finished job: its result, or the error it ended with. */
-  #outcome<R>(id: string, job: JobRecord): R {
+  #outcome<R>(id: string, job: FinishedJob): R {
     if (job.state === "completed") return job.result as R;
     if (job.state === "cancelled") {
       throw new NaqError(ErrorCode.JobCancelled, `Job ${id} in queue ${this.name} was cancelled`);

@@ -13,7 +13,8 @@ import type { ClaimedJob } from "./services/business/jobs/claimed_job.ts";
 import type { Delivery } from "./services/core/queue_consumer.ts";
 import { ConnectionService } from "./services/core/connection_service.ts";
 import { EventService } from "./services/business/event_service.ts";
-import { JobService, type RunningJob } from "./services/business/jobs/job_service.ts";
+import type { RunningJob } from "./services/business/jobs/job_streams.ts";
+import { WorkerJobs } from "./services/business/jobs/worker_jobs.ts";
 import type { QueueConsumer } from "./services/core/queue_consumer.ts";
 import { type PauseFlag, QueueStateService } from "./services/business/queue_state_service.ts";
 import { runReplica } from "./scheduler.ts";
@@ -213,13 +214,13 @@ export class Worker implements AsyncDisposable {
    * and bad arguments are retried until the worker stops.
    */
   async #openConsumers(): Promise<
-    { jobs?: JobService; consumers: QueueConsumer[]; flags: PauseFlag[] }
+    { jobs?: WorkerJobs; consumers: QueueConsumer[]; flags: PauseFlag[] }
   > {
     const stopping = this.#stopping.signal;
     while (!stopping.aborted) {
       try {
         const [jobs, states] = await Promise.all([
-          this.#services.get(JobService),
+          this.#services.get(WorkerJobs),
           this.#services.get(QueueStateService),
         ]);
         return {
@@ -247,7 +248,7 @@ export class Worker implements AsyncDisposable {
   }
 
   async #pullLoop(
-    jobs: JobService,
+    jobs: WorkerJobs,
     queue: string,
     consumer: QueueConsumer,
     pause: PauseFlag,
@@ -352,7 +353,7 @@ export class Worker implements AsyncDisposable {
 
   /** Runs one delivery; resolves once its outcome is settled, calls `release` when its handler has returned. */
   async #process(
-    jobs: JobService,
+    jobs: WorkerJobs,
     queue: string,
     delivery: Delivery,
     release: () => void,

@@ -74,7 +74,9 @@ const handles = await queue.enqueueMany([
 ]);
 say("enqueueing a reminder delayed by 2s, and a health check every 2 seconds (cron), twice");
 const reminder = await queue.enqueue(sendReminder, { to: "ada" }, { delay: "2s" });
-say(`the reminder is ${reminder.job.state} until ${new Date(reminder.job.runAt!).toISOString()}`);
+if (reminder.job.state === "delayed") {
+  say(`the reminder is delayed until ${new Date(reminder.job.runAt).toISOString()}`);
+}
 await queue.schedule("health", checkHealth, null, { cron: "*/2 * * * * *" }, { repeat: 2 });
 const outcomes = await Promise.allSettled(
   [...handles, reminder].map((handle) => handle.result({ timeout: "20s" })),

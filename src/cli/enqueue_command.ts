@@ -124,12 +124,12 @@ export function enqueueCommand(): Command {
         } else if (options.json) {
           printJson(handle.job);
         } else {
-          const { state, runAt } = handle.job;
-          const when = state === "delayed"
-            ? `, delayed until ${new Date(runAt!).toISOString()}`
+          const { job } = handle;
+          const when = job.state === "delayed"
+            ? `, delayed until ${new Date(job.runAt).toISOString()}`
             : "";
-          const fresh = state === "waiting" || state === "delayed";
-          const known = fresh ? "" : ` (already known: ${state})`;
+          const fresh = job.state === "waiting" || job.state === "delayed";
+          const known = fresh ? "" : ` (already known: ${job.state})`;
           console.log(
             `Enqueued job ${handle.id} (task ${task}) in queue ${queueName}${when}${known}`,
           );

@@ -95,14 +95,15 @@ export function showJob(job: JobRecord): string {
     ["attempt", `${job.attempt} of ${job.options.attempts}`],
     ["enqueued", formatTime(job.enqueuedAt)],
     ["started", formatTime(job.startedAt)],
-    ["finished", formatTime(job.finishedAt)],
+    ["finished", formatTime("finishedAt" in job ? job.finishedAt : undefined)],
   ];
-  if (job.retryAt !== undefined) rows.push(["retry at", formatTime(job.retryAt)]);
+  if (job.state === "delayed") rows.push(["run at", formatTime(job.runAt)]);
+  if (job.state === "failed") rows.push(["retry at", formatTime(job.retryAt)]);
   if (job.worker !== undefined) rows.push(["worker", job.worker]);
   rows.push(["payload", formatValue(job.payload, 200)]);
   if (job.progress !== undefined) rows.push(["progress", formatValue(job.progress, 200)]);
   if (job.state === "completed") rows.push(["result", formatValue(job.result ?? null, 200)]);
-  if (job.deadReason !== undefined) rows.push(["dead", job.deadReason]);
+  if (job.state === "dead") rows.push(["dead", job.deadReason]);
   const lines = [formatTable(rows)];
   if (job.errors.length > 0) {
     lines.push("errors:");

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { QueueSettings } from "./settings.ts";
-import type { AttemptError, JobOptions, JobRecord, ScheduleFiring } from "./job.ts";
+import type { AttemptError, JobOptions, JobRecord, ScheduleFiring, WaitingJob } from "./job.ts";
 
 /** The body of a job message, version 1. */
 export interface JobEnvelope {
@@ -163,7 +163,7 @@ export function checkJobId(id: string): string {
 }
 
 /** The record of a job that was just enqueued. */
-export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
+export function waitingRecord(queue: string, envelope: JobEnvelope): WaitingJob {
   return {
     id: envelope.id,
     queue,

@@ -57,19 +57,20 @@ export function fitErrors<T extends { readonly errors?: readonly AttemptError[] 
  * does, then without its payload and progress (a dead letter keeps the payload's bytes), and
  * at last without errors. A record so trimmed still says what became of the job.
  */
-export function fitRecord(job: JobRecord, limit: number): JobRecord {
+export function fitRecord<J extends JobRecord>(job: J, limit: number): J {
   const fitted = fitErrors(job, limit) ??
     fitErrors({ ...job, payload: null, progress: undefined }, limit);
   if (fitted) return fitted;
-  const reason = job.deadReason && job.deadReason.length > SHORT_MESSAGE
-    ? `${job.deadReason.slice(0, SHORT_MESSAGE)}… (shortened to fit the server's max_payload)`
-    : job.deadReason;
   return {
     ...job,
     payload: null,
     progress: undefined,
-    result: undefined,
     errors: [],
-    deadReason: reason,
+    ...(job.state === "completed" && { result: undefined }),
+    ...(job.state === "dead" && job.deadReason.length > SHORT_MESSAGE && {
+      deadReason: `${
+        job.deadReason.slice(0, SHORT_MESSAGE)
+      }… (shortened to fit the server's max_payload)`,
+    }),
   };
 }

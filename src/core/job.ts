@@ -31,9 +31,9 @@ export const JOB_STATES: readonly JobState[] = [
   "cancelled",
 ];
 
-/** True for the states a job never leaves except through an explicit `retry()`. */
-export function isFinished(state: JobState): boolean {
-  return state === "completed" || state === "dead" || state === "cancelled";
+/** True for a job in a state it never leaves except through an explicit `retry()`. */
+export function isFinished(job: JobRecord): job is FinishedJob {
+  return job.state === "completed" || job.state === "dead" || job.state === "cancelled";
 }
 
 /** What one failed attempt left behind. */
@@ -70,8 +70,8 @@ export interface JobOptions {
   readonly timeoutMs: number;
 }
 
-/** The stored state of a job, as `getJob()` returns it. */
-export interface JobRecord {
+/** What every job has, whatever its state. */
+export interface JobBase {
   /** The job's id, unique in its queue. */
   readonly id: string;
   /** The queue it belongs to. */
@@ -80,8 +80,6 @@ export interface JobRecord {
   readonly task: string;
   /** The JSON payload it was enqueued with. */
   readonly payload: unknown;
-  /** Where it is in its life. */
-  readonly state: JobState;
   /** Attempts started so far. */
   readonly attempt: number;
   /** Retry and timeout settings. */
@@ -90,28 +88,112 @@ export interface JobRecord {
   readonly nonce: string;
   /** When it was enqueued, in ms since the epoch. */
   readonly enqueuedAt: number;
-  /** When it is due, while `delayed`. */
-  readonly runAt?: number;
   /** The schedule that fired it, and the instant it fired for. */
   readonly schedule?: ScheduleFiring;
   /** When its latest attempt started. */
   readonly startedAt?: number;
-  /** When it completed, died or was cancelled. */
-  readonly finishedAt?: number;
-  /** When the next attempt is due, while `failed`. */
-  readonly retryAt?: number;
-  /** The last value the handler reported through `ctx.progress()`. */
-  readonly progress?: unknown;
-  /** What the handler returned, once `completed`. */
-  readonly result?: unknown;
-  /** Every failed attempt's error, oldest first. */
-  readonly errors: readonly AttemptError[];
   /** The worker running it, or that ran its latest attempt. */
   readonly worker?: string;
-  /** Why it is dead, once `dead`. */
-  readonly deadReason?: string;
+  /** The last value the handler reported through `ctx.progress()`. */
+  readonly progress?: unknown;
+  /** Every failed attempt's error, oldest first. */
+  readonly errors: readonly AttemptError[];
   /** Its message's sequence in the queue's stream, so that cancelling can remove it. */
   readonly seq?: number;
-  /** Its dead letter's sequence in the dead-letter stream, once `dead`. */
+}
+
+/** Enqueued, not started. */
+export interface WaitingJob extends JobBase {
+  /** Where it is in its life. */
+  readonly state: "waiting";
+}
+
+/** Enqueued to run later. */
+export interface DelayedJob extends JobBase {
+  /** Where it is in its life. */
+  readonly state: "delayed";
+  /** When it is due, in ms since the epoch. */
+  readonly runAt: number;
+}
+
+/** A worker runs it. */
+export interface ActiveJob extends JobBase {
+  /** Where it is in its life. */
+  readonly state: "active";
+}
+
+/** An attempt failed, and another is due. */
+export interface FailedJob extends JobBase {
+  /** Where it is in its life. */
+  readonly state: "failed";
+  /** When the next attempt is due, in ms since the epoch. */
+  readonly retryAt: number;
+}
+
+/** Its handler returned. */
+export interface CompletedJob extends JobBase {
+  /** Where it is in its life. */
+  readonly state: "completed";
+  /** When it completed, in ms since the epoch. */
+  readonly finishedAt: number;
+  /** What the handler returned, as JSON holds it. */
+  readonly result: unknown;
+}
+
+/** Failed for good: it is in the dead-letter store. */
+export interface DeadJob extends JobBase {
+  /** Where it is in its life. */
+  readonly state: "dead";
+  /** When it died, in ms since the epoch. */
+  readonly finishedAt: number;
+  /** Why it is dead. */
+  readonly deadReason: string;
+  /** Its dead letter's sequence in the dead-letter stream. */
   readonly deadLetterSeq?: number;
+}
+
+/** Cancelled before it finished. */
+export interface CancelledJob extends JobBase {
+  /** Where it is in its life. */
+  readonly state: "cancelled";
+  /** When it was cancelled, in ms since the epoch. */
+  readonly finishedAt: number;
+}
+
+/**
+ * The stored state of a job, as `getJob()` returns it: one shape per state, told apart by
+ * `state`, so that a field is there exactly when its state has it (`result` once completed,
+ * `deadReason` once dead).
+ */
+export type JobRecord =
+  | WaitingJob
+  | DelayedJob
+  | ActiveJob
+  | FailedJob
+  | CompletedJob
+  | DeadJob
+  | CancelledJob;
+
+/** A job that reached the end of its life. */
+export type FinishedJob = CompletedJob | DeadJob | CancelledJob;
+
+/** The fields of `job` that every state keeps, without those of its state. */
+export function jobBase(job: JobBase): JobBase {
+  const { id, queue, task, payload, attempt, options, nonce, enqueuedAt, errors } = job;
+  return {
+    id,
+    queue,
+    task,
+    payload,
+    attempt,
+    options,
+    nonce,
+    enqueuedAt,
+    errors,
+    ...(job.schedule && { schedule: job.schedule }),
+    ...(job.startedAt !== undefined && { startedAt: job.startedAt }),
+    ...(job.worker !== undefined && { worker: job.worker }),
+    ...(job.progress !== undefined && { progress: job.progress }),
+    ...(job.seq !== undefined && { seq: job.seq }),
+  };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { parseEnvelope, waitingRecord } from "./envelope.ts";
-import type { JobRecord } from "./job.ts";
+import type { JobRecord, WaitingJob } from "./job.ts";
 import type { JobMessageKind } from "./names.ts";
 
 /** The parts of a job message a record is read from. */
@@ -40,7 +40,7 @@ export function jobFromMessage(
   }
   const parsed = parseEnvelope(message.body);
   if (!parsed.ok) return null;
-  const base: JobRecord = {
+  const base: WaitingJob = {
     ...waitingRecord(queue, parsed.envelope),
     attempt: message.attempt,
     seq: message.seq,
@@ -49,8 +49,9 @@ export function jobFromMessage(
     case "run":
       return delivered ? { ...base, state: "active", attempt: message.attempt + 1 } : base;
     case "delayed":
-      return { ...base, state: "delayed", runAt: message.runAt };
+      // naq writes the instant with the message; one without is taken as due
+      return { ...base, state: "delayed", runAt: message.runAt ?? base.enqueuedAt };
     case "retry":
-      return { ...base, state: "failed", retryAt: message.runAt };
+      return { ...base, state: "failed", retryAt: message.runAt ?? base.enqueuedAt };
   }
 }

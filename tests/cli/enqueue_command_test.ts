@@ -4,6 +4,7 @@ import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { runNaq, runNaqOnTerminal, startFixtureWorker } from "./_naq.ts";
+import { inState } from "../helpers/in_state.ts";
 
 // Each step has a queue of its own, so that what one step leaves (or fails to make) is not
 // what the next one sees.
@@ -248,7 +249,7 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     assert.equal(first?.options.attempts, 9);
     assert.equal(first?.options.timeoutMs, 5_000);
     const second = await queue.getJob("default-2");
-    assert.equal(second?.runAt, Date.UTC(2031, 0, 1));
+    assert.equal(inState(second, "delayed").runAt, Date.UTC(2031, 0, 1));
     assert.equal(second?.options.attempts, 2);
     await Deno.remove(dir, { recursive: true });
   });

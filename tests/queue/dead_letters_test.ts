@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type JobHandle, Queue } from "../../src/queue.ts";
 import type { ClaimedJob } from "../../src/services/business/jobs/claimed_job.ts";
-import { JobService } from "../../src/services/business/jobs/job_service.ts";
+import { WorkerJobs } from "../../src/services/business/jobs/worker_jobs.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { waitFor } from "../helpers/config.ts";
@@ -93,7 +93,7 @@ Deno.test("a dead job whose record expired is retried from its dead letter", asy
 Deno.test("a dead letter is withdrawn when the job moved on meanwhile", async () => {
   await using env = await setup();
   const handle = await env.queue.enqueue("lost", null);
-  const jobs = await env.services.get(JobService);
+  const jobs = await env.services.get(WorkerJobs);
   const consumer = await jobs.consumer("jobs");
   let claimed: ClaimedJob | null = null;
   // the pull ends with its one message, or when the server lets it expire

@@ -9,6 +9,7 @@ import { JobFailedError } from "../../src/errors.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor, within } from "../helpers/config.ts";
 import { setup } from "./_setup.ts";
+import { inState } from "../helpers/in_state.ts";
 
 // the queue's own backoff is ten minutes: only the task's (10 ms) lets a retry come in time
 const SLOW_QUEUE = {
@@ -61,7 +62,7 @@ Deno.test("enqueue option attempts: 2 overrides the task's attempts for a job en
   const error = await within("the job to end", handle.result().then(() => null, (err) => err));
   assert.ok(error instanceof JobFailedError, `result() rejected with ${error}`);
   assert.deepEqual(runs.get(handle.id), [1, 2]);
-  const job = (await env.queue.getJob(handle.id))!;
+  const job = inState(await env.queue.getJob(handle.id), "dead");
   assert.equal(job.deadReason, "failed 2 of 2 attempts");
   assert.equal(job.options.attempts, 2);
   assert.equal(job.options.backoff.delay, 10, "the task's backoff still holds");
@@ -98,7 +99,7 @@ Deno.test("a job a schedule fires by name gets the task's options", async () => 
   await waitFor("the fired job to be dead", async () => {
     return (await env.queue.getJob(jobId))?.state === "dead";
   });
-  const job = (await env.queue.getJob(jobId))!;
+  const job = inState(await env.queue.getJob(jobId), "dead");
   assert.equal(job.schedule?.id, "by-name");
   assert.deepEqual(attempts, [1, 2, 3, 4]);
   assert.equal(job.deadReason, "failed 4 of 4 attempts");

@@ -36,7 +36,7 @@ Deno.test("a handler throwing UnrecoverableError with attempts: 5 runs once and 
   assert.deepEqual(job.errors.map((e) => [e.attempt, e.name, e.message]), [
     [1, "UnrecoverableError", "no card to charge"],
   ]);
-  assert.equal(job.retryAt, undefined, "no retry is due");
+  assert.equal("retryAt" in job, false, "no retry is due");
 
   // the worker runs one job at a time: a second attempt would come before the marker's
   const fine = await env.queue.enqueue(charge, { card: "4242" });

@@ -15,7 +15,7 @@ import {
   waitingRecord,
 } from "../../../core/envelope.ts";
 import type { JobRecord } from "../../../core/job.ts";
-import { decideClaim } from "../../../core/decide.ts";
+import { transition } from "../../../core/transition.ts";
 import { ClaimedJob, isTooLarge } from "./claimed_job.ts";
 import type { Delivery } from "../../core/queue_consumer.ts";
 import type { ConnectionService } from "../../core/connection_service.ts";
@@ -94,17 +94,23 @@ export async function claimJob(
       // the task's own options are bad: the producer's, checked at enqueue, stand
     }
   }
-  const decision = decideClaim({
+  const held: JobRecord = {
+    ...waitingRecord(queue, envelope),
+    options,
     attempt: delivery.attempt,
-    attempts: options.attempts,
+    seq: delivery.seq,
+  };
+  const step = transition(held, {
+    type: "claimed",
+    at: deps.clock.now(),
+    worker,
     deliveries: delivery.deliveries,
     maxStalls: deps.settings.maxStalls,
-    task: envelope.task,
     hasTask: task !== undefined,
-    worker,
-    movedOn: latest !== null && latest.seq !== delivery.seq,
+    stale: latest !== null && latest.seq !== delivery.seq,
   });
-  if (decision.kind === "drop") {
+  if (step.kind === "unchanged") {
+    // it moved on without this message: a redelivery after its outcome was stored
     const final = latest!.kind === "completed" || latest!.kind === "dead" ||
       latest!.kind === "cancelled";
     // the notice may be what was lost: the producer may still wait for it
@@ -112,18 +118,10 @@ export async function claimJob(
     delivery.ack();
     return null;
   }
-  const job: JobRecord = {
-    ...waitingRecord(queue, envelope),
-    options,
-    state: "active",
-    attempt: decision.attempt,
-    startedAt: deps.clock.now(),
-    worker,
-    seq: delivery.seq,
-  };
+  const job = step.job;
   const claimed = new ClaimedJob(job, delivery, { ...deps, worker }, envelope.given);
-  if (decision.kind === "dead") {
-    await claimed.deadLetter(decision.reason);
+  if (job.state === "dead") {
+    await claimed.bury(job);
     return null;
   }
   deps.events.emitJob("active", job);

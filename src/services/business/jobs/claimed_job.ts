@@ -1,9 +1,20 @@
 import type { Clock } from "../../../clock.ts";
 import type { QueueSettings } from "../../../config/types.ts";
-import { type AttemptOutcome, decide, type Decision } from "../../../core/decide.ts";
-import { encodeEnvelope, encodeJson, type GivenOptions, toEnvelope } from "../../../core/envelope.ts";
+import { type Occurrence, type Step, transition } from "../../../core/transition.ts";
+import {
+  encodeEnvelope,
+  encodeJson,
+  type GivenOptions,
+  toEnvelope,
+} from "../../../core/envelope.ts";
 import { bodyLimit, fitErrors, fitRecord } from "../../../core/fit.ts";
-import type { AttemptError, JobRecord } from "../../../core/job.ts";
+import type {
+  AttemptError,
+  CompletedJob,
+  DeadJob,
+  FailedJob,
+  JobRecord,
+} from "../../../core/job.ts";
 import type { ConnectionService } from "../../core/connection_service.ts";
 import { type DeadLetterService, toBase64 } from "../dead_letter_service.ts";
 import type { EventService } from "../event_service.ts";
@@ -22,6 +33,12 @@ export interface ClaimContext {
   /** How long final records are kept. */
   readonly resultsTtlMs: number;
 }
+
+/** What followed an attempt, for the worker's log. */
+export type Decision =
+  | { readonly kind: "complete"; readonly result: unknown }
+  | { readonly kind: "retry"; readonly delayMs: number }
+  | { readonly kind: "dead"; readonly reason: string };
 
 // a write refused while the message held is still the job's latest is tried again, after
 // pauses doubling from this, a few times
@@ -110,12 +127,11 @@ export class ClaimedJob {
         new TypeError(`the handler's result cannot be stored as JSON: ${describe(err)}`),
       );
     }
-    const completed: JobRecord = {
-      ...this.#job,
-      state: "completed",
+    const completed = this.#next({
+      type: "succeeded",
+      at: this.#context.clock.now(),
       result: json,
-      finishedAt: this.#context.clock.now(),
-    };
+    }) as CompletedJob;
     const body = encodeJson(completed);
     const limit = this.#limit();
     if (body.length > limit) {
@@ -138,52 +154,58 @@ export class ClaimedJob {
    * dead-letters the job. Returns what was decided.
    */
   async fail(error: unknown, random = Math.random()): Promise<Decision> {
-    const outcome: AttemptOutcome = { kind: "failed", error };
-    const decision = decide(this.#job, outcome, random);
-    const now = this.#context.clock.now();
-    const errors = [...this.#job.errors, this.#attemptError(outcome, now)];
-    if (decision.kind === "retry") {
-      const failed: JobRecord = { ...this.#job, errors };
-      const retryAt = now + decision.delayMs;
-      // the retry carries the errors so far: as many as fit beside the payload
-      const envelope = fitErrors({ ...toEnvelope(failed), given: this.#given }, this.#limit());
-      if (!envelope) {
-        this.#job = failed;
-        await this.deadLetter(
-          `attempt ${this.#job.attempt} failed, and its retry would not fit the server's ` +
-            `max_payload beside the payload`,
-        );
-        return { kind: "dead", reason: "its retry would not fit the server's max_payload" };
-      }
-      // the retry is a schedule: the server makes it the job's run message when due
-      const body = encodeEnvelope(envelope);
-      const stored = await this.#write(decision.delayMs > 0 ? "retry" : "run", body, {
-        attempt: this.#job.attempt,
-        runAt: decision.delayMs > 0 ? retryAt : undefined,
-      });
-      if (stored) {
-        this.#job = { ...failed, state: "failed", retryAt };
-        this.#context.events.emitJob("failed", this.#job, errors.at(-1)?.message);
-        this.#context.events.emitJob("retrying", this.#job, decision.delayMs);
-      }
-      return decision;
+    const at = this.#context.clock.now();
+    const failure = this.#attemptError(error, at);
+    const step = this.#step({ type: "failed", at, error, failure, random });
+    const next = step.job as FailedJob | DeadJob;
+    if (next.state === "dead") {
+      this.#context.events.emitJob("failed", next, failure.message);
+      await this.#bury(next);
+      return { kind: "dead", reason: next.deadReason };
     }
-    if (decision.kind === "dead") {
-      this.#job = { ...this.#job, errors };
-      this.#context.events.emitJob("failed", this.#job, errors.at(-1)?.message);
-      await this.deadLetter(decision.reason);
+    // the retry carries the errors so far: as many as fit beside the payload
+    const envelope = fitErrors({ ...toEnvelope(next), given: this.#given }, this.#limit());
+    if (!envelope) {
+      const reason = `attempt ${this.#job.attempt} failed, and its retry would not fit the ` +
+        `server's max_payload beside the payload`;
+      this.#job = { ...this.#job, errors: next.errors };
+      await this.deadLetter(reason);
+      return { kind: "dead", reason };
     }
-    return decision;
+    const delayMs = step.retryInMs ?? 0;
+    // the retry is a schedule: the server makes it the job's run message when due
+    const stored = await this.#write(delayMs > 0 ? "retry" : "run", encodeEnvelope(envelope), {
+      attempt: this.#job.attempt,
+      runAt: delayMs > 0 ? at + delayMs : undefined,
+    });
+    if (stored) {
+      this.#job = next;
+      this.#context.events.emitJob("failed", next, failure.message);
+      this.#context.events.emitJob("retrying", next, delayMs);
+    }
+    return { kind: "retry", delayMs };
   }
 
   /**
    * Dead-letters the job at once, without retrying, with `reason`. Returns false when the
    * job had moved on meanwhile (it was cancelled, or finished elsewhere).
    */
-  async deadLetter(reason: string): Promise<boolean> {
-    const { deadLetters, clock, worker } = this.#context;
-    const at = clock.now();
-    const dead: JobRecord = { ...this.#job, state: "dead", finishedAt: at, deadReason: reason };
+  deadLetter(reason: string): Promise<boolean> {
+    const at = this.#context.clock.now();
+    return this.#bury(this.#next({ type: "gave up", at, reason }) as DeadJob);
+  }
+
+  /**
+   * Stores `dead` (the job as it died at its claim, or after an attempt): its dead letter,
+   * then its record. Returns false when the job had moved on meanwhile.
+   */
+  async bury(dead: DeadJob): Promise<boolean> {
+    return await this.#bury(dead);
+  }
+
+  async #bury(dead: DeadJob): Promise<boolean> {
+    const { deadLetters, worker } = this.#context;
+    const { deadReason: reason, finishedAt: at } = dead;
     // the letter keeps the message's bytes as they were; its copy of the job leaves out the
     // payload they hold, and as many errors as need be, so that it fits beside them
     const raw = this.#delivery.body;
@@ -192,16 +214,29 @@ export class ClaimedJob {
     const seq = await deadLetters.add({ ...letter, ...(copy && { job: copy }) }).catch((err) => {
       if (!isTooLarge(err)) throw err;
       // the bytes, and only the fields that fit beside them: the record below has the rest
-      return deadLetters.add({ ...letter, reason: fitRecord(dead, 0).deadReason ?? "" });
+      return deadLetters.add({ ...letter, reason: fitRecord(dead, 0).deadReason });
     });
     const record = fitRecord({ ...dead, deadLetterSeq: seq }, this.#limit());
     if (await this.#finish(record, encodeJson(record))) {
-      this.#context.events.emitJob("dead", this.#job, reason);
+      this.#context.events.emitJob("dead", record, reason);
       return true;
     }
     // someone else moved the job on meanwhile: the letter would name a job that is not dead
     await deadLetters.remove(seq);
     return false;
+  }
+
+  /** What `occurrence` makes of the job: it can only happen to a job its worker holds. */
+  #step(occurrence: Occurrence): Step & { kind: "moved" } {
+    const step = transition(this.#job, occurrence);
+    if (step.kind === "unchanged") {
+      throw new Error(`naq: job ${this.#job.id} cannot be ${occurrence.type}: ${step.reason}`);
+    }
+    return step;
+  }
+
+  #next(occurrence: Occurrence): JobRecord {
+    return this.#step(occurrence).job;
   }
 
   /** Lets go of a job that was cancelled before it started here: acknowledges, runs nothing. */
@@ -232,9 +267,9 @@ export class ClaimedJob {
    * Writes the final record, tells the producer, then acknowledges: the notice goes before
    * the ack, so that a worker dying in between leaves a redelivery that sends it again.
    */
-  async #finish(job: JobRecord, body: Uint8Array): Promise<boolean> {
+  async #finish(job: CompletedJob | DeadJob, body: Uint8Array): Promise<boolean> {
     const { notify } = this.#delivery;
-    const stored = await this.#write(job.state as "completed" | "dead", body, {
+    const stored = await this.#write(job.state, body, {
       attempt: job.attempt,
       ttlMs: this.#context.resultsTtlMs,
     }, () => {
@@ -306,16 +341,14 @@ export class ClaimedJob {
   async #endTooLarge(kind: string): Promise<void> {
     this.#released = true;
     const { queue, id } = this.#job;
-    const dead: JobRecord = {
-      ...this.#job,
-      state: "dead",
-      payload: null,
-      progress: undefined,
-      result: undefined,
-      errors: [],
-      finishedAt: this.#context.clock.now(),
-      deadReason: `its ${kind} message was over the server's max_payload, even trimmed`,
-    };
+    const dead = fitRecord(
+      this.#next({
+        type: "gave up",
+        at: this.#context.clock.now(),
+        reason: `its ${kind} message was over the server's max_payload, even trimmed`,
+      }) as DeadJob,
+      0,
+    );
     const body = encodeJson(dead);
     try {
       const seq = await this.#context.messages.write(queue, id, "dead", body, {
@@ -331,8 +364,7 @@ export class ClaimedJob {
     }
   }
 
-  #attemptError(outcome: AttemptOutcome, at: number): AttemptError {
-    const error = outcome.kind === "failed" ? outcome.error : undefined;
+  #attemptError(error: unknown, at: number): AttemptError {
     const stack = error instanceof Error && typeof error.stack === "string"
       ? error.stack
       : undefined;

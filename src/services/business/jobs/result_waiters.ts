@@ -1,4 +1,4 @@
-import { isFinished, type JobRecord } from "../../../core/job.ts";
+import { type FinishedJob, isFinished, type JobRecord } from "../../../core/job.ts";
 import type { WireNames } from "../../../core/names.ts";
 import type { Clock } from "../../../clock.ts";
 import { ErrorCode, NaqError } from "../../../errors.ts";
@@ -8,7 +8,7 @@ const decoder = new TextDecoder();
 
 // lean on purpose: a producer may wait on tens of thousands of jobs at once
 interface Waiter {
-  readonly resolve: (job: JobRecord | null) => void;
+  readonly resolve: (job: FinishedJob | null) => void;
   readonly reject: (reason: unknown) => void;
   readonly signal?: AbortSignal;
   onAbort?: () => void;
@@ -58,7 +58,7 @@ export class ResultWaiters {
   readonly #read: ReadJob;
   readonly #waiters = new Map<string, Waiter[]>();
   /** Notices no waiter was there for, oldest first, with when they came. */
-  readonly #recent = new Map<string, { readonly job: JobRecord; readonly at: number }>();
+  readonly #recent = new Map<string, { readonly job: FinishedJob; readonly at: number }>();
   readonly #clock: Clock;
   readonly #followed = new Map<string, CoreSubscription>();
   readonly #names: WireNames;
@@ -95,7 +95,7 @@ export class ResultWaiters {
   listen(): number {
     if (!this.#subscription) {
       this.#subscription = this.#connection.listen(this.notifySubject, (message) => {
-        let job: JobRecord;
+        let job: FinishedJob;
         try {
           job = JSON.parse(decoder.decode(message.data));
         } catch {
@@ -128,13 +128,13 @@ export class ResultWaiters {
     jobId: string,
     epoch?: number,
     signal?: AbortSignal,
-  ): Promise<JobRecord | null> {
+  ): Promise<FinishedJob | null> {
     const key = `${queue}\u0000${jobId}`;
     // only for a job enqueued here: another process may have retried one known from before
     const recent = epoch === undefined ? undefined : this.#recent.get(key);
     if (recent) return Promise.resolve(recent.job);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const { promise, resolve, reject } = Promise.withResolvers<JobRecord | null>();
+    const { promise, resolve, reject } = Promise.withResolvers<FinishedJob | null>();
     const waiter: Waiter = { resolve, reject, signal };
     if (signal) {
       waiter.onAbort = () => {
@@ -211,7 +211,7 @@ export class ResultWaiters {
         await new Promise((resolve) => setTimeout(resolve, pause)); // real time: see above
         if (this.#followed.get(key) !== subscription) return;
         const job = await this.#read(queue, jobId).catch(() => undefined);
-        if (job && isFinished(job.state)) this.#settle(key, (waiter) => waiter.resolve(job));
+        if (job && isFinished(job)) this.#settle(key, (waiter) => waiter.resolve(job));
       }
     })();
   }
@@ -223,7 +223,7 @@ export class ResultWaiters {
       await new Promise((resolve) => setTimeout(resolve, pause)); // real time: see above
       if (!this.#waiters.has(key)) return;
       const job = await this.#read(queue, jobId).catch(() => undefined);
-      if (job && isFinished(job.state)) return this.#settle(key, (waiter) => waiter.resolve(job));
+      if (job && isFinished(job)) return this.#settle(key, (waiter) => waiter.resolve(job));
     }
     // not stored as final: a write refused (a stale worker's), whose job goes on
   }
@@ -261,7 +261,7 @@ export class ResultWaiters {
       // a job not found says so only to a first read: once waited on, it was there, and a
       // read that misses it now is no news (its record expired, or the read came too soon)
       const unknown = !job && only !== undefined;
-      if (unknown || (job && isFinished(job.state))) {
+      if (unknown || (job && isFinished(job))) {
         this.#settle(key, (waiter) => waiter.resolve(job), only);
       }
     }, (err) => {
@@ -272,7 +272,7 @@ export class ResultWaiters {
     });
   }
 
-  #notified(job: JobRecord): void {
+  #notified(job: FinishedJob): void {
     const key = `${job.queue}\u0000${job.id}`;
     if (this.#waiters.has(key)) {
       return this.#settle(key, (waiter) => waiter.resolve(job)); // a handle keeps it
