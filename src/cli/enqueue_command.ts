@@ -5,6 +5,7 @@
  * @module
  */
 import { Command } from "commander";
+import { durationProblem } from "../core/duration.ts";
 import type { EnqueueItem, EnqueueOptions, Queue } from "../queue.ts";
 import { printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
@@ -185,6 +186,17 @@ function parseJobFile(
         `${where} has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; ` +
           `use ${[...LINE_FIELDS].join(", ")}; nothing was enqueued`,
       );
+    }
+    for (const field of ["delay", "timeout"]) {
+      // JSON numbers are milliseconds in naq's API; written in a file, 5 means 5s more often
+      if (typeof job[field] === "number") {
+        usageError(
+          command,
+          `${where}: "${field}": ${job[field]} is not a duration: ${
+            durationProblem(job[field])
+          }; nothing was enqueued`,
+        );
+      }
     }
     const { task, payload, ...own } = job;
     // a line's own delay or runAt replaces the other one given on the command line

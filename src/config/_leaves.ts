@@ -9,7 +9,7 @@
  * @module
  */
 import { z } from "zod";
-import { tryParseDuration } from "../core/duration.ts";
+import { durationProblem, isBareNumber, tryParseDuration } from "../core/duration.ts";
 import { tryParseBytes } from "../core/bytes.ts";
 import { isPrefix, isQueueName, PREFIX_RULE, QUEUE_NAME_RULE } from "../core/names.ts";
 
@@ -90,11 +90,15 @@ type Parsed = z.ZodPipe<
   z.ZodTransform<number, string | number>
 >;
 
-function parsedFrom(parse: (v: string | number) => number | undefined, error: string): Parsed {
+function parsedFrom(
+  parse: (v: string | number) => number | undefined,
+  error: string,
+  errorFor: (value: string | number) => string = () => error,
+): Parsed {
   return z.union([z.string(), z.number()], { error }).transform((value, ctx) => {
     const parsed = parse(value);
     if (parsed === undefined) {
-      ctx.issues.push({ code: "custom", message: error, input: value });
+      ctx.issues.push({ code: "custom", message: errorFor(value), input: value });
       return z.NEVER;
     }
     return parsed;
@@ -103,9 +107,20 @@ function parsedFrom(parse: (v: string | number) => number | undefined, error: st
 
 const DURATION_ERROR = 'expected a duration such as "30s", "5m" or "2h"';
 
-/** A duration: `"30s"`, `"1h30m"` or milliseconds; resolves to milliseconds. */
+/**
+ * A duration: `"30s"` or `"1h30m"`, or a number of milliseconds from code; resolves to
+ * milliseconds. Text without a unit (`"5"`, from a file or the environment) is refused, and so
+ * is a number in a YAML file (see `yaml_file.ts`).
+ */
 export function duration(): Parsed {
-  return tag(parsedFrom(tryParseDuration, DURATION_ERROR), "duration");
+  return tag(parsedFrom(tryParseDuration, DURATION_ERROR, durationError), "duration");
+}
+
+/** The message for a value that is not a duration: a bare number is shown with its fix. */
+export function durationError(value: unknown): string {
+  return isBareNumber(value) || typeof value === "number"
+    ? `expected a duration with a unit; ${durationProblem(value)}`
+    : DURATION_ERROR;
 }
 
 /** A list of durations; resolves to milliseconds. */

@@ -173,6 +173,31 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     assert.match(bad.stderr, /Cannot use "tomorrow" as a time: give .* ISO 8601 time/);
   });
 
+  await t.step("a duration without a unit is refused, showing it with one", async () => {
+    const queue = new Queue("later-bare", { services });
+    for (const flag of ["--delay", "--timeout"]) {
+      const bare = await runNaq(server.url, ["enqueue", "later-bare", "add", flag, "5"]);
+      assert.equal(bare.code, 2);
+      assert.match(bare.stderr, /Cannot parse duration "5": a number needs a unit: write "5s" for/);
+    }
+    const dir = await Deno.makeTempDir({ prefix: "cli12_" });
+    await Deno.writeTextFile(`${dir}/bare.ndjson`, '{"task":"add","delay":5}\n');
+    const line = await runNaq(server.url, [
+      "enqueue",
+      "later-bare",
+      "--file",
+      `${dir}/bare.ndjson`,
+    ]);
+    assert.equal(line.code, 2);
+    assert.equal(
+      line.stderr,
+      'naq: line 1: "delay": 5 is not a duration: a number needs a unit: write "5s" for 5 ' +
+        'seconds, or "5ms" (also m, h, d); nothing was enqueued\n',
+    );
+    assert.equal((await queue.stats()).delayed + (await queue.stats()).waiting, 0);
+    await Deno.remove(dir, { recursive: true });
+  });
+
   await t.step("--file enqueues every line of an NDJSON file", async () => {
     const queue = new Queue("later-file", { services });
     const dir = await Deno.makeTempDir();

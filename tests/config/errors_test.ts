@@ -209,3 +209,30 @@ Deno.test("a rule spanning sources is reported where the offending value was wri
       '  line 3, column 13: queueDefaults.backoff.delays: expected a non-empty list of durations when backoff type is "list", got an empty list',
   );
 });
+
+Deno.test("a duration without a unit is refused in a file, quoted or not, showing the fix", async () => {
+  const message = await messageFor(yaml`
+    worker:
+      heartbeat: 5
+      shutdownTimeout: "30"
+    queueDefaults:
+      backoff: { type: list, delays: [1s, 10] }
+    queues:
+      emails: { ackWait: 60 }
+  `);
+  assert.equal(
+    message,
+    [
+      "Invalid configuration in /x/naq.yaml:",
+      '  line 2, column 14: worker.heartbeat: expected a duration with a unit; a number needs a unit: write "5s" for 5 seconds, or "5ms" (also m, h, d), got 5',
+      '  line 3, column 20: worker.shutdownTimeout: expected a duration with a unit; a number needs a unit: write "30s" for 30 seconds, or "30ms" (also m, h, d), got "30"',
+      '  line 5, column 39: queueDefaults.backoff.delays[1]: expected a duration with a unit; a number needs a unit: write "10s" for 10 seconds, or "10ms" (also m, h, d), got 10',
+      '  line 7, column 22: queues.emails.ackWait: expected a duration with a unit; a number needs a unit: write "60s" for 60 seconds, or "60ms" (also m, h, d), got 60',
+    ].join("\n"),
+  );
+});
+
+Deno.test("a duration without a unit is refused in the environment, showing the fix", async () => {
+  const message = await messageFor("", { NAQ_WORKER_HEARTBEAT: "5" });
+  assert.match(message, /NAQ_WORKER_HEARTBEAT.*a number needs a unit: write "5s" for 5 seconds/);
+});
