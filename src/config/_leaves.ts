@@ -11,7 +11,13 @@
 import { z } from "zod";
 import { durationProblem, isBareNumber, tryParseDuration } from "../core/duration.ts";
 import { tryParseBytes } from "../core/bytes.ts";
-import { isPrefix, isQueueName, PREFIX_RULE, QUEUE_NAME_RULE } from "../core/names.ts";
+import {
+  isPrefix,
+  isQueueName,
+  PREFIX_RULE,
+  QUEUE_NAME_RULE,
+  queueNameProblem,
+} from "../core/names.ts";
 
 /** What kind of value a leaf of the configuration holds. */
 export type LeafKind =
@@ -51,7 +57,12 @@ export function prefix(): z.ZodString {
 /** A queue's name: the rule is {@linkcode QUEUE_NAME_RULE}, as `wireNames()` applies it. */
 export function queueName(): z.ZodString {
   const error = `expected a queue name of ${QUEUE_NAME_RULE}`;
-  return tag(z.string({ error }).refine(isQueueName, { error }), "string");
+  return tag(
+    z.string({ error }).refine(isQueueName, {
+      error: (issue) => `expected a queue name: ${queueNameProblem(issue.input)}`,
+    }),
+    "string",
+  );
 }
 
 /** An integer in `[min, max]`. */

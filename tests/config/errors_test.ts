@@ -118,7 +118,7 @@ Deno.test("a bad queue name, a bad server and a bad list element are each locate
     [
       "Invalid configuration in /x/naq.yaml:",
       '  line 4, column 7: nats.servers[1]: expected a server such as "nats://host:4222" or "host:4222", got "http://web:80"',
-      `  line 6, column 3: queues."email jobs": expected a queue name of 1 to 214 letters, digits, "_" and "-" (so that its consumer's name fits NATS's limit of 255 characters), got "email jobs"`,
+      `  line 6, column 3: queues."email jobs": expected a queue name: it contains a space; use 1 to 214 letters, digits, "_" and "-" (so that its consumer's name fits NATS's limit of 255 characters), got "email jobs"`,
       '  line 11, column 20: queues.reports.backoff.delays[1]: expected a duration such as "30s", "5m" or "2h", got "soon"',
     ].join("\n"),
   );
