@@ -25,10 +25,11 @@ import {
 } from "./services/schedule_service.ts";
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
 import { instantAfter, type InstantInput, parseInstant } from "./core/instant.ts";
-import { checkQueueName } from "./core/names.ts";
+import { checkQueueName, wireNames } from "./core/names.ts";
 import { ConnectionService } from "./services/connection_service.ts";
 import { ServiceManager } from "./services/service_manager.ts";
 import { QueueStateService } from "./services/queue_state_service.ts";
+import { StreamService } from "./services/stream_service.ts";
 import type { Task } from "./task.ts";
 import type { BackoffInput, BackoffSettings } from "./config/types.ts";
 
@@ -49,6 +50,18 @@ export interface EnqueueOptions {
   readonly delay?: number | string;
   /** Run no earlier than this instant. */
   readonly runAt?: InstantInput;
+}
+
+/** What {@linkcode Queue.delete} removed. */
+export interface QueueDeleted {
+  /** Whether the queue's stream existed, and was deleted with its consumers. */
+  readonly stream: boolean;
+  /** The messages its stream held: about one per job, pending or finished. */
+  readonly messages: number;
+  /** The schedules of the queue removed. */
+  readonly schedules: number;
+  /** The dead letters of the queue removed. */
+  readonly deadLetters: number;
 }
 
 /** When a schedule fires: a cron pattern in a time zone (UTC by default), or an interval. */
@@ -308,6 +321,28 @@ export class Queue implements AsyncDisposable {
   /** Cancels every job that has not started; returns how many. */
   async purge(): Promise<number> {
     return await (await this.#jobs()).purge(this.name);
+  }
+
+  /**
+   * Deletes the queue: its schedules first (so that none fires into it again), then its
+   * stream with every job in it and its consumers, its dead letters and its paused flag.
+   * Stop its workers first: a worker still running makes the stream again when it next pulls.
+   *
+   * @returns what was removed; all zeros and `stream: false` for a queue that did not exist
+   */
+  async delete(): Promise<QueueDeleted> {
+    const schedules = await this.#schedules();
+    let removedSchedules = 0;
+    for (const schedule of await schedules.list(this.name)) {
+      if (await schedules.remove(this.name, schedule.id)) removedSchedules++;
+    }
+    const streams = await this.#services.get(StreamService);
+    const name = wireNames(this.#services.config.prefix).queueStream(this.name);
+    const messages = (await streams.info(name))?.state.messages ?? 0;
+    const stream = await streams.delete(name);
+    const deadLetters = await this.purgeDeadLetters();
+    if (await this.isPaused()) await this.resume();
+    return { stream, messages, schedules: removedSchedules, deadLetters };
   }
 
   /**

@@ -284,6 +284,22 @@ export class JobService {
     return running ? { ...job, ...running } : job;
   }
 
+  /**
+   * Whether a worker ever took a job from the queue, or one is waiting for jobs now: the
+   * workers' consumer delivered a message, or holds a pull request. (`stats()` may have made
+   * the consumer without any worker, so its being there says nothing.)
+   */
+  async hasWorkers(queue: string): Promise<boolean> {
+    const jsm = await this.#connection.jetstreamManager();
+    const stream = this.#names.queueStream(queue);
+    const info = await jsm.consumers.info(stream, this.#names.queueConsumer(queue))
+      .catch((err) => {
+        if (err instanceof JetStreamApiError) return null; // no consumer, or no stream
+        throw err;
+      });
+    return info !== null && (info.delivered.stream_seq > 0 || info.num_waiting > 0);
+  }
+
   /** The stream sequence up to which the queue's workers have been handed messages. */
   async #delivered(queue: string): Promise<number> {
     const jsm = await this.#connection.jetstreamManager();

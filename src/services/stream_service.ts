@@ -100,6 +100,26 @@ export class StreamService {
   }
 
   /**
+   * Deletes the stream, its messages and its consumers, and forgets that it was ensured.
+   *
+   * @returns `false` when there was no such stream
+   */
+  async delete(name: string): Promise<boolean> {
+    this.forget(name);
+    const jsm = await this.#connection.jetstreamManager();
+    try {
+      return await jsm.streams.delete(name);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
+        return false;
+      }
+      throw err;
+    } finally {
+      this.forget(name); // an ensure() that ran meanwhile may have cached it again
+    }
+  }
+
+  /**
    * Lists the names of the streams on the server, optionally only those capturing `subject`.
    *
    * @param subject a subject (wildcards allowed) the listed streams must capture

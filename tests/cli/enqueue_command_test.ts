@@ -3,7 +3,7 @@ import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/service_manager.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { runNaq, runNaqOnTerminal, startFixtureWorker } from "./_naq.ts";
+import { hasScript, runNaq, runNaqOnTerminal, startFixtureWorker } from "./_naq.ts";
 
 // Each step has a queue of its own, so that what one step leaves (or fails to make) is not
 // what the next one sees.
@@ -322,11 +322,3 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     await Deno.remove(dir, { recursive: true });
   });
 });
-
-function hasScript(): boolean {
-  try {
-    return new Deno.Command("script", { args: ["--version"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
