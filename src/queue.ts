@@ -363,6 +363,14 @@ export class Queue implements AsyncDisposable {
     return await (await this.#services.get(QueueStateService)).isPaused(this.name);
   }
 
+  /**
+   * Whether a worker ever took a job of this queue, or one waits for jobs now: to warn about
+   * jobs that nothing may run (a typo in the queue's name, or no worker started yet).
+   */
+  async hasWorkers(): Promise<boolean> {
+    return await (await this.#jobs()).hasWorkers(this.name);
+  }
+
   /** Counts jobs per state. */
   async stats(): Promise<QueueStats> {
     return await (await this.#jobs()).stats(this.name);
