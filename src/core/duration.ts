@@ -4,7 +4,7 @@
  *
  * Written text always carries a unit: `"5"` is refused rather than read as 5 ms, which no one
  * means (on the command line, in a file or in an environment variable). A JavaScript number
- * is milliseconds, as everywhere in naq's API (`timeoutMs`, `Date.now()`).
+ * is milliseconds, as everywhere in naq's API (`timeoutMs`, timestamps).
  *
  * @module
  */
