@@ -59,6 +59,7 @@ export {
   type JobHandle,
   type ListJobsOptions,
   Queue,
+  type QueueDeleted,
   type ResultOptions,
   type ScheduleOptions,
   type ScheduleTimingInput,

@@ -54,6 +54,18 @@ export interface EnqueueOptions {
   readonly runAt?: InstantInput;
 }
 
+/** What {@linkcode Queue.delete} removed. */
+export interface QueueDeleted {
+  /** Whether the queue's stream existed, and was deleted with its consumers. */
+  readonly stream: boolean;
+  /** The messages its stream held: about one per job, pending or finished. */
+  readonly messages: number;
+  /** The schedules of the queue removed. */
+  readonly schedules: number;
+  /** The dead letters of the queue removed. */
+  readonly deadLetters: number;
+}
+
 /** When a schedule fires: a cron pattern in a time zone (UTC by default), or an interval. */
 export type ScheduleTimingInput =
   | { readonly cron: string; readonly tz?: string }
@@ -314,6 +326,25 @@ export class Queue implements AsyncDisposable {
   }
 
   /**
+   * Deletes the queue: its schedules first (so that none fires into it again), then its
+   * stream with every job in it and its consumers, its dead letters and its paused flag.
+   * Stop its workers first: a worker still running makes the stream again when it next pulls.
+   *
+   * @returns what was removed; all zeros and `stream: false` for a queue that did not exist
+   */
+  async delete(): Promise<QueueDeleted> {
+    const schedules = await this.#schedules();
+    let removedSchedules = 0;
+    for (const schedule of await schedules.list(this.name)) {
+      if (await schedules.remove(this.name, schedule.id)) removedSchedules++;
+    }
+    const { stream, messages } = await (await this.#jobs()).deleteQueue(this.name);
+    const deadLetters = await this.purgeDeadLetters();
+    if (await this.isPaused()) await this.resume();
+    return { stream, messages, schedules: removedSchedules, deadLetters };
+  }
+
+  /**
    * Pauses the queue: its workers finish the jobs they run and start no other until
    * {@linkcode resume}. Jobs can still be enqueued, and delayed ones still come due.
    */
@@ -329,6 +360,14 @@ export class Queue implements AsyncDisposable {
   /** Whether the queue is paused. */
   async isPaused(): Promise<boolean> {
     return await (await this.#services.get(QueueStateService)).isPaused(this.name);
+  }
+
+  /**
+   * Whether a worker ever took a job of this queue, or one waits for jobs now: to warn about
+   * jobs that nothing may run (a typo in the queue's name, or no worker started yet).
+   */
+  async hasWorkers(): Promise<boolean> {
+    return await (await this.#jobs()).hasWorkers(this.name);
   }
 
   /** Counts jobs per state. */

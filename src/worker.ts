@@ -7,6 +7,7 @@ import { repeatEvery } from "./clock.ts";
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
 import { parseDuration } from "./core/duration.ts";
+import { checkQueueName } from "./core/names.ts";
 import { ConnectionError, ErrorCode, NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
 import type { ClaimedJob } from "./services/business/jobs/claimed_job.ts";
@@ -110,14 +111,15 @@ export class Worker implements AsyncDisposable {
    * @param queues the queue, or queues, to take jobs from
    * @param tasks the tasks this worker runs; a job for any other task is dead-lettered
    * @param options `{ services }` or `{ config }`, and how to run
-   * @throws {TypeError} when two tasks share a name, or no queue is given
+   * @throws {TypeError} when two tasks share a name, no queue is given, or a queue name is not
+   *   one (see `checkQueueName()`: dots, spaces, wildcards, empty or too long)
    */
   constructor(
     queues: string | readonly string[],
     tasks: readonly Task<never, unknown>[],
     options: ServicesOption & WorkerOptions,
   ) {
-    this.#queues = typeof queues === "string" ? [queues] : [...queues];
+    this.#queues = (typeof queues === "string" ? [queues] : [...queues]).map(checkQueueName);
     if (this.#queues.length === 0) throw new TypeError("Cannot create a worker without a queue");
     const byName = new Map<string, Task<never, unknown>>();
     for (const task of tasks) {

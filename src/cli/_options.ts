@@ -61,7 +61,7 @@ export function parsePositiveInt(value: string): number {
   return number;
 }
 
-/** Parses a duration such as `30s`, `5m`, `1h30m` or milliseconds, into milliseconds. */
+/** Parses a duration such as `30s`, `5m` or `1h30m` into milliseconds; `5` (no unit) is refused. */
 export function parseDurationOption(value: string): number {
   try {
     return parseDuration(value);

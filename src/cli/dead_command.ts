@@ -4,12 +4,15 @@
  * @module
  */
 import { Command } from "commander";
-import type { Queue } from "../queue.ts";
+import { Queue } from "../queue.ts";
+import { DeadLetterService } from "../services/business/dead_letter_service.ts";
 import type { StoredDeadLetter } from "../services/mod.ts";
-import { formatTable, formatTime, printJson } from "./_output.ts";
+import { confirm, type ConfirmOptions, withConfirmOptions } from "./_confirm.ts";
+import { examples, formatTable, formatTime, plural, printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
 import {
   type CommonOptions,
+  openServices,
   parseJobId,
   parsePositiveInt,
   parseQueueName,
@@ -17,7 +20,7 @@ import {
   withQueue,
 } from "./_options.ts";
 
-interface DeadCommandOptions extends CommonOptions {
+interface DeadCommandOptions extends CommonOptions, ConfirmOptions {
   limit?: number;
   job?: string;
 }
@@ -58,12 +61,38 @@ export function deadCommand(): Command {
         ]),
       ]));
     });
-  withCommonOptions(group.command("retry"), 'print { "retried": [ids], "failed": [...] }')
+  withConfirmOptions(
+    withCommonOptions(group.command("retry"), 'print { "retried": [ids], "failed": [...] }'),
+  )
     .description("Run a queue's dead jobs again from their first attempt: all, or --job ID")
     .argument("<queue>", "the queue", parseQueueName)
-    .option("--job <id>", "retry only this job", parseJobId)
-    .action(async (queue: string, options: DeadCommandOptions) => {
-      const report = await withQueue(queue, options, (handle) => retryDead(handle, options.job));
+    .option("--job <id>", "retry only this job (asks nothing)", parseJobId)
+    .addHelpText(
+      "after",
+      examples("naq dead retry emails --job welcome-42", "naq dead retry emails --yes"),
+    )
+    .action(async (queue: string, options: DeadCommandOptions, command: Command) => {
+      await using services = await openServices(options);
+      const handle = new Queue(queue, { services });
+      if (options.job === undefined) {
+        const count = await (await services.get(DeadLetterService)).count(queue);
+        const what = `retry ${plural(count, "dead letter")} of queue ${queue}`;
+        if (options.dryRun) {
+          if (options.json) return printJson({ queue, dryRun: true, deadLetters: count });
+          return console.log(`Would ${what}; nothing was done`);
+        }
+        await confirm(command, options, what);
+      } else if (options.dryRun) {
+        const job = await handle.getJob(options.job);
+        const dead = job?.state === "dead";
+        if (options.json) return printJson({ queue, dryRun: true, deadLetters: dead ? 1 : 0 });
+        return console.log(
+          `Would retry ${dead ? "" : "no "}job ${options.job}${
+            dead ? "" : ` (it is ${job?.state ?? "unknown"})`
+          }; nothing was done`,
+        );
+      }
+      const report = await retryDead(handle, options.job);
       if (options.json) printJson(report);
       else {
         console.log(`Retried ${plural(report.retried.length, "dead job")} of queue ${queue}`);
@@ -76,11 +105,20 @@ export function deadCommand(): Command {
         throw new Error(`${plural(report.failed.length, "dead letter")} could not be retried`);
       }
     });
-  withCommonOptions(group.command("purge"), 'print { "purged": n }')
+  withConfirmOptions(withCommonOptions(group.command("purge"), 'print { "purged": n }'))
     .description("Remove every dead letter of a queue (their job records stay, as dead)")
     .argument("<queue>", "the queue", parseQueueName)
-    .action(async (queue: string, options: DeadCommandOptions) => {
-      const purged = await withQueue(queue, options, (handle) => handle.purgeDeadLetters());
+    .addHelpText("after", examples("naq dead purge emails --dry-run", "naq dead purge emails -y"))
+    .action(async (queue: string, options: DeadCommandOptions, command: Command) => {
+      await using services = await openServices(options);
+      const count = await (await services.get(DeadLetterService)).count(queue);
+      const what = `remove ${plural(count, "dead letter")} of queue ${queue}`;
+      if (options.dryRun) {
+        if (options.json) return printJson({ queue, dryRun: true, deadLetters: count });
+        return console.log(`Would ${what}; nothing was done`);
+      }
+      await confirm(command, options, what);
+      const purged = await new Queue(queue, { services }).purgeDeadLetters();
       if (options.json) printJson({ purged });
       else console.log(`Purged ${plural(purged, "dead letter")} of queue ${queue}`);
     });
@@ -117,7 +155,4 @@ async function retryOne(
   } catch (err) {
     return { seq: letter.seq, jobId: letter.job.id, error: (err as Error).message };
   }
-}
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

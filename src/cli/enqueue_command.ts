@@ -5,7 +5,8 @@
  * @module
  */
 import { Command } from "commander";
-import type { EnqueueItem, EnqueueOptions, Queue } from "../queue.ts";
+import { durationProblem } from "../core/duration.ts";
+import type { EnqueueItem, EnqueueOptions, JobHandle, Queue } from "../queue.ts";
 import { printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
 import {
@@ -90,20 +91,32 @@ export function enqueueCommand(): Command {
           delay: options.delay,
           runAt: options.at,
         };
-        const lines = parseJobFile(command, await readFile(command, options.file), defaults);
-        const count = await withQueue(queueName, options, async (queue) => {
-          for (const { line, item } of lines) {
+        const file = options.file;
+        const { items, problems } = parseJobFile(await readFile(command, file), defaults);
+        const handles = await withQueue(queueName, options, async (queue) => {
+          for (const { line, item } of items) {
+            if (problems.length > MAX_LINES_NAMED) break; // enough to say there are more
             try {
               await queue.check(item.task, item.payload, item.options);
             } catch (err) {
               if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
-              usageError(command, `line ${line}: ${err.message}; nothing was enqueued`);
+              problems.push({ line, problem: `: ${err.message}` });
             }
           }
-          return await enqueueAll(queue, lines.map(({ item }) => item));
+          if (problems.length > 0) usageError(command, badLines(file, problems));
+          const enqueued = await enqueueAll(queue, items.map(({ item }) => item));
+          await noteIfNoWorker(queue);
+          return enqueued;
         });
-        if (options.json) printJson({ queue: queueName, enqueued: count });
-        else console.log(`Enqueued ${count} job${count === 1 ? "" : "s"} in queue ${queueName}`);
+        const count = handles.length;
+        if (options.json) {
+          printJson({
+            queue: queueName,
+            enqueued: count,
+            ids: handles.map((handle) => handle.id),
+            duplicates: handles.filter((handle) => handle.duplicate).length,
+          });
+        } else console.log(`Enqueued ${count} job${count === 1 ? "" : "s"} in queue ${queueName}`);
         return;
       }
       if (task === undefined) usageError(command, "give a <task>, or --file with jobs");
@@ -117,11 +130,16 @@ export function enqueueCommand(): Command {
           runAt: options.at,
         });
         if (options.wait) {
+          // stdout is the result's: the id goes to stderr, for the person waiting
+          console.error(`Enqueued job ${handle.id} (task ${task}) in queue ${queueName}; waiting`);
           await printResult(queue, handle.id, {
             timeoutMs: options.waitTimeout,
             json: options.json,
           });
-        } else if (options.json) {
+          return;
+        }
+        await noteIfNoWorker(queue);
+        if (options.json) {
           printJson(handle.job);
         } else {
           const { job } = handle;
@@ -138,14 +156,24 @@ export function enqueueCommand(): Command {
     });
 }
 
-async function enqueueAll(queue: Queue, items: EnqueueItem[]): Promise<number> {
+/** Says on stderr when no worker ever took a job of the queue, nor waits for one now. */
+async function noteIfNoWorker(queue: Queue): Promise<void> {
+  if (await queue.hasWorkers()) return;
+  console.error(
+    `naq: note: no worker has taken jobs from queue ${queue.name} yet, nor waits for them now; ` +
+      `the jobs wait until one runs: naq worker ${queue.name} --tasks <module>`,
+  );
+}
+
+async function enqueueAll(queue: Queue, items: EnqueueItem[]): Promise<JobHandle[]> {
   const progress = showProgress("enqueued", items.length);
+  const handles: JobHandle[] = [];
   for (let start = 0; start < items.length; start += FILE_BATCH) {
-    await queue.enqueueMany(items.slice(start, start + FILE_BATCH));
+    handles.push(...await queue.enqueueMany(items.slice(start, start + FILE_BATCH)));
     progress.update(Math.min(items.length, start + FILE_BATCH));
   }
   progress.done();
-  return items.length;
+  return handles;
 }
 
 async function readFile(command: Command, path: string): Promise<string> {
@@ -159,40 +187,76 @@ async function readFile(command: Command, path: string): Promise<string> {
 
 const LINE_FIELDS = new Set(["task", "payload", "jobId", "delay", "runAt", "attempts", "timeout"]);
 
-/** Reads every job of the file before any is enqueued, so a bad line enqueues nothing. */
+// a file with many bad lines names this many, and says how many more there are
+const MAX_LINES_NAMED = 20;
+
+/** A bad line of a job file: `problem` follows "line N", as in `line 3 is not JSON`. */
+interface BadLine {
+  readonly line: number;
+  readonly problem: string;
+}
+
+/**
+ * Reads every job of the file before any is enqueued, so a bad line enqueues nothing; every
+ * bad line is kept, for the error to name up to {@linkcode MAX_LINES_NAMED} of them.
+ */
 function parseJobFile(
-  command: Command,
   text: string,
   defaults: EnqueueOptions,
-): { line: number; item: EnqueueItem }[] {
+): { items: { line: number; item: EnqueueItem }[]; problems: BadLine[] } {
   const items: { line: number; item: EnqueueItem }[] = [];
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
-    const where = `line ${index + 1}`;
-    let job: Record<string, unknown>;
-    try {
-      job = JSON.parse(line);
-    } catch (err) {
-      usageError(command, `${where} is not JSON (${(err as Error).message}); nothing was enqueued`);
-    }
-    if (typeof job !== "object" || job === null || typeof job.task !== "string" || !job.task) {
-      usageError(command, `${where} has no "task" name; nothing was enqueued`);
-    }
-    const unknown = Object.keys(job).filter((field) => !LINE_FIELDS.has(field));
-    if (unknown.length > 0) {
-      usageError(
-        command,
-        `${where} has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; ` +
-          `use ${[...LINE_FIELDS].join(", ")}; nothing was enqueued`,
-      );
-    }
-    const { task, payload, ...own } = job;
+  const problems: BadLine[] = [];
+  text.split("\n").forEach((text, index) => {
+    if (text.trim() === "") return;
+    const line = index + 1;
+    const problem = lineProblem(text);
+    if (typeof problem === "string") return problems.push({ line, problem });
+    const { task, payload, ...own } = problem;
     // a line's own delay or runAt replaces the other one given on the command line
     const timing = "delay" in own || "runAt" in own ? { delay: undefined, runAt: undefined } : {};
     const options = { ...defaults, ...timing, ...own } as EnqueueOptions;
-    items.push({ line: index + 1, item: { task, payload: payload ?? null, options } });
+    items.push({ line, item: { task: task as string, payload: payload ?? null, options } });
   });
-  return items;
+  return { items, problems };
+}
+
+/** The job on one line, or what is wrong with it (to follow "line N"). */
+function lineProblem(text: string): Record<string, unknown> | string {
+  let job: Record<string, unknown>;
+  try {
+    job = JSON.parse(text);
+  } catch (err) {
+    return ` is not JSON (${(err as Error).message})`;
+  }
+  if (typeof job !== "object" || job === null || typeof job.task !== "string" || !job.task) {
+    return ` has no "task" name`;
+  }
+  const unknown = Object.keys(job).filter((field) => !LINE_FIELDS.has(field));
+  if (unknown.length > 0) {
+    return ` has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; ` +
+      `use ${[...LINE_FIELDS].join(", ")}`;
+  }
+  for (const field of ["delay", "timeout"]) {
+    // JSON numbers are milliseconds in naq's API; written in a file, 5 means 5s more often
+    if (typeof job[field] === "number") {
+      return `: "${field}": ${job[field]} is not a duration: ${durationProblem(job[field])}`;
+    }
+  }
+  return job;
+}
+
+/** The error for a file with bad lines: one line for one, a list of up to 20 for more. */
+function badLines(file: string, problems: readonly BadLine[]): string {
+  const sorted = [...problems].sort((a, b) => a.line - b.line);
+  if (sorted.length === 1) {
+    return `line ${sorted[0].line}${sorted[0].problem}; nothing was enqueued`;
+  }
+  const named = sorted.slice(0, MAX_LINES_NAMED)
+    .map(({ line, problem }) => `\n  line ${line}${problem}`);
+  const more = sorted.length > MAX_LINES_NAMED ? "\n  and more" : "";
+  const name = file === "-" ? "stdin" : file;
+  return `${sorted.length > MAX_LINES_NAMED ? "more than 20" : sorted.length} lines of ${name} ` +
+    `are bad; nothing was enqueued:${named.join("")}${more}`;
 }
 
 function parsePayload(command: Command, json: string | undefined): unknown {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
+import { WaitTimedOutError } from "./_wait.ts";
 import { configCommand } from "./config_command.ts";
 import { deadCommand } from "./dead_command.ts";
 import { devCommand } from "./dev_command.ts";
@@ -13,8 +14,11 @@ import { schedulerCommand } from "./scheduler_command.ts";
 import { schedulesCommand } from "./schedules_command.ts";
 import { workerCommand } from "./worker_command.ts";
 
-/** Exit codes: 0 ok, 1 the operation failed, 2 bad usage. */
-export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
+/**
+ * Exit codes: 0 ok, 1 the operation failed, 2 bad usage, 3 a wait (`enqueue --wait`,
+ * `job result`) gave up before the job finished.
+ */
+export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, WaitTimedOut: 3 } as const;
 
 /** Builds the `naq` program; every command group lives in a file of its own. */
 export function buildProgram(): Command {
@@ -55,7 +59,7 @@ function inheritSettings(parent: Command): void {
  * Runs `naq` with `args` and returns the exit code; errors are printed, not thrown.
  *
  * @param args the arguments after the program name
- * @returns 0 on success, 1 when the operation failed, 2 on bad usage
+ * @returns 0 on success, 1 when the operation failed, 2 on bad usage, 3 when a wait gave up
  */
 export async function main(args: string[]): Promise<number> {
   const program = buildProgram();
@@ -76,6 +80,6 @@ export async function main(args: string[]): Promise<number> {
       // naq's errors, and bad arguments caught late (TypeError, RangeError), say what to do
       console.error(`naq: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return ExitCode.Failed;
+    return err instanceof WaitTimedOutError ? ExitCode.WaitTimedOut : ExitCode.Failed;
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, Option } from "commander";
-import type { ScheduleRecord, ScheduleTiming } from "../core/schedule.ts";
+import { checkTiming, type ScheduleRecord, type ScheduleTiming } from "../core/schedule.ts";
 import { formatDuration } from "../core/duration.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ScheduleService } from "../services/business/schedule_service.ts";
@@ -132,6 +132,14 @@ export function schedulesCommand(): Command {
       const timing = options.cron !== undefined
         ? { cron: options.cron, tz: options.tz }
         : { every: options.every! };
+      if (options.cron !== undefined) {
+        try {
+          checkTiming({ cron: options.cron, tz: options.tz });
+        } catch (err) {
+          if (!(err instanceof RangeError)) throw err;
+          usageError(command, err.message); // a bad --cron or --tz: exit 2, on one line
+        }
+      }
       const schedule = await withQueue(
         queue,
         options,

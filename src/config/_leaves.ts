@@ -9,9 +9,15 @@
  * @module
  */
 import { z } from "zod";
-import { tryParseDuration } from "../core/duration.ts";
+import { durationProblem, isBareNumber, tryParseDuration } from "../core/duration.ts";
 import { tryParseBytes } from "../core/bytes.ts";
-import { isPrefix, isQueueName, PREFIX_RULE, QUEUE_NAME_RULE } from "../core/names.ts";
+import {
+  isPrefix,
+  isQueueName,
+  PREFIX_RULE,
+  QUEUE_NAME_RULE,
+  queueNameProblem,
+} from "../core/names.ts";
 
 /** What kind of value a leaf of the configuration holds. */
 export type LeafKind =
@@ -51,7 +57,12 @@ export function prefix(): z.ZodString {
 /** A queue's name: the rule is {@linkcode QUEUE_NAME_RULE}, as `wireNames()` applies it. */
 export function queueName(): z.ZodString {
   const error = `expected a queue name of ${QUEUE_NAME_RULE}`;
-  return tag(z.string({ error }).refine(isQueueName, { error }), "string");
+  return tag(
+    z.string({ error }).refine(isQueueName, {
+      error: (issue) => `expected a queue name: ${queueNameProblem(issue.input)}`,
+    }),
+    "string",
+  );
 }
 
 /** An integer in `[min, max]`. */
@@ -90,11 +101,15 @@ type Parsed = z.ZodPipe<
   z.ZodTransform<number, string | number>
 >;
 
-function parsedFrom(parse: (v: string | number) => number | undefined, error: string): Parsed {
+function parsedFrom(
+  parse: (v: string | number) => number | undefined,
+  error: string,
+  errorFor: (value: string | number) => string = () => error,
+): Parsed {
   return z.union([z.string(), z.number()], { error }).transform((value, ctx) => {
     const parsed = parse(value);
     if (parsed === undefined) {
-      ctx.issues.push({ code: "custom", message: error, input: value });
+      ctx.issues.push({ code: "custom", message: errorFor(value), input: value });
       return z.NEVER;
     }
     return parsed;
@@ -103,9 +118,20 @@ function parsedFrom(parse: (v: string | number) => number | undefined, error: st
 
 const DURATION_ERROR = 'expected a duration such as "30s", "5m" or "2h"';
 
-/** A duration: `"30s"`, `"1h30m"` or milliseconds; resolves to milliseconds. */
+/**
+ * A duration: `"30s"` or `"1h30m"`, or a number of milliseconds from code; resolves to
+ * milliseconds. Text without a unit (`"5"`, from a file or the environment) is refused, and so
+ * is a number in a YAML file (see `yaml_file.ts`).
+ */
 export function duration(): Parsed {
-  return tag(parsedFrom(tryParseDuration, DURATION_ERROR), "duration");
+  return tag(parsedFrom(tryParseDuration, DURATION_ERROR, durationError), "duration");
+}
+
+/** The message for a value that is not a duration: a bare number is shown with its fix. */
+export function durationError(value: unknown): string {
+  return isBareNumber(value) || typeof value === "number"
+    ? `expected a duration with a unit; ${durationProblem(value)}`
+    : DURATION_ERROR;
 }
 
 /** A list of durations; resolves to milliseconds. */

@@ -1,13 +1,16 @@
 /**
- * The configuration file `naq config init` writes: every setting at its default, with what
- * it means. The README shows the same file, and a test keeps the two equal.
+ * The configuration file `naq config init` writes: every active line is a setting at its
+ * default, with what it means, so the file changes nothing until it is edited; examples of
+ * what else may be set stay in comments. It reads no environment variable (no `${VAR}`), so
+ * `naq config validate` passes on it with the least permissions. The README shows the same
+ * file, and a test keeps the two equal.
  *
  * @module
  */
 
 /** The text of a starter `naq.yaml`. */
 export const STARTER_CONFIG = `nats:
-  servers: ["\${NATS_URL:-nats://127.0.0.1:4222}"]
+  servers: [nats://127.0.0.1:4222] # strings may read the environment: "\${NATS_URL:-nats://…}"
   name: naq # the connection name the server shows
   # user, pass, token, nkeySeed, credsFile: authentication
   # tls: { ca, cert, key }: file paths
@@ -26,8 +29,8 @@ queueDefaults:
     maxDelay: 1h,
     jitter: 0.1,
   } # or fixed, or list with delays: [1s, 10s, 1m]
-queues:
-  emails: { attempts: 5, backoff: { delay: 10s } } # only what differs from queueDefaults
+# queues: # per queue, only what differs from queueDefaults
+#   emails: { attempts: 5, backoff: { delay: 10s } }
 worker: { concurrency: 10, heartbeat: 5s, shutdownTimeout: 30s, scheduler: true }
 scheduler: { lease: 15s } # a leader silent this long is replaced
 events: { enabled: true, maxAge: 7d, maxBytes: 1GiB } # replicas: streams.replicas unless set

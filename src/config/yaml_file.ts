@@ -6,6 +6,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { ConfigError } from "../errors.ts";
+import { durationError } from "./_leaves.ts";
 import { leafKindAt } from "./_walk.ts";
 import { coerceString } from "./coerce.ts";
 import { defaultConfig } from "./defaults.ts";
@@ -107,6 +108,16 @@ export function parseConfigFile(
         Object.entries(value).map(([key, inner]) => [key, expand(inner, [...path, key])]),
       );
     }
+    if (typeof value === "number" && isDurationAt(path)) {
+      // YAML reads `ackWait: 30` as a number, which naq's API takes as milliseconds; written
+      // in a file it is far more likely meant as seconds, so it is refused with the fix
+      problems.push({
+        where: where(path, "value"),
+        path,
+        message: `${durationError(value)}, got ${value}`,
+      });
+      return value; // the problem above fails the load; the schema would take it as ms
+    }
     if (typeof value !== "string") return value;
     const result = interpolate(value, get);
     if (result.ok) return result.changed ? coerceString(leafKindAt(path), result.value) : value;
@@ -136,6 +147,12 @@ function parseYaml(file: string, text: string, lineCounter: LineCounter) {
       { cause: err },
     );
   }
+}
+
+/** True when `path` is a duration, or an item of a list of them. */
+function isDurationAt(path: readonly PropertyKey[]): boolean {
+  return leafKindAt(path) === "duration" ||
+    (typeof path.at(-1) === "number" && leafKindAt(path.slice(0, -1)) === "durations");
 }
 
 function isEmpty(node: unknown): boolean {

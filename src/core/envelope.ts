@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { QueueSettings } from "./settings.ts";
 import type { AttemptError, JobOptions, JobRecord, ScheduleFiring, WaitingJob } from "./job.ts";
+import { nameProblem } from "./names.ts";
 
 /** The body of a job message, version 1. */
 export interface JobEnvelope {
@@ -141,6 +142,7 @@ export function parseEnvelope(body: Uint8Array): ParsedEnvelope {
 }
 
 const JOB_ID = /^[A-Za-z0-9_=-]{1,200}$/;
+const JOB_ID_CHAR = /[A-Za-z0-9_=-]/;
 
 /** True when `id` can be a job id: 1 to 200 letters, digits, `_`, `-` or `=`. */
 export function isJobId(id: string): boolean {
@@ -155,8 +157,8 @@ export function isJobId(id: string): boolean {
 export function checkJobId(id: string): string {
   if (!isJobId(id)) {
     throw new TypeError(
-      `Cannot use ${JSON.stringify(id)} as a job id: use 1 to 200 letters, digits, "_", "-" ` +
-        `or "=" (ids are part of NATS subjects)`,
+      `Cannot use ${JSON.stringify(id)} as a job id: ${nameProblem(id, JOB_ID_CHAR, 200)}; ` +
+        `use 1 to 200 letters, digits, "_", "-" or "=" (ids are part of NATS subjects)`,
     );
   }
   return id;

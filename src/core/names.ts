@@ -54,14 +54,66 @@ export function isQueueName(name: string): boolean {
 }
 
 /**
- * Checks a queue name given by a caller.
+ * Checks a queue name given by a caller: by the Queue, the Worker, the CLI and the
+ * configuration's `queues.<name>`, so every one refuses the same names with the same words.
  *
  * @returns the name
- * @throws {TypeError} when it has characters a stream name cannot hold, or is too long
+ * @throws {TypeError} saying what is wrong with it (empty, too long, a `.`, a space, a
+ *   wildcard, …) and {@linkcode QUEUE_NAME_RULE}
  */
 export function checkQueueName(name: string): string {
-  if (!isQueueName(name)) throw new TypeError(cannotUse(name, "a queue name", QUEUE_NAME_RULE));
+  if (!isQueueName(name)) {
+    throw new TypeError(cannotUse(name, "a queue name", queueNameProblem(name)!));
+  }
   return name;
+}
+
+/**
+ * What is wrong with `name` as a queue name, and the rule; `undefined` when it is one.
+ *
+ * @returns such as `it contains "." (NATS subjects are split at it); use 1 to 214 letters…`
+ */
+export function queueNameProblem(name: unknown): string | undefined {
+  if (isQueueName(name as string)) return undefined;
+  return `${nameProblem(name, QUEUE_NAME_CHAR, MAX_QUEUE_NAME_LENGTH)}; use ${QUEUE_NAME_RULE}`;
+}
+
+const QUEUE_NAME_CHAR = /[A-Za-z0-9_-]/;
+
+/**
+ * Why `value` breaks the rule of a name made of 1 to `max` characters each matching
+ * `allowed`, in words: for queue names and job ids alike.
+ *
+ * @param value the name as given
+ * @param allowed matches one allowed character
+ * @param max the longest name
+ * @returns such as `it is empty`, `it has 300 characters, more than 214` or
+ *   `it contains a space and "*" (a NATS wildcard)`
+ */
+export function nameProblem(value: unknown, allowed: RegExp, max: number): string {
+  if (typeof value !== "string") return `it is ${value === null ? "null" : typeof value}, not text`;
+  if (value === "") return "it is empty";
+  const bad = [...new Set([...value].filter((char) => !allowed.test(char)))];
+  if (bad.length > 0) {
+    const shown = bad.slice(0, 4).map(describeChar);
+    const more = bad.length > 4 ? ` and ${bad.length - 4} other characters` : "";
+    return `it contains ${shown.join(", ")}${more}`;
+  }
+  return `it has ${value.length} characters, more than ${max}`;
+}
+
+function describeChar(char: string): string {
+  switch (char) {
+    case ".":
+      return '"." (NATS subjects are split at it)';
+    case " ":
+      return "a space";
+    case "*":
+    case ">":
+      return `"${char}" (a NATS wildcard)`;
+    default:
+      return JSON.stringify(char);
+  }
 }
 
 /**
@@ -136,7 +188,7 @@ export interface WireNames {
  * @throws {TypeError} when the prefix, or a queue name given later, breaks its rule
  */
 export function wireNames(prefix: string): WireNames {
-  if (!isPrefix(prefix)) throw new TypeError(cannotUse(prefix, "a prefix", PREFIX_RULE));
+  if (!isPrefix(prefix)) throw new TypeError(cannotUse(prefix, "a prefix", `use ${PREFIX_RULE}`));
   const queue = checkQueueName;
   return {
     prefix,
@@ -163,10 +215,10 @@ export function wireNames(prefix: string): WireNames {
   };
 }
 
-function cannotUse(value: unknown, what: string, rule: string): string {
+function cannotUse(value: unknown, what: string, problem: string): string {
   // a name of thousands of characters is shown by its start and its length
   const shown = typeof value === "string" && value.length > 40
     ? `${JSON.stringify(value.slice(0, 40) + "…")} (${value.length} characters)`
     : JSON.stringify(value) ?? String(value);
-  return `Cannot use ${shown} as ${what}: use ${rule}`;
+  return `Cannot use ${shown} as ${what}: ${problem}`;
 }

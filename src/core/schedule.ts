@@ -113,18 +113,37 @@ export function checkTiming(timing: ScheduleTiming): ScheduleTiming {
   if (typeof timing.cron !== "string") {
     throw new RangeError("Cannot schedule without a timing: give { cron, tz? } or { every }");
   }
+  const what = `Cannot schedule with cron ${JSON.stringify(timing.cron)}` +
+    (timing.tz ? ` in time zone ${JSON.stringify(timing.tz)}` : "");
+  if (timing.tz !== undefined && !isTimeZone(timing.tz)) {
+    throw new RangeError(
+      `${what}: it is not a time zone; use an IANA name such as "Europe/Paris", ` +
+        `"America/New_York" or "UTC"`,
+    );
+  }
   try {
     // croner checks the time zone only when it computes a run; any fixed instant will do,
     // and keeps core/ from reading the clock
     new Cron(timing.cron, { timezone: timing.tz }).nextRun(new Date(0));
   } catch (err) {
+    // croner's own words, without its class names and its "Original error: …" chains
+    const reason = (err as Error).message.split(" Original error:")[0]
+      .replace(/^Cron[A-Za-z]*: /, "");
     throw new RangeError(
-      `Cannot schedule with cron ${JSON.stringify(timing.cron)}` +
-        (timing.tz ? ` in time zone ${JSON.stringify(timing.tz)}` : "") +
-        `: ${(err as Error).message}`,
+      `${what}: ${reason}; write five fields (minute hour day month weekday), or six with ` +
+        `seconds first, such as "0 9 * * 1-5"`,
     );
   }
   return timing.tz === undefined ? { cron: timing.cron } : { cron: timing.cron, tz: timing.tz };
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -116,26 +116,43 @@ export async function runNaq(
 
 /**
  * Runs `naq <args>` as `runNaq` does, but on a pseudo-terminal made by util-linux `script`,
- * so that it behaves as it does for a person at a terminal. Its stdout and stderr both land
- * in `stdout`.
+ * so that it behaves as it does for a person at a terminal, who types `input`. Its stdout and
+ * stderr both land in `stdout` (with what was typed, echoed).
  */
 export async function runNaqOnTerminal(
   server: string,
   args: readonly string[],
+  input?: string,
 ): Promise<NaqOutput> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
   const line = [Deno.execPath(), "run", "-A", ...DENO_RUN, ...args].map(quote);
-  const output = await new Deno.Command("script", {
+  const child = new Deno.Command("script", {
     args: ["-qec", line.join(" "), "/dev/null"],
     cwd: FIXTURES,
     clearEnv: true,
     env: { ...await naqEnv(server), TERM: "dumb" },
-    stdin: "null",
+    // what is written here is typed at the terminal (the terminal holds it until read)
+    stdin: input === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  if (input !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(input));
+    await writer.close();
+  }
+  const output = await child.output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/** Whether util-linux `script`, which {@linkcode runNaqOnTerminal} needs, is installed. */
+export function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"] }).outputSync().success;
+  } catch {
+    return false;
+  }
 }
 
 /** A `naq` process running in the background; `await using` kills it if still running. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { defaultConfig, redactConfig } from "../../src/config/mod.ts";
 import { STARTER_CONFIG } from "../../src/config/starter_file.ts";
 import { tempProject, yaml } from "../config/_fixture.ts";
 import { runNaq } from "./_naq.ts";
@@ -140,4 +141,25 @@ Deno.test("naq config init writes a starter naq.yaml that validates, and never o
   );
   const forced = await naq(project.dir, ["config", "init", "--force", "--json"]);
   assert.deepEqual(JSON.parse(forced.stdout), { written: join(project.dir, "naq.yaml") });
+});
+
+Deno.test("naq config init, then config validate, pass with the README's least permissions", async () => {
+  await using project = await tempProject({});
+  // the README's flags for config init, and for config validate with a naq.yaml there
+  const init = ["--allow-read", "--allow-env=NAQ_*,HOME", "--allow-write=naq.yaml"];
+  const validate = ["--allow-read", "--allow-env=NAQ_*,HOME,LOG_TOKENS,LOG_STREAM"];
+  const written = await naq(project.dir, ["config", "init"], {}, init);
+  assert.equal(written.code, 0, written.stderr);
+  const valid = await naq(
+    project.dir,
+    ["config", "validate"],
+    { NATS_URL: "nats://x:1" },
+    validate,
+  );
+  assert.equal(valid.stderr, "");
+  assert.equal(valid.code, 0);
+  // every setting it resolves to is the default
+  const shown = await naq(project.dir, ["config", "show", "--json"], {}, validate);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.deepEqual(JSON.parse(shown.stdout).config, redactConfig(defaultConfig()));
 });

@@ -68,7 +68,19 @@ Deno.test("naq dead", async (t) => {
   await t.step("retry retries every dead job of the queue", async () => {
     const queue = new Queue("dead-retry-all", { services });
     await killAll(queue, ["d1", "d2"]);
-    const all = await naq("dead", "retry", "dead-retry-all", "--json");
+    const dry = await naq("dead", "retry", "dead-retry-all", "--dry-run");
+    assert.equal(
+      dry.stdout,
+      "Would retry 2 dead letters of queue dead-retry-all; nothing was done\n",
+    );
+    const refused = await naq("dead", "retry", "dead-retry-all");
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /^naq: naq dead retry would retry 2 dead letters of queue dead-retry-all, and asks first, but stdin is not a terminal: pass --yes/,
+    );
+    assert.equal((await queue.getJob("d2"))?.state, "dead");
+    const all = await naq("dead", "retry", "dead-retry-all", "--json", "--yes");
     assert.equal(all.code, 0);
     assert.deepEqual(JSON.parse(all.stdout), { retried: ["d1", "d2"], failed: [] });
     assert.equal((await queue.getJob("d2"))?.state, "waiting");
@@ -80,12 +92,24 @@ Deno.test("naq dead", async (t) => {
 
   await t.step("purge removes every dead letter and says how many", async () => {
     await killAll(new Queue("dead-purge", { services }), ["d1", "d2"]);
-    const purged = await naq("dead", "purge", "dead-purge");
+    const dry = await naq("dead", "purge", "dead-purge", "--dry-run", "--json");
+    assert.deepEqual(JSON.parse(dry.stdout), {
+      queue: "dead-purge",
+      dryRun: true,
+      deadLetters: 2,
+    });
+    const refused = await naq("dead", "purge", "dead-purge");
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /pass --yes to go ahead/);
+    const purged = await naq("dead", "purge", "dead-purge", "-y");
     assert.equal(purged.code, 0);
     assert.equal(purged.stdout, "Purged 2 dead letters of queue dead-purge\n");
-    assert.deepEqual(JSON.parse((await naq("dead", "purge", "dead-purge", "--json")).stdout), {
-      purged: 0,
-    });
+    assert.deepEqual(
+      JSON.parse((await naq("dead", "purge", "dead-purge", "--json", "--yes")).stdout),
+      {
+        purged: 0,
+      },
+    );
   });
 
   await t.step("an unknown subcommand or a missing queue is bad usage: exit 2", async () => {

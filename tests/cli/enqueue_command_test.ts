@@ -3,7 +3,7 @@ import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { runNaq, runNaqOnTerminal, startFixtureWorker } from "./_naq.ts";
+import { hasScript, runNaq, runNaqOnTerminal, startFixtureWorker } from "./_naq.ts";
 import { inState } from "../helpers/in_state.ts";
 
 // Each step has a queue of its own, so that what one step leaves (or fails to make) is not
@@ -16,7 +16,12 @@ Deno.test("naq enqueue", async (t) => {
   await t.step("stores a job and says so; --json prints its record", async () => {
     const queue = new Queue("mail", { services });
     const plain = await runNaq(server.url, ["enqueue", "mail", "add", '{"a":1,"b":2}']);
-    assert.equal(plain.stderr, "");
+    // no worker has taken jobs from it: a typo, or a worker not started yet, deserves a word
+    assert.equal(
+      plain.stderr,
+      "naq: note: no worker has taken jobs from queue mail yet, nor waits for them now; the " +
+        "jobs wait until one runs: naq worker mail --tasks <module>\n",
+    );
     assert.equal(plain.code, 0);
     const id = plain.stdout.match(/^Enqueued job (\S+) \(task add\) in queue mail\n$/)?.[1];
     assert.ok(id, plain.stdout);
@@ -86,9 +91,13 @@ Deno.test("naq enqueue", async (t) => {
       '{"a":2,"b":2}',
       "--wait",
     ]);
-    assert.equal(plain.stderr, "");
-    assert.equal(plain.code, 0);
+    assert.equal(plain.code, 0, plain.stderr);
     assert.deepEqual(JSON.parse(plain.stdout), { sum: 4 });
+    // the job's id, on stderr: stdout is the result's
+    assert.match(plain.stderr, /^Enqueued job \S+ \(task add\) in queue mail-wait; waiting\n$/);
+    const id = plain.stderr.split(" ")[2];
+    const job = await new Queue("mail-wait", { services }).getJob(id);
+    assert.deepEqual(inState(job, "completed").result, { sum: 4 });
     const json = await runNaq(server.url, [
       "enqueue",
       "mail-wait",
@@ -124,8 +133,44 @@ Deno.test("naq enqueue", async (t) => {
     assert.equal(failed.stdout, "");
     assert.match(
       failed.stderr,
-      /^naq: Job doomed \(task fail\) in queue mail-fail failed for good: .*; last error: boom\n$/,
+      /^Enqueued job doomed \(task fail\) in queue mail-fail; waiting\nnaq: Job doomed \(task fail\) in queue mail-fail failed for good: .*; last error: boom\n$/,
     );
+  });
+
+  await t.step("a --wait that gives up exits 3, saying the job goes on", async () => {
+    const queue = new Queue("mail-slow", { services });
+    const gaveUp = await runNaq(server.url, [
+      "enqueue",
+      "mail-slow",
+      "add",
+      "--job-id",
+      "patient",
+      "--wait",
+      "--wait-timeout",
+      "200ms",
+    ]);
+    assert.equal(gaveUp.code, 3, gaveUp.stderr);
+    assert.equal(gaveUp.stdout, "");
+    assert.equal(
+      gaveUp.stderr,
+      "Enqueued job patient (task add) in queue mail-slow; waiting\n" +
+        "naq: Gave up waiting for job patient in queue mail-slow after 200ms: it is waiting " +
+        "(no worker has taken jobs from queue mail-slow yet: naq worker mail-slow --tasks " +
+        "<module>), and goes on; wait again with naq job result patient --queue mail-slow " +
+        "[--timeout 5m]\n",
+    );
+    assert.equal((await queue.getJob("patient"))?.state, "waiting");
+    const again = await runNaq(server.url, [
+      "job",
+      "result",
+      "patient",
+      "--queue",
+      "mail-slow",
+      "--timeout",
+      "100ms",
+    ]);
+    assert.equal(again.code, 3);
+    assert.match(again.stderr, /^naq: Gave up waiting for job patient/);
   });
 });
 
@@ -174,6 +219,31 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     assert.match(bad.stderr, /Cannot use "tomorrow" as a time: give .* ISO 8601 time/);
   });
 
+  await t.step("a duration without a unit is refused, showing it with one", async () => {
+    const queue = new Queue("later-bare", { services });
+    for (const flag of ["--delay", "--timeout"]) {
+      const bare = await runNaq(server.url, ["enqueue", "later-bare", "add", flag, "5"]);
+      assert.equal(bare.code, 2);
+      assert.match(bare.stderr, /Cannot parse duration "5": a number needs a unit: write "5s" for/);
+    }
+    const dir = await Deno.makeTempDir({ prefix: "cli12_" });
+    await Deno.writeTextFile(`${dir}/bare.ndjson`, '{"task":"add","delay":5}\n');
+    const line = await runNaq(server.url, [
+      "enqueue",
+      "later-bare",
+      "--file",
+      `${dir}/bare.ndjson`,
+    ]);
+    assert.equal(line.code, 2);
+    assert.equal(
+      line.stderr,
+      'naq: line 1: "delay": 5 is not a duration: a number needs a unit: write "5s" for 5 ' +
+        'seconds, or "5ms" (also m, h, d); nothing was enqueued\n',
+    );
+    assert.equal((await queue.stats()).delayed + (await queue.stats()).waiting, 0);
+    await Deno.remove(dir, { recursive: true });
+  });
+
   await t.step("--file enqueues every line of an NDJSON file", async () => {
     const queue = new Queue("later-file", { services });
     const dir = await Deno.makeTempDir();
@@ -187,11 +257,16 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     const bulk = await runNaq(server.url, ["enqueue", "later-file", "--file", file]);
     assert.equal(bulk.code, 0, bulk.stderr);
     assert.equal(bulk.stdout, "Enqueued 2501 jobs in queue later-file\n");
-    assert.equal(bulk.stderr, "", "no progress when stderr is not a terminal");
+    assert.doesNotMatch(bulk.stderr, /enqueued \d/, "no progress when stderr is not a terminal");
     assert.deepEqual((await queue.getJob("bulk-2499"))?.payload, { a: 2499, b: 1 });
     assert.equal((await queue.getJob("bulk-late"))?.state, "delayed");
     const again = await runNaq(server.url, ["enqueue", "later-file", "--file", file, "--json"]);
-    assert.deepEqual(JSON.parse(again.stdout), { queue: "later-file", enqueued: 2501 });
+    assert.deepEqual(JSON.parse(again.stdout), {
+      queue: "later-file",
+      enqueued: 2501,
+      ids: [...Array.from({ length: 2500 }, (_, i) => `bulk-${i}`), "bulk-late"],
+      duplicates: 2501,
+    });
     assert.equal((await queue.stats()).waiting, 2500, "the same ids again are the same jobs");
     await Deno.remove(dir, { recursive: true });
   });
@@ -254,6 +329,87 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     await Deno.remove(dir, { recursive: true });
   });
 
+  await t.step("--file --json prints the ids of new jobs, in the file's order", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "cli12_" });
+    await Deno.writeTextFile(
+      `${dir}/ids.ndjson`,
+      '{"task":"add"}\n{"task":"add","jobId":"mine"}\n',
+    );
+    const json = await runNaq(server.url, [
+      "enqueue",
+      "later-ids",
+      "--file",
+      `${dir}/ids.ndjson`,
+      "--json",
+    ]);
+    assert.equal(json.code, 0, json.stderr);
+    const printed = JSON.parse(json.stdout);
+    assert.equal(printed.ids.length, 2);
+    assert.equal(printed.ids[1], "mine");
+    assert.equal(printed.duplicates, 0);
+    const queue = new Queue("later-ids", { services });
+    assert.equal((await queue.getJob(printed.ids[0]))?.state, "waiting");
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  await t.step("a file with many bad lines names 20 of them, and enqueues nothing", async () => {
+    const queue = new Queue("later-many-bad", { services });
+    const dir = await Deno.makeTempDir({ prefix: "cli12_" });
+    const good = JSON.stringify({ task: "add" });
+    const three = [good, "{oops", good, JSON.stringify({ task: "add", attempts: 0 }), "[]"];
+    await Deno.writeTextFile(`${dir}/three.ndjson`, three.join("\n"));
+    const some = await runNaq(server.url, [
+      "enqueue",
+      "later-many-bad",
+      "--file",
+      `${dir}/three.ndjson`,
+    ]);
+    assert.equal(some.code, 2);
+    const lines = some.stderr.trimEnd().split("\n");
+    assert.equal(
+      lines[0],
+      `naq: 3 lines of ${dir}/three.ndjson are bad; nothing was enqueued:`,
+    );
+    assert.match(lines[1], /^ {2}line 2 is not JSON \(/);
+    assert.match(lines[2], /^ {2}line 4: Cannot enqueue as options are invalid: 'attempts'/);
+    assert.equal(lines[3], '  line 5 has no "task" name');
+    assert.equal(lines.length, 4);
+
+    const many = Array.from({ length: 30 }, (_, i) => i % 2 ? good : `not json ${i}`);
+    await Deno.writeTextFile(`${dir}/many.ndjson`, many.join("\n"));
+    const lots = await runNaq(server.url, [
+      "enqueue",
+      "later-many-bad",
+      "--file",
+      `${dir}/many.ndjson`,
+    ]);
+    assert.equal(lots.code, 2);
+    const named = lots.stderr.trimEnd().split("\n");
+    assert.equal(named[0], `naq: 15 lines of ${dir}/many.ndjson are bad; nothing was enqueued:`);
+    assert.equal(named.length, 16);
+    const more = Array.from({ length: 30 }, (_, i) => `not json ${i}`);
+    await Deno.writeTextFile(`${dir}/more.ndjson`, more.join("\n"));
+    const most = await runNaq(server.url, [
+      "enqueue",
+      "later-many-bad",
+      "--file",
+      `${dir}/more.ndjson`,
+    ]);
+    const listed = most.stderr.trimEnd().split("\n");
+    assert.equal(
+      listed[0],
+      `naq: more than 20 lines of ${dir}/more.ndjson are bad; nothing was enqueued:`,
+    );
+    assert.equal(listed.length, 1 + 20 + 1);
+    assert.equal(
+      listed[20],
+      "  line 20 is not JSON (Unexpected token 'o', \"not json 19\" is not valid JSON)",
+    );
+    assert.equal(listed[21], "  and more");
+    assert.equal((await queue.stats()).waiting, 0);
+    await Deno.remove(dir, { recursive: true });
+  });
+
   await t.step("a bad line in --file enqueues nothing and names the line", async () => {
     const queue = new Queue("later-bad", { services });
     const dir = await Deno.makeTempDir();
@@ -298,11 +454,3 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     await Deno.remove(dir, { recursive: true });
   });
 });
-
-function hasScript(): boolean {
-  try {
-    return new Deno.Command("script", { args: ["--version"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}

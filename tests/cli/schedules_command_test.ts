@@ -128,7 +128,7 @@ Deno.test("naq schedules", async (t) => {
     assert.equal((await naq("schedules", "pause", "reports-remove", "tick")).code, 1);
   });
 
-  await t.step("bad input: no timing is usage (2), a bad cron fails (1)", async () => {
+  await t.step("bad input: no timing, a bad cron or a bad time zone is usage (2)", async () => {
     const none = await naq("schedules", "add", "reports-usage", "x", "t");
     assert.equal(none.code, 2);
     assert.equal(none.stderr, "naq: give either --cron <pattern> or --every <duration>\n");
@@ -145,8 +145,31 @@ Deno.test("naq schedules", async (t) => {
     );
     assert.equal(tz.code, 2);
     const cron = await naq("schedules", "add", "reports-usage", "x", "t", "--cron", "61 * * * *");
-    assert.equal(cron.code, 1);
-    assert.match(cron.stderr, /^naq: Cannot schedule with cron "61 \* \* \* \*": /);
+    assert.equal(cron.code, 2);
+    assert.equal(
+      cron.stderr,
+      'naq: Cannot schedule with cron "61 * * * *": Invalid value for minute: 61; write five ' +
+        "fields (minute hour day month weekday), or six with seconds first, such as " +
+        '"0 9 * * 1-5"\n',
+    );
+    const zone = await naq(
+      "schedules",
+      "add",
+      "reports-usage",
+      "x",
+      "t",
+      "--cron",
+      "0 9 * * *",
+      "--tz",
+      "Mars/Olympus",
+    );
+    assert.equal(zone.code, 2);
+    assert.equal(
+      zone.stderr,
+      'naq: Cannot schedule with cron "0 9 * * *" in time zone "Mars/Olympus": it is not a ' +
+        'time zone; use an IANA name such as "Europe/Paris", "America/New_York" or "UTC"\n',
+    );
+    assert.doesNotMatch(zone.stderr, /Original error/);
     const missed = await naq(
       "schedules",
       "add",

@@ -106,3 +106,11 @@ Deno.test('createConfig() requires delays when backoff type is "list", per queue
   });
   assert.equal(config.queues.emails.backoff?.type, "list");
 });
+
+Deno.test("createConfig() takes a number as milliseconds, and refuses text without a unit", () => {
+  assert.equal(createConfig({ worker: { heartbeat: 5000 } }).worker.heartbeat, 5000);
+  assert.match(
+    configErrorOf(() => createConfig({ worker: { heartbeat: "5" } })),
+    /worker\.heartbeat: expected a duration with a unit; a number needs a unit: write "5s"/,
+  );
+});

@@ -118,7 +118,7 @@ Deno.test("a bad queue name, a bad server and a bad list element are each locate
     [
       "Invalid configuration in /x/naq.yaml:",
       '  line 4, column 7: nats.servers[1]: expected a server such as "nats://host:4222" or "host:4222", got "http://web:80"',
-      `  line 6, column 3: queues."email jobs": expected a queue name of 1 to 214 letters, digits, "_" and "-" (so that its consumer's name fits NATS's limit of 255 characters), got "email jobs"`,
+      `  line 6, column 3: queues."email jobs": expected a queue name: it contains a space; use 1 to 214 letters, digits, "_" and "-" (so that its consumer's name fits NATS's limit of 255 characters), got "email jobs"`,
       '  line 11, column 20: queues.reports.backoff.delays[1]: expected a duration such as "30s", "5m" or "2h", got "soon"',
     ].join("\n"),
   );
@@ -208,4 +208,31 @@ Deno.test("a rule spanning sources is reported where the offending value was wri
     "Invalid configuration in /x/naq.yaml:\n" +
       '  line 3, column 13: queueDefaults.backoff.delays: expected a non-empty list of durations when backoff type is "list", got an empty list',
   );
+});
+
+Deno.test("a duration without a unit is refused in a file, quoted or not, showing the fix", async () => {
+  const message = await messageFor(yaml`
+    worker:
+      heartbeat: 5
+      shutdownTimeout: "30"
+    queueDefaults:
+      backoff: { type: list, delays: [1s, 10] }
+    queues:
+      emails: { ackWait: 60 }
+  `);
+  assert.equal(
+    message,
+    [
+      "Invalid configuration in /x/naq.yaml:",
+      '  line 2, column 14: worker.heartbeat: expected a duration with a unit; a number needs a unit: write "5s" for 5 seconds, or "5ms" (also m, h, d), got 5',
+      '  line 3, column 20: worker.shutdownTimeout: expected a duration with a unit; a number needs a unit: write "30s" for 30 seconds, or "30ms" (also m, h, d), got "30"',
+      '  line 5, column 39: queueDefaults.backoff.delays[1]: expected a duration with a unit; a number needs a unit: write "10s" for 10 seconds, or "10ms" (also m, h, d), got 10',
+      '  line 7, column 22: queues.emails.ackWait: expected a duration with a unit; a number needs a unit: write "60s" for 60 seconds, or "60ms" (also m, h, d), got 60',
+    ].join("\n"),
+  );
+});
+
+Deno.test("a duration without a unit is refused in the environment, showing the fix", async () => {
+  const message = await messageFor("", { NAQ_WORKER_HEARTBEAT: "5" });
+  assert.match(message, /NAQ_WORKER_HEARTBEAT.*a number needs a unit: write "5s" for 5 seconds/);
 });

@@ -13,10 +13,21 @@ Deno.test("parseDuration() reads each unit and combinations of them", () => {
   assert.equal(parseDuration(" 10s "), 10_000);
 });
 
-Deno.test("parseDuration() takes numbers and digit strings as milliseconds", () => {
+Deno.test("parseDuration() takes numbers as milliseconds", () => {
   assert.equal(parseDuration(250), 250);
-  assert.equal(parseDuration("250"), 250);
   assert.equal(parseDuration(0), 0);
+});
+
+Deno.test("parseDuration() refuses text without a unit, showing it with one", () => {
+  for (
+    const [bare, fix] of [["5", '"5s"'], [" 250 ", '"250s"'], ["0", '"0s"'], ["1.5", '"1.5s"']]
+  ) {
+    assert.equal(tryParseDuration(bare), undefined, bare);
+    assert.throws(() => parseDuration(bare), {
+      name: "RangeError",
+      message: new RegExp(`^Cannot parse duration .*: a number needs a unit: write ${fix} for`),
+    });
+  }
 });
 
 Deno.test("tryParseDuration() rejects what is not a duration", () => {

@@ -96,9 +96,15 @@ Deno.test("checkJobId() returns a good id unchanged", () => {
 Deno.test("checkJobId() throws a TypeError that quotes the id and says what is allowed", () => {
   assert.throws(() => checkJobId("orders.42"), {
     name: "TypeError",
-    message: 'Cannot use "orders.42" as a job id: use 1 to 200 letters, digits, "_", "-" ' +
-      'or "=" (ids are part of NATS subjects)',
+    message: 'Cannot use "orders.42" as a job id: it contains "." (NATS subjects are split at ' +
+      'it); use 1 to 200 letters, digits, "_", "-" or "=" (ids are part of NATS subjects)',
   });
-  assert.throws(() => checkJobId(""), { name: "TypeError", message: /Cannot use "" as a job id/ });
-  assert.throws(() => checkJobId("x".repeat(201)), { name: "TypeError", message: /1 to 200/ });
+  assert.throws(() => checkJobId(""), {
+    name: "TypeError",
+    message: /^Cannot use "" as a job id: it is empty; use 1 to 200/,
+  });
+  assert.throws(() => checkJobId("x".repeat(201)), {
+    name: "TypeError",
+    message: /: it has 201 characters, more than 200; use 1 to 200/,
+  });
 });

@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createConfig } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/errors.ts";
+import { checkJobId } from "../../src/core/envelope.ts";
 import {
+  checkQueueName,
   isPrefix,
   MAX_PREFIX_LENGTH,
   MAX_QUEUE_NAME_LENGTH,
   NATS_MAX_NAME_LENGTH,
   PREFIX_RULE,
   QUEUE_NAME_RULE,
+  queueNameProblem,
   wireNames,
 } from "../../src/core/names.ts";
 
@@ -110,15 +113,48 @@ Deno.test("a queue name too long for NATS is refused, naming the limit", () => {
   assert.throws(() => names.queueStream(long), {
     name: "TypeError",
     message: `Cannot use "${"q".repeat(40)}…" (10000 characters) as a queue name: ` +
-      `use ${QUEUE_NAME_RULE}`,
+      `it has 10000 characters, more than 214; use ${QUEUE_NAME_RULE}`,
   });
   assert.match(QUEUE_NAME_RULE, /^1 to 214 letters, .*NATS's limit of 255 characters/);
   assert.throws(() => names.queueConsumer("q".repeat(MAX_QUEUE_NAME_LENGTH + 1)), TypeError);
   assert.throws(
     () => createConfig({ queues: { ["q".repeat(MAX_QUEUE_NAME_LENGTH + 1)]: {} } }),
-    new RegExp(`expected a queue name of ${RegExp.escape(QUEUE_NAME_RULE)}`),
+    new RegExp(
+      `expected a queue name: it has 215 characters, more than 214; ` +
+        `use ${RegExp.escape(QUEUE_NAME_RULE)}`,
+    ),
   );
 });
+
+Deno.test("a queue name is refused saying what is wrong with it, as a job id is", () => {
+  const problems: [string, string][] = [
+    ["orders.eu", 'it contains "." (NATS subjects are split at it)'],
+    ["my queue", "it contains a space"],
+    ["jobs.*", 'it contains "." (NATS subjects are split at it), "*" (a NATS wildcard)'],
+    [">", 'it contains ">" (a NATS wildcard)'],
+    ["", "it is empty"],
+    ["a=b", 'it contains "="'],
+    ["q".repeat(215), "it has 215 characters, more than 214"],
+  ];
+  for (const [name, problem] of problems) {
+    assert.equal(queueNameProblem(name), `${problem}; use ${QUEUE_NAME_RULE}`, name);
+    assert.throws(() => checkQueueName(name), {
+      name: "TypeError",
+      message: new RegExp(`as a queue name: ${RegExp.escape(problem)}; use 1 to 214`),
+    });
+  }
+  assert.equal(queueNameProblem("emails_eu-1"), undefined);
+  // the job id rule is worded the same way
+  assert.match(String(tryCheck(() => checkJobId("a b*"))), /: it contains a space, "\*" \(a NATS/);
+});
+
+function tryCheck(check: () => unknown): unknown {
+  try {
+    return check();
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 Deno.test("with the longest prefix and queue name, every stream and consumer name fits NATS", () => {
   const prefix = "p".repeat(MAX_PREFIX_LENGTH);

@@ -152,8 +152,10 @@ Deno.test("bad timings and ids are refused with what to do", () => {
   });
   assert.throws(() => checkTiming({ cron: "0 9 * * *", tz: "Mars/Olympus" }), {
     name: "RangeError",
-    message: /^Cannot schedule with cron "0 9 \* \* \*" in time zone "Mars\/Olympus": /,
+    message:
+      /^Cannot schedule with cron "0 9 \* \* \*" in time zone "Mars\/Olympus": it is not a time zone; use an IANA name such as "Europe\/Paris"/,
   });
+  assert.doesNotThrow(() => checkTiming({ cron: "0 9 * * *", tz: "Europe/Paris" }));
   assert.throws(() => checkTiming({ every: 0 }), {
     message: "Cannot schedule every 0 ms: use a positive whole number of ms, or a duration " +
       'such as "30s"',

@@ -103,7 +103,8 @@ Deno.test("a queue name too long for NATS is refused at once, naming the limit",
   await using env = await setup();
   assert.throws(() => new Queue("q".repeat(10_000), { services: env.services }), {
     name: "TypeError",
-    message: `Cannot use "${"q".repeat(40)}…" (10000 characters) as a queue name: use 1 to ` +
+    message: `Cannot use "${"q".repeat(40)}…" (10000 characters) as a queue name: it has ` +
+      `10000 characters, more than ${MAX_QUEUE_NAME_LENGTH}; use 1 to ` +
       `${MAX_QUEUE_NAME_LENGTH} letters, digits, "_" and "-" (so that its consumer's name fits ` +
       "NATS's limit of 255 characters)",
   });
@@ -126,4 +127,15 @@ Deno.test("the longest prefix and queue name run a job end to end", async () => 
   const stream = await (await env.services.get(StreamService))
     .info(wireNames(prefix).queueStream(name));
   assert.equal(stream?.config.name.length, MAX_PREFIX_LENGTH + "_queue_".length + name.length);
+});
+
+Deno.test("a Worker refuses a bad queue name when it is made, as a Queue does", async () => {
+  await using env = await setup();
+  for (const name of ["orders.eu", "my queue", "jobs.*", ">", ""]) {
+    assert.throws(() => new Worker(["fine", name], [], { services: env.services }), {
+      name: "TypeError",
+      message: new RegExp(`^Cannot use ${RegExp.escape(JSON.stringify(name))} as a queue name: `),
+    });
+    assert.throws(() => new Queue(name, { services: env.services }), TypeError);
+  }
 });

@@ -19,6 +19,8 @@ export interface ConsumerState {
   readonly pending: number;
   /** Messages handed out and not yet acknowledged. */
   readonly ackPending: number;
+  /** Pull requests waiting for messages. */
+  readonly pulls: number;
 }
 
 /** A message a stream stored. */
@@ -130,6 +132,7 @@ export class StreamService {
         deliveredSeq: info.delivered.stream_seq,
         pending: info.num_pending,
         ackPending: info.num_ack_pending,
+        pulls: info.num_waiting,
       };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -190,6 +193,26 @@ export class StreamService {
     const jsm = await this.#connection.jetstreamManager();
     const info = await jsm.streams.info(stream, { subjects_filter: subject });
     return info.state.subjects?.[subject] ?? 0;
+  }
+
+  /**
+   * Deletes the stream, its messages and its consumers, and forgets that it was ensured.
+   *
+   * @returns `false` when there was no such stream
+   */
+  async delete(name: string): Promise<boolean> {
+    this.forget(name);
+    const jsm = await this.#connection.jetstreamManager();
+    try {
+      return await jsm.streams.delete(name);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
+        return false;
+      }
+      throw err;
+    } finally {
+      this.forget(name); // an ensure() that ran meanwhile may have cached it again
+    }
   }
 
   /**

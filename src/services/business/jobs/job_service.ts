@@ -157,6 +157,30 @@ export class JobService {
     return listJobs(this.#context, queue, options);
   }
 
+  /** How many messages the queue's stream holds (about one per job); `null` with no stream. */
+  messageCount(queue: string): Promise<number | null> {
+    return this.#context.jobs.messageCount(queue);
+  }
+
+  /**
+   * Deletes the queue's stream with every job in it and its consumers.
+   *
+   * @returns whether there was a stream, and how many messages it held
+   */
+  deleteQueue(queue: string): Promise<{ stream: boolean; messages: number }> {
+    return this.#context.jobs.delete(queue);
+  }
+
+  /**
+   * Whether a worker ever took a job from the queue, or one is waiting for jobs now: the
+   * workers' consumer delivered a message, or holds a pull request. (`stats()` may have made
+   * the consumer without any worker, so its being there says nothing.)
+   */
+  async hasWorkers(queue: string): Promise<boolean> {
+    const state = await this.#context.jobs.workersState(queue);
+    return state !== null && (state.deliveredSeq > 0 || state.pulls > 0);
+  }
+
   /** The names of every queue that has a stream under this prefix, sorted. */
   queues(): Promise<string[]> {
     return this.#context.jobs.queues();

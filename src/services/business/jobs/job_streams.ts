@@ -63,7 +63,23 @@ export class JobStreams {
 
   /** True when the queue's stream exists. */
   async exists(queue: string): Promise<boolean> {
-    return (await this.#streams.info(this.names.queueStream(queue))) !== null;
+    return (await this.messageCount(queue)) !== null;
+  }
+
+  /** How many messages the queue's stream holds (about one per job); `null` with no stream. */
+  async messageCount(queue: string): Promise<number | null> {
+    return (await this.#streams.info(this.names.queueStream(queue)))?.state.messages ?? null;
+  }
+
+  /**
+   * Deletes the queue's stream with every job in it and its consumers.
+   *
+   * @returns whether there was a stream, and how many messages it held
+   */
+  async delete(queue: string): Promise<{ stream: boolean; messages: number }> {
+    const messages = await this.messageCount(queue) ?? 0;
+    this.#layoutChecked.delete(queue);
+    return { stream: await this.#streams.delete(this.names.queueStream(queue)), messages };
   }
 
   /** The names of every queue that has a stream under this prefix, sorted. */
