@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { QueueSettings } from "../config/types.ts";
 import type { AttemptError, JobOptions, JobRecord, ScheduleFiring } from "./job.ts";
+import { MAX_TIMEOUT_MS, readEnvelope, readJobOptions } from "./read_envelope.ts";
 
 /** The body of a job message, version 1. */
 export interface JobEnvelope {
@@ -42,9 +43,8 @@ export interface GivenOptions {
   readonly backoff?: Partial<JobOptions["backoff"]>;
 }
 
+// the schemas word what is wrong; read_envelope.ts checks the hot path first
 const duration = z.number().int().nonnegative();
-// setTimeout cannot wait longer: past it, a timer fires at once
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const optionsSchema = z.object({
   attempts: z.number().int().positive(),
   timeoutMs: duration.max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms (about 24 days)`),
@@ -56,7 +56,8 @@ const optionsSchema = z.object({
     delays: z.array(duration),
   }),
 });
-const envelopeSchema = z.object({
+/** @internal the schema the hand checks of read_envelope.ts must never be looser than */
+export const envelopeSchema = z.object({
   v: z.literal(1),
   id: z.string().min(1),
   task: z.string().min(1),
@@ -87,6 +88,7 @@ const envelopeSchema = z.object({
  * @throws {RangeError} naming each bad option, the value seen and what was expected
  */
 export function checkJobOptions(options: JobOptions): JobOptions {
+  if (readJobOptions(options)) return options;
   const parsed = optionsSchema.safeParse(options);
   if (parsed.success) return options;
   const problems = parsed.error.issues.map((issue) => {
@@ -130,6 +132,8 @@ export function parseEnvelope(body: Uint8Array): ParsedEnvelope {
   } catch (err) {
     return { ok: false, reason: `the message is not JSON: ${(err as Error).message}` };
   }
+  const envelope = readEnvelope(json);
+  if (envelope) return { ok: true, envelope };
   const parsed = envelopeSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
