@@ -179,16 +179,45 @@ export function waitingRecord(queue: string, envelope: JobEnvelope): JobRecord {
     nonce: envelope.nonce,
     enqueuedAt: envelope.enqueuedAt,
     ...(envelope.schedule && { schedule: envelope.schedule }),
-    errors: envelope.errors ?? [],
+    errors: envelope.errors ?? NO_ERRORS,
   };
 }
 
+// one for every job that has not failed yet: records are never changed in place
+const NO_ERRORS: readonly AttemptError[] = Object.freeze([]);
+
+// a queue's jobs mostly share their options: one frozen copy per queue settings and task,
+// not one per job, for the producer holding thousands of handles and the worker claiming
+const SHARED_OPTIONS = new WeakMap<QueueSettings, Map<GivenOptions | undefined, JobOptions>>();
+
 /**
- * A job's options: what was given over the task's, over the queue's settings.
+ * A job's options: what was given over the task's, over the queue's settings. Without
+ * options given, jobs of the same settings and task share one frozen object.
  *
  * @throws {RangeError} naming each option a worker would refuse
  */
 export function resolveJobOptions(
+  settings: QueueSettings,
+  task: GivenOptions | undefined,
+  given: GivenOptions,
+): JobOptions {
+  const shares = given.attempts === undefined && given.timeoutMs === undefined &&
+    given.backoff === undefined;
+  if (!shares) return mergeJobOptions(settings, task, given);
+  let byTask = SHARED_OPTIONS.get(settings);
+  if (!byTask) SHARED_OPTIONS.set(settings, byTask = new Map());
+  let options = byTask.get(task);
+  if (!options) {
+    // frozen copies: the delays may be the caller's own array
+    const merged = mergeJobOptions(settings, task, given);
+    const delays = Object.freeze([...merged.backoff.delays]);
+    const backoff = Object.freeze({ ...merged.backoff, delays });
+    byTask.set(task, options = Object.freeze({ ...merged, backoff }));
+  }
+  return options;
+}
+
+function mergeJobOptions(
   settings: QueueSettings,
   task: GivenOptions | undefined,
   given: GivenOptions,
