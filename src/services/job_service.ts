@@ -98,6 +98,8 @@ export class JobService {
   readonly #waiters: ResultWaiters;
   readonly #reensuring = new Map<string, Promise<void>>();
   readonly #layoutChecked = new Set<string>();
+  /** Each queue's settings, resolved once: the config is frozen, and a job is cheap. */
+  readonly #settings = new Map<string, QueueSettings>();
 
   private constructor(
     services: ServiceManager,
@@ -206,7 +208,7 @@ export class JobService {
    */
   async enqueueMany(queue: string, requests: readonly EnqueueRequest[]): Promise<Enqueued[]> {
     await this.ensureQueue(queue);
-    const settings = queueSettings(this.#services.config, queue);
+    const settings = this.#queueSettings(queue);
     const envelopes = requests.map((request) => this.#envelope(settings, request));
     const bodies = envelopes.map((envelope) => this.#encodeWithinLimit(queue, envelope));
     const now = this.#clock.now();
@@ -588,15 +590,14 @@ export class JobService {
     worker: string,
     taskOptions: (task: string) => GivenOptions | undefined,
   ): Promise<ClaimedJob | null> {
-    const { config } = this.#services;
     return claimJob({
       messages: this.#messages,
       events: this.#events,
       deadLetters: this.#deadLetters,
       clock: this.#clock,
       connection: this.#connection,
-      settings: queueSettings(config, queue),
-      resultsTtlMs: config.results.ttl,
+      settings: this.#queueSettings(queue),
+      resultsTtlMs: this.#services.config.results.ttl,
     }, { queue, delivery, worker, taskOptions });
   }
 
@@ -653,6 +654,14 @@ export class JobService {
       expectLast: delivery.seq,
     });
     if (seq === null) delivery.ack(); // cancelled meanwhile: nothing to give back
+  }
+
+  #queueSettings(queue: string): QueueSettings {
+    let settings = this.#settings.get(queue);
+    if (!settings) {
+      this.#settings.set(queue, settings = queueSettings(this.#services.config, queue));
+    }
+    return settings;
   }
 
   #envelope(settings: QueueSettings, request: EnqueueRequest): JobEnvelope {
