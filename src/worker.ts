@@ -268,20 +268,20 @@ export class Worker implements AsyncDisposable {
       let used = 0;
       try {
         const pulling = AbortSignal.any([stopping, pause.pausing]);
-        for await (const delivery of consumer.pull(taken, pulling)) {
+        await consumer.pull(taken, pulling, (delivery) => {
           used += 1;
           if (stopping.aborted || pause.paused) {
             // pulled while stopping or pausing: straight back to the queue
-            await jobs.handBackUnstarted(queue, delivery).catch(() => {});
-            this.#slots.release();
-            continue;
+            jobs.handBackUnstarted(queue, delivery).catch(() => {})
+              .finally(() => this.#slots.release());
+            return;
           }
           // the slot stays taken until the handler returns, even after a timeout settled the
           // attempt: a handler that ignores its signal is still running
           const work = this.#process(jobs, queue, delivery, () => this.#slots.release())
             .finally(() => this.#inFlight.delete(work));
           this.#inFlight.add(work);
-        }
+        });
       } catch (err) {
         if (stopping.aborted) break;
         if (pause.paused) continue;

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { QueueSettings } from "./settings.ts";
 import type { AttemptError, JobOptions, JobRecord, ScheduleFiring, WaitingJob } from "./job.ts";
 import { nameProblem } from "./names.ts";
+import { MAX_TIMEOUT_MS, readEnvelope, readJobOptions } from "./read_envelope.ts";
 
 /** The body of a job message, version 1. */
 export interface JobEnvelope {
@@ -43,9 +44,8 @@ export interface GivenOptions {
   readonly backoff?: Partial<JobOptions["backoff"]>;
 }
 
+// the schemas word what is wrong; read_envelope.ts checks the hot path first
 const duration = z.number().int().nonnegative();
-// setTimeout cannot wait longer: past it, a timer fires at once
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const optionsSchema = z.object({
   attempts: z.number().int().positive(),
   timeoutMs: duration.max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms (about 24 days)`),
@@ -57,7 +57,8 @@ const optionsSchema = z.object({
     delays: z.array(duration),
   }),
 });
-const envelopeSchema = z.object({
+/** @internal the schema the hand checks of read_envelope.ts must never be looser than */
+export const envelopeSchema = z.object({
   v: z.literal(1),
   id: z.string().min(1),
   task: z.string().min(1),
@@ -88,6 +89,7 @@ const envelopeSchema = z.object({
  * @throws {RangeError} naming each bad option, the value seen and what was expected
  */
 export function checkJobOptions(options: JobOptions): JobOptions {
+  if (readJobOptions(options)) return options;
   const parsed = optionsSchema.safeParse(options);
   if (parsed.success) return options;
   const problems = parsed.error.issues.map((issue) => {
@@ -131,6 +133,8 @@ export function parseEnvelope(body: Uint8Array): ParsedEnvelope {
   } catch (err) {
     return { ok: false, reason: `the message is not JSON: ${(err as Error).message}` };
   }
+  const envelope = readEnvelope(json);
+  if (envelope) return { ok: true, envelope };
   const parsed = envelopeSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
@@ -177,16 +181,45 @@ export function waitingRecord(queue: string, envelope: JobEnvelope): WaitingJob 
     nonce: envelope.nonce,
     enqueuedAt: envelope.enqueuedAt,
     ...(envelope.schedule && { schedule: envelope.schedule }),
-    errors: envelope.errors ?? [],
+    errors: envelope.errors ?? NO_ERRORS,
   };
 }
 
+// one for every job that has not failed yet: records are never changed in place
+const NO_ERRORS: readonly AttemptError[] = Object.freeze([]);
+
+// a queue's jobs mostly share their options: one frozen copy per queue settings and task,
+// not one per job, for the producer holding thousands of handles and the worker claiming
+const SHARED_OPTIONS = new WeakMap<QueueSettings, Map<GivenOptions | undefined, JobOptions>>();
+
 /**
- * A job's options: what was given over the task's, over the queue's settings.
+ * A job's options: what was given over the task's, over the queue's settings. Without
+ * options given, jobs of the same settings and task share one frozen object.
  *
  * @throws {RangeError} naming each option a worker would refuse
  */
 export function resolveJobOptions(
+  settings: QueueSettings,
+  task: GivenOptions | undefined,
+  given: GivenOptions,
+): JobOptions {
+  const shares = given.attempts === undefined && given.timeoutMs === undefined &&
+    given.backoff === undefined;
+  if (!shares) return mergeJobOptions(settings, task, given);
+  let byTask = SHARED_OPTIONS.get(settings);
+  if (!byTask) SHARED_OPTIONS.set(settings, byTask = new Map());
+  let options = byTask.get(task);
+  if (!options) {
+    // frozen copies: the delays may be the caller's own array
+    const merged = mergeJobOptions(settings, task, given);
+    const delays = Object.freeze([...merged.backoff.delays]);
+    const backoff = Object.freeze({ ...merged.backoff, delays });
+    byTask.set(task, options = Object.freeze({ ...merged, backoff }));
+  }
+  return options;
+}
+
+function mergeJobOptions(
   settings: QueueSettings,
   task: GivenOptions | undefined,
   given: GivenOptions,

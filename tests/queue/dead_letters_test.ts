@@ -95,11 +95,12 @@ Deno.test("a dead letter is withdrawn when the job moved on meanwhile", async ()
   const handle = await env.queue.enqueue("lost", null);
   const jobs = await env.services.get(WorkerJobs);
   const consumer = await jobs.consumer("jobs");
-  let claimed: ClaimedJob | null = null;
+  let claiming: Promise<ClaimedJob | null> | undefined;
   // the pull ends with its one message, or when the server lets it expire
-  for await (const delivery of consumer.pull(1, new AbortController().signal)) {
-    claimed = await jobs.claim("jobs", delivery, "slow-worker", () => ({}));
-  }
+  await consumer.pull(1, new AbortController().signal, (delivery) => {
+    claiming = jobs.claim("jobs", delivery, "slow-worker", () => ({}));
+  });
+  const claimed = await claiming;
   assert.ok(claimed);
   // cancelled while the slow worker held it: the job's latest message is no longer its own
   assert.equal(await env.queue.cancel(handle.id), true);

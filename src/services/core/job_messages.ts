@@ -7,7 +7,7 @@
 import {
   JetStreamApiCodes,
   JetStreamApiError,
-  type JetStreamPublishOptions,
+  PubHeaders,
   type StoredMsg,
 } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/nats-core";
@@ -15,6 +15,7 @@ import type { Clock } from "../../clock.ts";
 import { JOB_MESSAGE_KINDS, type JobMessageKind, type WireNames } from "../../core/names.ts";
 import type { ConnectionService } from "./connection_service.ts";
 import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
+import { StreamPublisher } from "./stream_publisher.ts";
 
 /** What a job message says about its job, besides its body. */
 export interface JobMessageHeaders {
@@ -77,6 +78,7 @@ export class JobMessages {
   readonly #connection: ConnectionService;
   readonly #names: WireNames;
   readonly #clock: Clock;
+  #publisher?: StreamPublisher;
 
   /** @param names the deployment's wire names */
   constructor(connection: ConnectionService, names: WireNames, clock: Clock) {
@@ -105,28 +107,29 @@ export class JobMessages {
     h.set(ATTEMPT, String(write.attempt));
     if (write.runAt !== undefined) h.set(RUN_AT, String(write.runAt));
     if (write.notify) h.set(NOTIFY, write.notify);
-    const options: Partial<JetStreamPublishOptions> = {
-      headers: h,
-      msgID: write.msgID,
-      expect: {
-        lastSubjectSequence: write.expectLast,
-        lastSubjectSequenceSubject: this.#names.jobSubjects(queue, jobId),
-      },
-    };
-    if (write.ttlMs) options.ttl = `${Math.max(1, Math.ceil(write.ttlMs / 1_000))}s`;
-    const scheduled = (kind === "delayed" || kind === "retry") && write.runAt !== undefined;
-    if (scheduled) {
-      options.schedule = {
-        specification: new Date(write.runAt!),
-        target: this.#names.jobSubject(queue, jobId, "run"),
-      };
+    // JetStream's own headers, as nats.js's publish options would set them
+    if (write.msgID) h.set(PubHeaders.MsgIdHdr, write.msgID);
+    h.set(PubHeaders.ExpectedLastSubjectSequenceHdr, String(write.expectLast));
+    h.set(
+      PubHeaders.ExpectedLastSubjectSequenceSubjectHdr,
+      this.#names.jobSubjects(queue, jobId),
+    );
+    if (write.ttlMs) {
+      h.set(PubHeaders.MessageTTL, `${Math.max(1, Math.ceil(write.ttlMs / 1_000))}s`);
+    }
+    if ((kind === "delayed" || kind === "retry") && write.runAt !== undefined) {
+      // a schedule: the server publishes it to the job's run subject when due
+      h.set(PubHeaders.Schedule, `@at ${new Date(write.runAt).toISOString()}`);
+      h.set(PubHeaders.ScheduleTarget, this.#names.jobSubject(queue, jobId, "run"));
     }
     const subject = this.#names.jobSubject(queue, jobId, kind);
+    this.#publisher ??= new StreamPublisher(this.#connection.nc);
+    const publisher = this.#publisher;
     try {
       const ack = await retryWhileLeaderless(this.#clock, {
         what: `store the ${kind} message of job ${jobId} of queue ${queue}`,
         stream: this.#names.queueStream(queue),
-        write: () => this.#connection.jetstream().publish(subject, body, options),
+        write: () => publisher.publish(subject, body, h),
         onNoResponders: onNoStream,
       });
       return ack.seq;

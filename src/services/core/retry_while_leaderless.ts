@@ -74,8 +74,12 @@ export async function retryWhileLeaderless<T>(
   }
 }
 
-/** No server answered on the subject: nats.js 3.4.0 throws that as `JetStreamNotEnabled`. */
+/**
+ * No server answered on the subject: nats.js 3.4.0's publish throws that as
+ * `JetStreamNotEnabled`, naq's StreamPublisher as the `RequestError` that causes it.
+ */
 function isNoResponders(err: unknown): boolean {
+  if (err instanceof RequestError) return err.isNoResponders();
   // nats.js 3.4.0 does not export that class from its public entry point
   return err instanceof Error && err.name === "JetStreamNotEnabled" &&
     err.cause instanceof RequestError && err.cause.isNoResponders();

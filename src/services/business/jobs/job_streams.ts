@@ -33,6 +33,7 @@ export class JobStreams {
   readonly #streams: StreamService;
   readonly #reensuring = new Map<string, Promise<void>>();
   readonly #layoutChecked = new Set<string>();
+  readonly #settings = new Map<string, QueueSettings>();
 
   private constructor(
     services: ServiceManager,
@@ -56,9 +57,11 @@ export class JobStreams {
     return new JobStreams(services, connection, streams);
   }
 
-  /** The resolved settings of `queue`. */
+  /** The resolved settings of `queue`, resolved once: the config is frozen, and a job cheap. */
   settings(queue: string): QueueSettings {
-    return queueSettings(this.#config, queue);
+    let settings = this.#settings.get(queue);
+    if (!settings) this.#settings.set(queue, settings = queueSettings(this.#config, queue));
+    return settings;
   }
 
   /** True when the queue's stream exists. */

@@ -1,2 +1,0 @@
-/** Jobs per iteration of bench/throughput_bench.ts, shared with its report. */
-export const JOBS = 1_000;
