@@ -5,8 +5,6 @@
  *
  * @module
  */
-import type { Clock } from "../../../clock.ts";
-import type { QueueSettings } from "../../../config/types.ts";
 import {
   type GivenOptions,
   isJobId,
@@ -16,24 +14,12 @@ import {
 } from "../../../core/envelope.ts";
 import type { JobRecord } from "../../../core/job.ts";
 import { transition } from "../../../core/transition.ts";
-import { ClaimedJob, isTooLarge } from "./claimed_job.ts";
+import { type ClaimContext, ClaimedJob, isTooLarge } from "./claimed_job.ts";
 import type { Delivery } from "../../core/queue_consumer.ts";
-import type { ConnectionService } from "../../core/connection_service.ts";
-import { type DeadLetterService, toBase64 } from "../dead_letter_service.ts";
-import type { EventService } from "../event_service.ts";
-import type { JobMessages } from "../../core/job_messages.ts";
+import { toBase64 } from "../dead_letter_service.ts";
 
-/** What claiming needs from the job service. */
-export interface ClaimDeps {
-  readonly messages: JobMessages;
-  readonly events: EventService;
-  readonly deadLetters: DeadLetterService;
-  readonly clock: Clock;
-  readonly connection: ConnectionService;
-  readonly settings: QueueSettings;
-  /** How long final records are kept. */
-  readonly resultsTtlMs: number;
-}
+/** What claiming needs: what a claimed job needs, but for the worker, who claims. */
+export type ClaimDeps = Omit<ClaimContext, "worker">;
 
 /** The message to claim, and for whom. */
 export interface ClaimRequest {
