@@ -27,6 +27,11 @@ import { settleFirst } from "./worker/settle_first.ts";
 
 export { consoleLogger, type WorkerLogger };
 
+/** The fields of a worker's log line about `job` (see `JOB_FIELDS`). */
+function jobFields(job: ClaimedJob["job"]): Record<string, unknown> {
+  return { queue: job.queue, task: job.task, jobId: job.id, attempt: job.attempt };
+}
+
 /** How a worker runs. */
 export interface WorkerOptions {
   /** Jobs run at once by this worker; `worker.concurrency` from the config by default. */
@@ -342,7 +347,7 @@ export class Worker implements AsyncDisposable {
       const { job } = claimed;
       if (job.queue !== queue || job.id !== jobId || job.nonce !== nonce) continue;
       controller.abort(new NaqError(ErrorCode.JobCancelled, `Job ${jobId} was cancelled`));
-      this.#log.info(`naq: ${queue} ${claimed.job.task} ${jobId} cancelled while running`);
+      this.#log.info("cancelled while running", jobFields(job));
     }
   }
 
@@ -367,6 +372,7 @@ export class Worker implements AsyncDisposable {
         delivery,
         this.id,
         (task) => this.#tasks.get(task)?.options,
+        ({ reason, ...dead }) => this.#log.warn(`dead at its claim: ${reason}`, dead),
       );
     } catch (err) {
       release();
@@ -389,6 +395,7 @@ export class Worker implements AsyncDisposable {
     const job = claimed.job;
     if (this.#cancelled.has(`${queue}.${job.id}.${job.nonce}`)) {
       claimed.drop(); // cancelled while it was on its way here
+      this.#log.info("cancelled before it started", jobFields(job));
       return release();
     }
     const task = this.#tasks.get(job.task)!;
@@ -435,23 +442,27 @@ export class Worker implements AsyncDisposable {
       const decision = outcome.ok
         ? await claimed.complete(outcome.result)
         : await claimed.fail(outcome.error);
+      const fields = { ...jobFields(job), durationMs: ms };
       if (!claimed.outcomeStored) {
         this.#log.warn(
-          `naq: ${queue} ${job.task} ${job.id}: the job was cancelled or taken over meanwhile; its outcome here was dropped`,
+          "the job was cancelled or taken over meanwhile; its outcome here was dropped",
+          fields,
         );
       } else if (decision.kind === "complete") {
-        this.#log.info(`naq: ${queue} ${job.task} ${job.id} completed in ${ms} ms`);
+        this.#log.info(`completed in ${ms} ms`, fields);
       } else {
-        const message = claimed.job.errors.at(-1)?.message;
-        this.#log.info(
+        const error = claimed.job.errors.at(-1)?.message;
+        this.#log.warn(
           decision.kind === "retry"
-            ? `naq: ${queue} ${job.task} ${job.id} failed attempt ${job.attempt} (${message}); retry in ${decision.delayMs} ms`
-            : `naq: ${queue} ${job.task} ${job.id} dead after attempt ${job.attempt} (${message})`,
+            ? `failed attempt ${job.attempt}; retry in ${decision.delayMs} ms`
+            : `dead after attempt ${job.attempt}: ${decision.reason}`,
+          { ...fields, error },
         );
       }
     } catch (err) {
       // the outcome was not stored, so the message was not acknowledged: it comes back
       this.#log.error(`naq worker ${this.id}: could not store the outcome of job ${job.id}`, {
+        ...jobFields(job),
         error: String(err),
       });
     }

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { JOB_STATES, type JobState } from "../core/job.ts";
+import { JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
 import { formatTable, formatTime, printJson } from "./_output.ts";
 import {
   type CommonOptions,
@@ -42,15 +42,21 @@ export function jobsCommand(): Command {
         return;
       }
       console.log(formatTable([
-        ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "LAST ERROR"],
+        ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "LAST ERROR / REASON"],
         ...jobs.map((job) => [
           job.id,
           job.task,
           job.state,
           `${job.attempt}/${job.options.attempts}`,
           formatTime(job.enqueuedAt),
-          job.errors.at(-1)?.message.split("\n")[0] ?? "-",
+          lastError(job),
         ]),
       ]));
     });
+}
+
+/** The job's last error, or for a dead job that never failed an attempt, why it is dead. */
+function lastError(job: JobRecord): string {
+  const error = job.errors.at(-1)?.message ?? (job.state === "dead" ? job.deadReason : "-");
+  return error.split("\n")[0];
 }
