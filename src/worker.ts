@@ -6,7 +6,7 @@
 import { repeatEvery } from "./clock.ts";
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
-import { parseDuration } from "./core/duration.ts";
+import { formatDuration, parseDuration } from "./core/duration.ts";
 import { checkQueueName } from "./core/names.ts";
 import { ConnectionError, ErrorCode, NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
@@ -109,6 +109,10 @@ export class Worker implements AsyncDisposable {
   #pastDeadline = false;
   #failure?: Error;
   #closed?: Promise<void>;
+  /** SIGINT and SIGTERM seen while running: the first stops, the second hands jobs back. */
+  #stopSignals = 0;
+  /** Aborted to hand running jobs back now, without waiting out the shutdown timeout. */
+  readonly #hurry = new AbortController();
 
   /**
    * Creates a worker; it pulls nothing until {@linkcode run}.
@@ -183,7 +187,7 @@ export class Worker implements AsyncDisposable {
     // one timer for every running job, not one each: a job is cheap
     const tickMs = Math.min(...this.#heartbeatMs.values()) / 2;
     this.#stopBeats = repeatEvery(this.#services.clock, tickMs, () => this.#beat());
-    await onStopSignals(this.#handleSignals, () => void this.close(), async () => {
+    await onStopSignals(this.#handleSignals, () => this.#onStopSignal(), async () => {
       if (this.#runsScheduler) {
         this.#scheduler = runReplica(this.#services, this.id, this.#log, this.#stopping.signal)
           .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
@@ -210,6 +214,8 @@ export class Worker implements AsyncDisposable {
       );
       await this.#loops;
       for (const flag of flags) flag.stop();
+      // still listening: a second Ctrl-C while running jobs finish hands them back
+      await this.close();
     });
     await this.close();
     if (this.#failure) throw this.#failure;
@@ -468,6 +474,26 @@ export class Worker implements AsyncDisposable {
     }
   }
 
+  /** The first stop signal closes gracefully, saying so; a second hands running jobs back. */
+  #onStopSignal(): void {
+    this.#stopSignals += 1;
+    const running = this.#running.size;
+    const jobs = `${running} running job${running === 1 ? "" : "s"}`;
+    if (this.#stopSignals === 1) {
+      this.#log.info(
+        `naq worker ${this.id}: stopping; waiting up to ${
+          formatDuration(this.#shutdownTimeoutMs)
+        } for ${jobs} (Ctrl-C again to hand them back now)`,
+      );
+      void this.close();
+    } else if (this.#stopSignals === 2) {
+      this.#log.info(
+        `naq worker ${this.id}: handing back ${jobs} for immediate redelivery elsewhere`,
+      );
+      this.#hurry.abort();
+    }
+  }
+
   async #shutdown(): Promise<void> {
     this.#stopping.abort();
     await this.#loops; // pulls end within about a second
@@ -475,7 +501,11 @@ export class Worker implements AsyncDisposable {
     const stopWaiting = new AbortController();
     const deadline = this.#services.clock.sleep(this.#shutdownTimeoutMs, stopWaiting.signal)
       .then(() => "late" as const, () => "settled" as const);
-    const first = await Promise.race([settled, deadline]);
+    const hurried = new Promise<"late">((resolve) => {
+      if (this.#hurry.signal.aborted) resolve("late");
+      this.#hurry.signal.addEventListener("abort", () => resolve("late"), { once: true });
+    });
+    const first = await Promise.race([settled, deadline, hurried]);
     stopWaiting.abort();
     if (first === "late") {
       this.#pastDeadline = true;
@@ -483,6 +513,7 @@ export class Worker implements AsyncDisposable {
         this.#handedBack.add(claimed);
         controller.abort(new Error(`worker ${this.id} is shutting down`));
         await claimed.handBack();
+        this.#log.info("handed back, unfinished, for immediate redelivery", jobFields(claimed.job));
       }));
     }
     await Promise.allSettled([...this.#inFlight]);

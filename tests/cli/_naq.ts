@@ -178,6 +178,8 @@ export interface RunningNaq extends AsyncDisposable {
   waitFor(pattern: RegExp, stream?: "stdout" | "stderr", timeoutMs?: number): Promise<void>;
   /** Sends `signal` and returns the exit code once the process and its output have ended. */
   stop(signal?: Deno.Signal): Promise<number>;
+  /** Sends `signal` and returns at once, as a person pressing Ctrl-C does. */
+  kill(signal: Deno.Signal): void;
 }
 
 /** Starts `naq <args>` against `server` in the background. */
@@ -232,6 +234,9 @@ export async function spawnNaq(
       } finally {
         clearTimeout(timer);
       }
+    },
+    kill(signal) {
+      child.kill(signal);
     },
     async stop(signal = "SIGTERM") {
       try {

@@ -70,6 +70,34 @@ Deno.test("naq worker", async (t) => {
   });
 
   await t.step(
+    "the first Ctrl-C says it waits for the running jobs, the second hands them back",
+    async () => {
+      await using worker = await spawnNaq(server.url, [
+        "worker",
+        "slow",
+        "--tasks",
+        "slow_tasks.ts",
+        "--shutdown-timeout",
+        "10m",
+        "--no-scheduler",
+      ]);
+      await worker.waitFor(/Ctrl-C to stop/);
+      const queue = new Queue("slow", { services });
+      await queue.enqueue("slow", null, { jobId: "s1" });
+      await worker.waitFor(/naq: slow slow s1 slow started/);
+      worker.kill("SIGINT");
+      await worker.waitFor(
+        /: stopping; waiting up to 10m for 1 running job \(Ctrl-C again to hand them back now\)$/m,
+      );
+      worker.kill("SIGINT");
+      await worker.waitFor(/: handing back 1 running job for immediate redelivery elsewhere$/m);
+      await worker.waitFor(/naq: slow slow s1 handed back, unfinished/);
+      assert.equal(await worker.stop("SIGINT"), 0);
+      assert.equal((await queue.getJob("s1"))?.state, "waiting");
+    },
+  );
+
+  await t.step(
     "a missing module, or one without tasks, is a one-line error and exit 1",
     async () => {
       const missing = await runNaq(server.url, ["worker", "q", "--tasks", "nope.ts"]);
