@@ -8,7 +8,7 @@ import { Queue } from "../queue.ts";
 import { DeadLetterService } from "../services/business/dead_letter_service.ts";
 import type { StoredDeadLetter } from "../services/mod.ts";
 import { confirm, type ConfirmOptions, withConfirmOptions } from "./_confirm.ts";
-import { examples, formatTable, formatTime, plural, printJson } from "./_output.ts";
+import { examples, formatAge, formatTable, plural, printJson, wallNow } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
 import {
   type CommonOptions,
@@ -50,14 +50,16 @@ export function deadCommand(): Command {
       );
       if (options.json) return printJson(letters);
       if (letters.length === 0) return console.log(`No dead letters in queue ${queue}`);
+      const now = wallNow();
       console.log(formatTable([
-        ["SEQ", "JOB", "TASK", "AT", "REASON"],
+        ["SEQ", "JOB", "TASK", "AT", "REASON", "LAST ERROR"],
         ...letters.map((letter) => [
           String(letter.seq),
           letter.job?.id ?? "-",
           letter.job?.task ?? "-",
-          formatTime(letter.at),
+          formatAge(letter.at, now),
           letter.reason.split("\n")[0],
+          letter.job?.errors.at(-1)?.message.split("\n")[0] ?? "-",
         ]),
       ]));
     });

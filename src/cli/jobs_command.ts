@@ -5,7 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
-import { formatTable, formatTime, printJson } from "./_output.ts";
+import { formatAge, formatTable, printJson, wallNow } from "./_output.ts";
 import {
   type CommonOptions,
   parsePositiveInt,
@@ -41,18 +41,25 @@ export function jobsCommand(): Command {
         console.log(`No ${options.state ? `${options.state} ` : ""}jobs in queue ${queue}`);
         return;
       }
+      const now = wallNow();
       console.log(formatTable([
-        ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "LAST ERROR / REASON"],
+        ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "DUE", "LAST ERROR / REASON"],
         ...jobs.map((job) => [
           job.id,
           job.task,
           job.state,
           `${job.attempt}/${job.options.attempts}`,
-          formatTime(job.enqueuedAt),
+          formatAge(job.enqueuedAt, now),
+          formatAge(dueAt(job), now),
           lastError(job),
         ]),
       ]));
     });
+}
+
+/** When a delayed job runs, or a failed one is retried. */
+function dueAt(job: JobRecord): number | undefined {
+  return job.state === "delayed" ? job.runAt : job.state === "failed" ? job.retryAt : undefined;
 }
 
 /** The job's last error, or for a dead job that never failed an attempt, why it is dead. */

@@ -32,9 +32,10 @@ Deno.test("naq jobs and naq queues", async (t) => {
     const { code, stdout } = await naq("jobs", "orders-table");
     assert.equal(code, 0);
     const lines = stdout.trimEnd().split("\n");
-    assert.match(lines[0], /^ID\s+TASK\s+STATE\s+ATTEMPT\s+ENQUEUED\s+LAST ERROR \/ REASON$/);
+    assert.match(lines[0], /^ID\s+TASK\s+STATE\s+ATTEMPT\s+ENQUEUED\s+DUE\s+LAST ERROR \/ REASON$/);
     assert.deepEqual(
       lines.slice(1).map((line) => line.split(/\s{2,}/).slice(0, 4)),
+      // (ENQUEUED is an age: "just now", "3m ago")
       [["o3", "ship", "waiting", "0/3"], ["o2", "ship", "cancelled", "0/3"], [
         "o1",
         "ship",
@@ -42,6 +43,14 @@ Deno.test("naq jobs and naq queues", async (t) => {
         "0/3",
       ]],
     );
+  });
+
+  await t.step("jobs --state delayed shows when each runs; ages are relative", async () => {
+    const later = new Queue("orders-delayed", { services });
+    await later.enqueue("ship", null, { jobId: "d1", delay: "2h" });
+    const { code, stdout } = await naq("jobs", "orders-delayed", "--state", "delayed");
+    assert.equal(code, 0);
+    assert.match(stdout, /^d1\s+ship\s+delayed\s+0\/3\s+(just now|\d+s ago)\s+in 1h\s+-$/m);
   });
 
   await t.step("jobs shows why a job is dead when no attempt of it failed", async () => {
