@@ -38,10 +38,22 @@ interface RetryReport {
  */
 export function deadCommand(): Command {
   const group = new Command("dead").description("List, retry or purge a queue's dead letters");
+  group.addHelpText(
+    "after",
+    examples(
+      "naq dead list emails",
+      "naq dead retry emails --job welcome-42",
+      "naq dead purge emails --dry-run",
+    ),
+  );
   withCommonOptions(group.command("list"), "print a JSON array of dead letters")
     .description("List a queue's dead letters, oldest first")
     .argument("<queue>", "the queue", parseQueueName)
     .option("--limit <n>", "at most this many", parsePositiveInt, 100)
+    .addHelpText(
+      "after",
+      examples("naq dead list emails", "naq dead list emails --limit 10 --json"),
+    )
     .action(async (queue: string, options: DeadCommandOptions) => {
       const letters = await withQueue(
         queue,

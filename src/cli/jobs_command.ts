@@ -5,7 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
-import { formatAge, formatTable, printJson, wallNow } from "./_output.ts";
+import { examples, formatAge, formatTable, printJson, wallNow } from "./_output.ts";
 import {
   type CommonOptions,
   parsePositiveInt,
@@ -30,6 +30,14 @@ export function jobsCommand(): Command {
     .argument("<queue>", "the queue", parseQueueName)
     .addOption(new Option("--state <state>", "only jobs in this state").choices(JOB_STATES))
     .option("--limit <n>", "at most this many", parsePositiveInt, 100)
+    .addHelpText(
+      "after",
+      examples(
+        "naq jobs emails",
+        "naq jobs emails --state delayed",
+        "naq jobs emails --state dead --limit 20 --json",
+      ),
+    )
     .action(async (queue: string, options: JobsCommandOptions) => {
       const jobs = await withQueue(
         queue,
