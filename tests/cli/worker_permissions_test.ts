@@ -4,7 +4,7 @@ import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { hasScript, spawnNaq } from "./_naq.ts";
+import { hasScript, runNaq, spawnNaq } from "./_naq.ts";
 
 /** The permission flags `deno task naq` runs `cli.ts` with. */
 function naqTaskFlags(): string[] {
@@ -42,4 +42,18 @@ Deno.test({
     await worker.waitFor(/perms hostname denied .*--allow-sys/);
     assert.doesNotMatch(worker.stdout(), /Allow\?/);
   },
+});
+
+Deno.test("a task module whose top level lacks a permission is a one-line error naming the flag", async () => {
+  await using server = await startNatsServer();
+  const { code, stderr } = await runNaq(
+    server.url,
+    ["worker", "perms-top", "--tasks", "top_level_sys_tasks.ts"],
+    { permissions: naqTaskFlags() },
+  );
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    /^naq: Cannot load the task module top_level_sys_tasks\.ts: Requires sys access to "hostname", run again with the --allow-sys flag\n$/,
+  );
 });
