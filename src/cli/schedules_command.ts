@@ -8,7 +8,15 @@ import { checkTiming, type ScheduleRecord, type ScheduleTiming } from "../core/s
 import { formatDuration } from "../core/duration.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ScheduleService } from "../services/business/schedule_service.ts";
-import { examples, formatTable, formatTime, formatValue, printJson } from "./_output.ts";
+import {
+  examples,
+  formatAge,
+  formatTable,
+  formatTime,
+  formatValue,
+  printJson,
+  wallNow,
+} from "./_output.ts";
 import {
   type CommonOptions,
   openServices,
@@ -61,6 +69,7 @@ export function schedulesCommand(): Command {
       if (schedules.length === 0) {
         return console.log(`No schedules${queue ? ` in queue ${queue}` : ""}`);
       }
+      const now = wallNow();
       console.log(formatTable([
         ["QUEUE", "ID", "TASK", "TIMING", "STATE", "NEXT", "FIRINGS"],
         ...schedules.map((s) => [
@@ -69,7 +78,7 @@ export function schedulesCommand(): Command {
           s.task,
           describeTiming(s.timing),
           stateOf(s),
-          s.paused ? "-" : formatTime(s.nextRunAt),
+          s.paused ? "-" : formatAge(s.nextRunAt, now),
           String(s.firings),
         ]),
       ]));
