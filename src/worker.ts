@@ -6,7 +6,7 @@
 import { repeatEvery } from "./clock.ts";
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
-import { parseDuration } from "./core/duration.ts";
+import { formatDuration, parseDuration } from "./core/duration.ts";
 import { checkQueueName } from "./core/names.ts";
 import { ConnectionError, ErrorCode, NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
@@ -26,6 +26,11 @@ import { consoleLogger, taggedLogger, type WorkerLogger } from "./worker/logger.
 import { settleFirst } from "./worker/settle_first.ts";
 
 export { consoleLogger, type WorkerLogger };
+
+/** The fields of a worker's log line about `job` (see `JOB_FIELDS`). */
+function jobFields(job: ClaimedJob["job"]): Record<string, unknown> {
+  return { queue: job.queue, task: job.task, jobId: job.id, attempt: job.attempt };
+}
 
 /** How a worker runs. */
 export interface WorkerOptions {
@@ -104,6 +109,10 @@ export class Worker implements AsyncDisposable {
   #pastDeadline = false;
   #failure?: Error;
   #closed?: Promise<void>;
+  /** SIGINT and SIGTERM seen while running: the first stops, the second hands jobs back. */
+  #stopSignals = 0;
+  /** Aborted to hand running jobs back now, without waiting out the shutdown timeout. */
+  readonly #hurry = new AbortController();
 
   /**
    * Creates a worker; it pulls nothing until {@linkcode run}.
@@ -178,7 +187,7 @@ export class Worker implements AsyncDisposable {
     // one timer for every running job, not one each: a job is cheap
     const tickMs = Math.min(...this.#heartbeatMs.values()) / 2;
     this.#stopBeats = repeatEvery(this.#services.clock, tickMs, () => this.#beat());
-    await onStopSignals(this.#handleSignals, () => void this.close(), async () => {
+    await onStopSignals(this.#handleSignals, () => this.#onStopSignal(), async () => {
       if (this.#runsScheduler) {
         this.#scheduler = runReplica(this.#services, this.id, this.#log, this.#stopping.signal)
           .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
@@ -205,6 +214,8 @@ export class Worker implements AsyncDisposable {
       );
       await this.#loops;
       for (const flag of flags) flag.stop();
+      // still listening: a second Ctrl-C while running jobs finish hands them back
+      await this.close();
     });
     await this.close();
     if (this.#failure) throw this.#failure;
@@ -342,7 +353,7 @@ export class Worker implements AsyncDisposable {
       const { job } = claimed;
       if (job.queue !== queue || job.id !== jobId || job.nonce !== nonce) continue;
       controller.abort(new NaqError(ErrorCode.JobCancelled, `Job ${jobId} was cancelled`));
-      this.#log.info(`naq: ${queue} ${claimed.job.task} ${jobId} cancelled while running`);
+      this.#log.info("cancelled while running", jobFields(job));
     }
   }
 
@@ -367,6 +378,7 @@ export class Worker implements AsyncDisposable {
         delivery,
         this.id,
         (task) => this.#tasks.get(task)?.options,
+        ({ reason, ...dead }) => this.#log.warn(`dead at its claim: ${reason}`, dead),
       );
     } catch (err) {
       release();
@@ -389,6 +401,7 @@ export class Worker implements AsyncDisposable {
     const job = claimed.job;
     if (this.#cancelled.has(`${queue}.${job.id}.${job.nonce}`)) {
       claimed.drop(); // cancelled while it was on its way here
+      this.#log.info("cancelled before it started", jobFields(job));
       return release();
     }
     const task = this.#tasks.get(job.task)!;
@@ -435,25 +448,49 @@ export class Worker implements AsyncDisposable {
       const decision = outcome.ok
         ? await claimed.complete(outcome.result)
         : await claimed.fail(outcome.error);
+      const fields = { ...jobFields(job), durationMs: ms };
       if (!claimed.outcomeStored) {
         this.#log.warn(
-          `naq: ${queue} ${job.task} ${job.id}: the job was cancelled or taken over meanwhile; its outcome here was dropped`,
+          "the job was cancelled or taken over meanwhile; its outcome here was dropped",
+          fields,
         );
       } else if (decision.kind === "complete") {
-        this.#log.info(`naq: ${queue} ${job.task} ${job.id} completed in ${ms} ms`);
+        this.#log.info(`completed in ${ms} ms`, fields);
       } else {
-        const message = claimed.job.errors.at(-1)?.message;
-        this.#log.info(
+        const error = claimed.job.errors.at(-1)?.message;
+        this.#log.warn(
           decision.kind === "retry"
-            ? `naq: ${queue} ${job.task} ${job.id} failed attempt ${job.attempt} (${message}); retry in ${decision.delayMs} ms`
-            : `naq: ${queue} ${job.task} ${job.id} dead after attempt ${job.attempt} (${message})`,
+            ? `failed attempt ${job.attempt}; retry in ${decision.delayMs} ms`
+            : `dead after attempt ${job.attempt}: ${decision.reason}`,
+          { ...fields, error },
         );
       }
     } catch (err) {
       // the outcome was not stored, so the message was not acknowledged: it comes back
       this.#log.error(`naq worker ${this.id}: could not store the outcome of job ${job.id}`, {
+        ...jobFields(job),
         error: String(err),
       });
+    }
+  }
+
+  /** The first stop signal closes gracefully, saying so; a second hands running jobs back. */
+  #onStopSignal(): void {
+    this.#stopSignals += 1;
+    const running = this.#running.size;
+    const jobs = `${running} running job${running === 1 ? "" : "s"}`;
+    if (this.#stopSignals === 1) {
+      this.#log.info(
+        `naq worker ${this.id}: stopping; waiting up to ${
+          formatDuration(this.#shutdownTimeoutMs)
+        } for ${jobs} (Ctrl-C again to hand them back now)`,
+      );
+      void this.close();
+    } else if (this.#stopSignals === 2) {
+      this.#log.info(
+        `naq worker ${this.id}: handing back ${jobs} for immediate redelivery elsewhere`,
+      );
+      this.#hurry.abort();
     }
   }
 
@@ -464,7 +501,11 @@ export class Worker implements AsyncDisposable {
     const stopWaiting = new AbortController();
     const deadline = this.#services.clock.sleep(this.#shutdownTimeoutMs, stopWaiting.signal)
       .then(() => "late" as const, () => "settled" as const);
-    const first = await Promise.race([settled, deadline]);
+    const hurried = new Promise<"late">((resolve) => {
+      if (this.#hurry.signal.aborted) resolve("late");
+      this.#hurry.signal.addEventListener("abort", () => resolve("late"), { once: true });
+    });
+    const first = await Promise.race([settled, deadline, hurried]);
     stopWaiting.abort();
     if (first === "late") {
       this.#pastDeadline = true;
@@ -472,6 +513,7 @@ export class Worker implements AsyncDisposable {
         this.#handedBack.add(claimed);
         controller.abort(new Error(`worker ${this.id} is shutting down`));
         await claimed.handBack();
+        this.#log.info("handed back, unfinished, for immediate redelivery", jobFields(claimed.job));
       }));
     }
     await Promise.allSettled([...this.#inFlight]);

@@ -38,3 +38,23 @@ export function plural(count: number, noun: string): string {
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 }
+
+/** Now, for the ages tables show. */
+export function wallNow(): number {
+  // real time: an age is how long ago on the operator's clock
+  return Date.now();
+}
+
+/**
+ * How long ago (or, for a time to come, how soon) `ms` is from `now`, in its largest unit:
+ * `3m ago`, `in 2h`, `just now`; `-` when absent.
+ */
+export function formatAge(ms: number | null | undefined, now: number): string {
+  if (ms === undefined || ms === null) return "-";
+  const diff = Math.abs(now - ms);
+  if (diff < 1_000) return "just now";
+  const [size, unit] = ([[86_400_000, "d"], [3_600_000, "h"], [60_000, "m"], [1_000, "s"]] as const)
+    .find(([size]) => diff >= size)!;
+  const amount = `${Math.floor(diff / size)}${unit}`;
+  return ms <= now ? `${amount} ago` : `in ${amount}`;
+}

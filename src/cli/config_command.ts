@@ -10,7 +10,7 @@ import { formatValue } from "../config/format_value.ts";
 import { valueAt } from "../config/layer.ts";
 import { redactConfig, resolveConfig, type ResolvedConfig } from "../config/mod.ts";
 import { STARTER_CONFIG } from "../config/starter_file.ts";
-import { formatTable } from "./_output.ts";
+import { examples, formatTable } from "./_output.ts";
 
 interface ConfigOptions {
   config?: string;
@@ -27,10 +27,12 @@ export function configCommand(): Command {
     .description(
       "Show or check the configuration naq resolves from file, environment and defaults",
     );
+  group.addHelpText("after", examples("naq config init", "naq config validate", "naq config show"));
   group.command("show")
     .description("Print every setting, its value and where it came from (secrets redacted)")
     .option("--config <file>", "read this YAML file instead of searching for one")
     .option("--json", "print one JSON document: { file, config, sources }")
+    .addHelpText("after", examples("naq config show", "naq config show --config ./naq.yaml --json"))
     .action(async (options: ConfigOptions) => {
       const resolved = await resolveConfig({ file: options.config });
       console.log(options.json ? showJson(resolved) : showTable(resolved));
@@ -39,6 +41,13 @@ export function configCommand(): Command {
     .description("Check the configuration; exit 1 with every problem listed if it is invalid")
     .option("--config <file>", "read this YAML file instead of searching for one")
     .option("--json", 'print { "valid": true, "file": ... } instead of a sentence')
+    .addHelpText(
+      "after",
+      examples(
+        "naq config validate",
+        "NAQ_NATS_SERVERS=nats://nats.internal:4222 naq config validate",
+      ),
+    )
     .action(async (options: ConfigOptions) => {
       // An invalid configuration throws a ConfigError, which main() prints with exit code 1.
       const resolved = await resolveConfig({ file: options.config });
@@ -52,6 +61,7 @@ export function configCommand(): Command {
     .description("Write a starter naq.yaml here: every setting at its default, explained")
     .option("--force", "overwrite an existing naq.yaml")
     .option("--json", 'print { "written": path } instead of a sentence')
+    .addHelpText("after", examples("naq config init", "naq config init --force"))
     .action(async (options: { force?: boolean; json?: boolean }) => {
       const path = `${Deno.cwd()}/naq.yaml`;
       try {

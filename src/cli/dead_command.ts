@@ -8,7 +8,7 @@ import { Queue } from "../queue.ts";
 import { DeadLetterService } from "../services/business/dead_letter_service.ts";
 import type { StoredDeadLetter } from "../services/mod.ts";
 import { confirm, type ConfirmOptions, withConfirmOptions } from "./_confirm.ts";
-import { examples, formatTable, formatTime, plural, printJson } from "./_output.ts";
+import { examples, formatAge, formatTable, plural, printJson, wallNow } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
 import {
   type CommonOptions,
@@ -38,10 +38,22 @@ interface RetryReport {
  */
 export function deadCommand(): Command {
   const group = new Command("dead").description("List, retry or purge a queue's dead letters");
+  group.addHelpText(
+    "after",
+    examples(
+      "naq dead list emails",
+      "naq dead retry emails --job welcome-42",
+      "naq dead purge emails --dry-run",
+    ),
+  );
   withCommonOptions(group.command("list"), "print a JSON array of dead letters")
     .description("List a queue's dead letters, oldest first")
     .argument("<queue>", "the queue", parseQueueName)
     .option("--limit <n>", "at most this many", parsePositiveInt, 100)
+    .addHelpText(
+      "after",
+      examples("naq dead list emails", "naq dead list emails --limit 10 --json"),
+    )
     .action(async (queue: string, options: DeadCommandOptions) => {
       const letters = await withQueue(
         queue,
@@ -50,14 +62,16 @@ export function deadCommand(): Command {
       );
       if (options.json) return printJson(letters);
       if (letters.length === 0) return console.log(`No dead letters in queue ${queue}`);
+      const now = wallNow();
       console.log(formatTable([
-        ["SEQ", "JOB", "TASK", "AT", "REASON"],
+        ["SEQ", "JOB", "TASK", "AT", "REASON", "LAST ERROR"],
         ...letters.map((letter) => [
           String(letter.seq),
           letter.job?.id ?? "-",
           letter.job?.task ?? "-",
-          formatTime(letter.at),
+          formatAge(letter.at, now),
           letter.reason.split("\n")[0],
+          letter.job?.errors.at(-1)?.message.split("\n")[0] ?? "-",
         ]),
       ]));
     });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { examples } from "./_output.ts";
 import { Command } from "commander";
 import { loadConfig } from "../config/mod.ts";
 import { type NatsServer, startNatsServer } from "../dev/nats_server.ts";
@@ -39,6 +40,13 @@ export function devCommand(): Command {
     .argument("<queues...>", "the queues to take jobs from", collectQueueNames)
     .requiredOption("--tasks <module>", "the module exporting the tasks (made with defineTask)")
     .option("--concurrency <n>", "jobs run at once (default: worker.concurrency)", parsePositiveInt)
+    .addHelpText(
+      "after",
+      examples(
+        "deno task dev emails --tasks ./tasks.ts",
+        "naq dev emails --tasks ./tasks.ts --concurrency 2",
+      ),
+    )
     .action(async (queues: string[], options: DevCommandOptions) => {
       const tasks = await loadTaskModule(options.tasks);
       const config = await loadConfig({ file: options.config });

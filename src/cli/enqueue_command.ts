@@ -7,7 +7,7 @@
 import { Command } from "commander";
 import { durationProblem } from "../core/duration.ts";
 import type { EnqueueItem, EnqueueOptions, JobHandle, Queue } from "../queue.ts";
-import { printJson } from "./_output.ts";
+import { examples, printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
 import {
   type CommonOptions,
@@ -63,6 +63,15 @@ export function enqueueCommand(): Command {
       "--wait-timeout <duration>",
       "with --wait, give up after this long",
       parseDurationOption,
+    )
+    .addHelpText(
+      "after",
+      examples(
+        'naq enqueue emails send \'{"to":"ada@example.com"}\'',
+        'naq enqueue emails send \'{"to":"ada@example.com"}\' --delay 5m --job-id welcome-ada',
+        "naq enqueue reports build --wait --wait-timeout 1m",
+        "naq enqueue emails --file jobs.ndjson --json",
+      ),
     )
     .action(async (
       queueName: string,

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from "../core/job_event.ts";
 import { EventService } from "../services/mod.ts";
 import { onStopSignals } from "../stop_signals.ts";
-import { formatTime, formatValue, printJson } from "./_output.ts";
+import { examples, formatTime, formatValue, printJson } from "./_output.ts";
 import {
   type CommonOptions,
   openServices,
@@ -28,6 +28,7 @@ interface TailOptions extends CommonOptions {
  */
 export function eventsCommand(): Command {
   const group = new Command("events").description("Follow what happens to a queue's jobs");
+  group.addHelpText("after", examples("naq events tail emails --type failed,dead"));
   withCommonOptions(group.command("tail"), "print one JSON event per line (NDJSON)")
     .description("Print a queue's events as they happen, until Ctrl-C")
     .argument("<queue>", "the queue", parseQueueName)
@@ -37,6 +38,14 @@ export function eventsCommand(): Command {
       collectTypes,
     )
     .option("--job <id>", "only this job's events", parseJobId)
+    .addHelpText(
+      "after",
+      examples(
+        "naq events tail emails",
+        "naq events tail emails --type failed,dead",
+        "naq events tail emails --job welcome-42 --json",
+      ),
+    )
     .action(async (queue: string, options: TailOptions) => {
       await using services = await openServices(options);
       if (!services.config.events.enabled) {

@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import type { JobRecord } from "../core/job.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
-import { formatTable, formatTime, formatValue, printJson } from "./_output.ts";
+import { examples, formatTable, formatTime, formatValue, printJson } from "./_output.ts";
 import {
   type CommonOptions,
   parseDurationOption,
@@ -29,6 +29,14 @@ interface JobCommandOptions extends CommonOptions {
  */
 export function jobCommand(): Command {
   const group = new Command("job").description("Show, cancel, retry or wait for one job");
+  group.addHelpText(
+    "after",
+    examples(
+      "naq job show welcome-42 --queue emails",
+      "naq job result welcome-42 --queue emails --timeout 1m",
+      "naq job cancel welcome-42 --queue emails",
+    ),
+  );
   subcommand(group, "show", "Print a job in any state, with its attempts and errors")
     .action(async (id: string, options: JobCommandOptions) => {
       const job = await withQueue(options.queue, options, (queue) => queue.getJob(id));
@@ -75,7 +83,15 @@ function subcommand(group: Command, name: string, description: string): Command 
   return withCommonOptions(group.command(name), "print JSON instead of text")
     .description(description)
     .argument("<id>", "the job's id", parseJobId)
-    .requiredOption("--queue <queue>", "the job's queue", parseQueueName);
+    .requiredOption("--queue <queue>", "the job's queue", parseQueueName)
+    .addHelpText(
+      "after",
+      examples(
+        `naq job ${name} welcome-42 --queue emails`,
+        ...name === "result" ? ["naq job result welcome-42 --queue emails --timeout 1m"] : [],
+        `naq job ${name} welcome-42 --queue emails --json`,
+      ),
+    );
 }
 
 function notFound(id: string, queue: string): NaqError {

@@ -4,8 +4,8 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { JOB_STATES, type JobState } from "../core/job.ts";
-import { formatTable, formatTime, printJson } from "./_output.ts";
+import { JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
+import { examples, formatAge, formatTable, printJson, wallNow } from "./_output.ts";
 import {
   type CommonOptions,
   parsePositiveInt,
@@ -30,6 +30,14 @@ export function jobsCommand(): Command {
     .argument("<queue>", "the queue", parseQueueName)
     .addOption(new Option("--state <state>", "only jobs in this state").choices(JOB_STATES))
     .option("--limit <n>", "at most this many", parsePositiveInt, 100)
+    .addHelpText(
+      "after",
+      examples(
+        "naq jobs emails",
+        "naq jobs emails --state delayed",
+        "naq jobs emails --state dead --limit 20 --json",
+      ),
+    )
     .action(async (queue: string, options: JobsCommandOptions) => {
       const jobs = await withQueue(
         queue,
@@ -41,16 +49,29 @@ export function jobsCommand(): Command {
         console.log(`No ${options.state ? `${options.state} ` : ""}jobs in queue ${queue}`);
         return;
       }
+      const now = wallNow();
       console.log(formatTable([
-        ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "LAST ERROR"],
+        ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "DUE", "LAST ERROR / REASON"],
         ...jobs.map((job) => [
           job.id,
           job.task,
           job.state,
           `${job.attempt}/${job.options.attempts}`,
-          formatTime(job.enqueuedAt),
-          job.errors.at(-1)?.message.split("\n")[0] ?? "-",
+          formatAge(job.enqueuedAt, now),
+          formatAge(dueAt(job), now),
+          lastError(job),
         ]),
       ]));
     });
+}
+
+/** When a delayed job runs, or a failed one is retried. */
+function dueAt(job: JobRecord): number | undefined {
+  return job.state === "delayed" ? job.runAt : job.state === "failed" ? job.retryAt : undefined;
+}
+
+/** The job's last error, or for a dead job that never failed an attempt, why it is dead. */
+function lastError(job: JobRecord): string {
+  const error = job.errors.at(-1)?.message ?? (job.state === "dead" ? job.deadReason : "-");
+  return error.split("\n")[0];
 }

@@ -28,9 +28,18 @@ interface QueueCommandOptions extends CommonOptions, ConfirmOptions {}
  */
 export function queueCommand(): Command {
   const group = new Command("queue").description("Pause, resume, purge or delete one queue");
+  group.addHelpText(
+    "after",
+    examples(
+      "naq queue pause emails",
+      "naq queue purge emails --dry-run",
+      "naq queue delete old-emails --yes",
+    ),
+  );
   withCommonOptions(group.command("pause"), 'print { "queue", "paused": true }')
     .description("Pause a queue: workers finish running jobs and start no other until resumed")
     .argument("<queue>", "the queue", parseQueueName)
+    .addHelpText("after", examples("naq queue pause emails"))
     .action(async (queue: string, options: CommonOptions) => {
       await using services = await openServices(options);
       await new Queue(queue, { services }).pause();
@@ -50,6 +59,7 @@ export function queueCommand(): Command {
   withCommonOptions(group.command("resume"), 'print { "queue", "paused": false }')
     .description("Resume a paused queue")
     .argument("<queue>", "the queue", parseQueueName)
+    .addHelpText("after", examples("naq queue resume emails"))
     .action(async (queue: string, options: CommonOptions) => {
       await withQueue(queue, options, (handle) => handle.resume());
       if (options.json) return printJson({ queue, paused: false });

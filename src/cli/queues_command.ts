@@ -7,7 +7,7 @@ import { Command } from "commander";
 import { JOB_STATES } from "../core/job.ts";
 import { JobService } from "../services/mod.ts";
 import { QueueStateService } from "../services/business/queue_state_service.ts";
-import { formatTable, printJson } from "./_output.ts";
+import { examples, formatTable, printJson } from "./_output.ts";
 import { type CommonOptions, openServices, withCommonOptions } from "./_options.ts";
 
 /**
@@ -21,6 +21,7 @@ export function queuesCommand(): Command {
     'print a JSON array: [{ "queue", "paused", "delayed", "waiting", ... }]',
   )
     .description("List the queues and count their jobs per state (a scan of their records)")
+    .addHelpText("after", examples("naq queues", "naq queues --json"))
     .action(async (options: CommonOptions) => {
       await using services = await openServices(options);
       const [jobs, states] = await Promise.all([

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { examples } from "./_output.ts";
 import { Command } from "commander";
 import { loadConfig } from "../config/mod.ts";
 import { Scheduler } from "../scheduler.ts";
@@ -24,6 +25,7 @@ export function schedulerCommand(): Command {
       "Run a scheduler replica until Ctrl-C or SIGTERM: it enqueues delayed jobs and fires " +
         "schedules while it leads (run several; one leads)",
     )
+    .addHelpText("after", examples("naq scheduler", "naq scheduler --json"))
     .action(async (options: CommonOptions) => {
       const config = await loadConfig({ file: options.config });
       const logger = options.json ? jsonLogger : consoleLogger;

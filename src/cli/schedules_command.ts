@@ -8,7 +8,15 @@ import { checkTiming, type ScheduleRecord, type ScheduleTiming } from "../core/s
 import { formatDuration } from "../core/duration.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ScheduleService } from "../services/business/schedule_service.ts";
-import { formatTable, formatTime, formatValue, printJson } from "./_output.ts";
+import {
+  examples,
+  formatAge,
+  formatTable,
+  formatTime,
+  formatValue,
+  printJson,
+  wallNow,
+} from "./_output.ts";
 import {
   type CommonOptions,
   openServices,
@@ -42,9 +50,18 @@ export function schedulesCommand(): Command {
   const group = new Command("schedules").description(
     "List, add, pause, resume or remove schedules",
   );
+  group.addHelpText(
+    "after",
+    examples(
+      'naq schedules add reports nightly build --cron "0 2 * * *" --tz Europe/Paris',
+      "naq schedules list",
+      "naq schedules pause reports nightly",
+    ),
+  );
   withCommonOptions(group.command("list"), "print a JSON array of schedules")
     .description("List the schedules of a queue, or of every queue")
     .argument("[queue]", "only this queue's", parseQueueName)
+    .addHelpText("after", examples("naq schedules list", "naq schedules list reports --json"))
     .action(async (queue: string | undefined, options: CommonOptions) => {
       await using services = await openServices(options);
       const schedules = await (await services.get(ScheduleService)).list(queue);
@@ -52,6 +69,7 @@ export function schedulesCommand(): Command {
       if (schedules.length === 0) {
         return console.log(`No schedules${queue ? ` in queue ${queue}` : ""}`);
       }
+      const now = wallNow();
       console.log(formatTable([
         ["QUEUE", "ID", "TASK", "TIMING", "STATE", "NEXT", "FIRINGS"],
         ...schedules.map((s) => [
@@ -60,7 +78,7 @@ export function schedulesCommand(): Command {
           s.task,
           describeTiming(s.timing),
           stateOf(s),
-          s.paused ? "-" : formatTime(s.nextRunAt),
+          s.paused ? "-" : formatAge(s.nextRunAt, now),
           String(s.firings),
         ]),
       ]));
@@ -69,6 +87,7 @@ export function schedulesCommand(): Command {
     .description("Print one schedule")
     .argument("<queue>", "the queue", parseQueueName)
     .argument("<id>", "the schedule's id")
+    .addHelpText("after", examples("naq schedules show reports nightly"))
     .action(async (queue: string, id: string, options: CommonOptions) => {
       const schedule = await withQueue(queue, options, (handle) => handle.getSchedule(id));
       if (!schedule) throw notFound(queue, id);
@@ -109,6 +128,14 @@ export function schedulesCommand(): Command {
     )
     .option("--attempts <n>", "attempts of each job", parsePositiveInt)
     .option("--timeout <duration>", "timeout of each job's attempts", parseDurationOption)
+    .addHelpText(
+      "after",
+      examples(
+        'naq schedules add reports nightly build --cron "0 2 * * 1-5" --tz Europe/Paris',
+        'naq schedules add alerts ping check \'{"url":"https://example.com"}\' --every 5m',
+        "naq schedules add reports once build --every 1h --repeat 3 --missed skip",
+      ),
+    )
     .action(async (
       queue: string,
       id: string,
@@ -168,6 +195,7 @@ export function schedulesCommand(): Command {
       .description(description)
       .argument("<queue>", "the queue", parseQueueName)
       .argument("<id>", "the schedule's id")
+      .addHelpText("after", examples(`naq schedules ${name} reports nightly`))
       .action(async (queue: string, id: string, options: CommonOptions) => {
         const schedule = await withQueue(
           queue,
@@ -183,6 +211,7 @@ export function schedulesCommand(): Command {
     .description("Remove a schedule; the jobs it fired stay")
     .argument("<queue>", "the queue", parseQueueName)
     .argument("<id>", "the schedule's id")
+    .addHelpText("after", examples("naq schedules remove reports nightly"))
     .action(async (queue: string, id: string, options: CommonOptions) => {
       const removed = await withQueue(queue, options, (handle) => handle.removeSchedule(id));
       if (!removed) throw notFound(queue, id);

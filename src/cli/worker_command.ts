@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { examples } from "./_output.ts";
 import { Command } from "commander";
 import { loadConfig } from "../config/mod.ts";
 import { consoleLogger, Worker } from "../worker.ts";
@@ -46,6 +47,14 @@ export function workerCommand(): Command {
     .option(
       "--no-scheduler",
       "do not run a scheduler replica beside the jobs (then run `naq scheduler` somewhere)",
+    )
+    .addHelpText(
+      "after",
+      examples(
+        "naq worker emails --tasks ./tasks.ts",
+        "naq worker emails images --tasks ./tasks.ts --concurrency 4 --shutdown-timeout 1m",
+        "naq worker emails --tasks ./tasks.ts --no-scheduler --json",
+      ),
     )
     .action(async (queues: string[], options: WorkerCommandOptions) => {
       const tasks = await loadTaskModule(options.tasks);

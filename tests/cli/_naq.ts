@@ -58,6 +58,11 @@ export interface NaqOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Its `deno run` permission flags; `-A` when omitted. */
   readonly permissions?: readonly string[];
+  /**
+   * Run it on a pseudo-terminal made by util-linux `script` (see {@linkcode hasScript}), as a
+   * person at a terminal would, where Deno may prompt; its stderr then lands in its stdout.
+   */
+  readonly terminal?: boolean;
 }
 
 /**
@@ -89,11 +94,15 @@ async function command(
   args: readonly string[],
   options: NaqOptions,
 ): Promise<Deno.Command> {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...options.permissions ?? ["-A"], ...DENO_RUN, ...args],
+  const deno = ["run", ...options.permissions ?? ["-A"], ...DENO_RUN, ...args];
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const line = [Deno.execPath(), ...deno].map(quote).join(" ");
+  return new Deno.Command(options.terminal ? "script" : Deno.execPath(), {
+    args: options.terminal ? ["-qec", line, "/dev/null"] : deno,
     cwd: options.cwd ?? FIXTURES,
     clearEnv: true,
-    env: { ...await naqEnv(server), ...options.env },
+    env: { ...await naqEnv(server), ...options.env, ...options.terminal && { TERM: "dumb" } },
+    // on a terminal, its stdin is the terminal's: `script` reads nothing from this one
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -169,6 +178,8 @@ export interface RunningNaq extends AsyncDisposable {
   waitFor(pattern: RegExp, stream?: "stdout" | "stderr", timeoutMs?: number): Promise<void>;
   /** Sends `signal` and returns the exit code once the process and its output have ended. */
   stop(signal?: Deno.Signal): Promise<number>;
+  /** Sends `signal` and returns at once, as a person pressing Ctrl-C does. */
+  kill(signal: Deno.Signal): void;
 }
 
 /** Starts `naq <args>` against `server` in the background. */
@@ -223,6 +234,9 @@ export async function spawnNaq(
       } finally {
         clearTimeout(timer);
       }
+    },
+    kill(signal) {
+      child.kill(signal);
     },
     async stop(signal = "SIGTERM") {
       try {

@@ -40,9 +40,9 @@ Deno.test("naq dead", async (t) => {
     const { code, stdout } = await naq("dead", "list", "dead-list");
     assert.equal(code, 0);
     const lines = stdout.trimEnd().split("\n");
-    assert.match(lines[0], /^SEQ\s+JOB\s+TASK\s+AT\s+REASON$/);
+    assert.match(lines[0], /^SEQ\s+JOB\s+TASK\s+AT\s+REASON\s+LAST ERROR$/);
     assert.deepEqual(lines.slice(1).map((line) => line.split(/\s{2,}/)[1]), ["d1", "d2", "d3"]);
-    assert.match(lines[1], /\sfail\s.*\sfailed 1 of 1 attempt/);
+    assert.match(lines[1], /\sfail\s+(just now|\d+s ago)\s+failed 1 of 1 attempt\s+boom$/);
     const json = JSON.parse(
       (await naq("dead", "list", "dead-list", "--limit", "2", "--json")).stdout,
     );

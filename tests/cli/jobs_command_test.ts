@@ -3,7 +3,7 @@ import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { runNaq } from "./_naq.ts";
+import { runNaq, startFixtureWorker } from "./_naq.ts";
 
 // Each step has queues of its own; the steps that list every queue have a server of their own.
 Deno.test("naq jobs and naq queues", async (t) => {
@@ -32,9 +32,10 @@ Deno.test("naq jobs and naq queues", async (t) => {
     const { code, stdout } = await naq("jobs", "orders-table");
     assert.equal(code, 0);
     const lines = stdout.trimEnd().split("\n");
-    assert.match(lines[0], /^ID\s+TASK\s+STATE\s+ATTEMPT\s+ENQUEUED\s+LAST ERROR$/);
+    assert.match(lines[0], /^ID\s+TASK\s+STATE\s+ATTEMPT\s+ENQUEUED\s+DUE\s+LAST ERROR \/ REASON$/);
     assert.deepEqual(
       lines.slice(1).map((line) => line.split(/\s{2,}/).slice(0, 4)),
+      // (ENQUEUED is an age: "just now", "3m ago")
       [["o3", "ship", "waiting", "0/3"], ["o2", "ship", "cancelled", "0/3"], [
         "o1",
         "ship",
@@ -42,6 +43,24 @@ Deno.test("naq jobs and naq queues", async (t) => {
         "0/3",
       ]],
     );
+  });
+
+  await t.step("jobs --state delayed shows when each runs; ages are relative", async () => {
+    const later = new Queue("orders-delayed", { services });
+    await later.enqueue("ship", null, { jobId: "d1", delay: "2h" });
+    const { code, stdout } = await naq("jobs", "orders-delayed", "--state", "delayed");
+    assert.equal(code, 0);
+    assert.match(stdout, /^d1\s+ship\s+delayed\s+0\/3\s+(just now|\d+s ago)\s+in 1h\s+-$/m);
+  });
+
+  await t.step("jobs shows why a job is dead when no attempt of it failed", async () => {
+    await using _worker = startFixtureWorker(services, "orders-unknown");
+    const orders = new Queue("orders-unknown", { services });
+    const job = await orders.enqueue("nobody-knows", null, { jobId: "u1" });
+    await assert.rejects(job.result({ timeout: "30s" }));
+    const { code, stdout } = await naq("jobs", "orders-unknown");
+    assert.equal(code, 0);
+    assert.match(stdout, /^u1\s+nobody-knows\s+dead\s.*\sno task named "nobody-knows"/m);
   });
 
   await t.step("jobs --state and --limit filter; --json prints records", async () => {

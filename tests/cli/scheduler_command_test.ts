@@ -36,7 +36,7 @@ Deno.test("naq scheduler --json logs one JSON object per line", async () => {
   assert.equal(await scheduler.stop("SIGINT"), 0);
   const lines = scheduler.stdout().trimEnd().split("\n").map((line) => JSON.parse(line));
   assert.deepEqual(lines.map((line) => line.level), ["info", "info", "info", "info"]);
-  assert.match(lines[0].message, /^naq scheduler \S+: running; Ctrl-C to stop$/);
-  assert.match(lines[1].message, /: leading$/);
-  assert.ok(lines.every((line) => !Number.isNaN(Date.parse(line.at))));
+  assert.match(lines[0].msg, /^naq scheduler \S+: running; Ctrl-C to stop$/);
+  assert.match(lines[1].msg, /: leading$/);
+  assert.ok(lines.every((line) => !Number.isNaN(Date.parse(line.ts))));
 });

@@ -80,12 +80,18 @@ Deno.test("naq schedules", async (t) => {
     const [header, ...rows] = list.stdout.trimEnd().split("\n");
     assert.match(header, /^QUEUE\s+ID\s+TASK\s+TIMING\s+STATE\s+NEXT\s+FIRINGS$/);
     assert.equal(rows.length, 3, list.stdout);
-    assert.match(rows[0], /^alerts\s+page\s+call\s+every 1m\s+active\s+\S+Z\s+0$/);
+    assert.match(
+      rows[0],
+      /^alerts\s+page\s+call\s+every 1m\s+active\s+(in \d+[smh]|just now|\d+s ago)\s+0$/,
+    );
     assert.match(
       rows[1],
-      /^reports\s+nightly\s+backup\s+cron "0 2 \* \* \*" Europe\/Paris\s+active\s+\S+Z\s+0$/,
+      /^reports\s+nightly\s+backup\s+cron "0 2 \* \* \*" Europe\/Paris\s+active\s+(in \d+[smh]|just now|\d+s ago)\s+0$/,
     );
-    assert.match(rows[2], /^reports\s+tick\s+ping\s+every 30s\s+active\s+\S+Z\s+0$/);
+    assert.match(
+      rows[2],
+      /^reports\s+tick\s+ping\s+every 30s\s+active\s+(in \d+[smh]|just now|\d+s ago)\s+0$/,
+    );
     const json = JSON.parse(
       (await runNaq(own.url, ["schedules", "list", "reports", "--json"])).stdout,
     );

@@ -22,13 +22,15 @@ Deno.test("naq worker", async (t) => {
     const queue = new Queue("sums", { services });
     const job = await queue.enqueue("add", { a: 2, b: 3 }, { jobId: "sum-1" });
     assert.deepEqual(await job.result({ timeout: "30s" }), { sum: 5 });
-    await worker.waitFor(/^naq: sums add sum-1 completed in \d+ ms$/m);
+    await worker.waitFor(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}naq: sums add sum-1 completed in \d+ ms$/m,
+    );
     assert.equal(await worker.stop("SIGTERM"), 0);
     assert.match(worker.stdout(), /: stopped\n$/);
     assert.equal(worker.stderr(), "");
   });
 
-  await t.step("--json logs one JSON object per line", async () => {
+  await t.step("--json logs one JSON record per line, failures at warn", async () => {
     await using worker = await spawnNaq(server.url, [
       "worker",
       "sums-json",
@@ -40,11 +42,60 @@ Deno.test("naq worker", async (t) => {
     const queue = new Queue("sums-json", { services });
     await (await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "j1" })).result({ timeout: "30s" });
     await worker.waitFor(/completed in/);
+    await assert.rejects(
+      (await queue.enqueue("fail", null, { jobId: "f1" })).result({ timeout: "30s" }),
+    );
+    await worker.waitFor(/"jobId":"f1"/, "stderr");
     assert.equal(await worker.stop("SIGINT"), 0);
+    const failure = JSON.parse(worker.stderr().trimEnd().split("\n").at(-1)!);
+    assert.equal(failure.level, "warn");
+    assert.match(failure.msg, /^dead after attempt 1: /);
+    assert.deepEqual([failure.task, failure.jobId, failure.error], ["fail", "f1", "boom"]);
     const lines = worker.stdout().trimEnd().split("\n").map((line) => JSON.parse(line));
-    assert.ok(lines.every((line) => line.level === "info" && typeof line.at === "string"));
-    assert.ok(lines.some((line) => /^naq: sums-json add j1 completed in/.test(line.message)));
+    assert.ok(lines.every((line) => line.level === "info" && !isNaN(Date.parse(line.ts))));
+    const done = lines.find((line) => line.jobId === "j1");
+    assert.deepEqual(Object.keys(done), [
+      "ts",
+      "level",
+      "msg",
+      "queue",
+      "task",
+      "jobId",
+      "attempt",
+      "durationMs",
+    ]);
+    assert.match(done.msg, /^completed in \d+ ms$/);
+    assert.deepEqual([done.queue, done.task, done.attempt], ["sums-json", "add", 1]);
+    assert.equal(typeof done.durationMs, "number");
   });
+
+  await t.step(
+    "the first Ctrl-C says it waits for the running jobs, the second hands them back",
+    async () => {
+      await using worker = await spawnNaq(server.url, [
+        "worker",
+        "slow",
+        "--tasks",
+        "slow_tasks.ts",
+        "--shutdown-timeout",
+        "10m",
+        "--no-scheduler",
+      ]);
+      await worker.waitFor(/Ctrl-C to stop/);
+      const queue = new Queue("slow", { services });
+      await queue.enqueue("slow", null, { jobId: "s1" });
+      await worker.waitFor(/naq: slow slow s1 slow started/);
+      worker.kill("SIGINT");
+      await worker.waitFor(
+        /: stopping; waiting up to 10m for 1 running job \(Ctrl-C again to hand them back now\)$/m,
+      );
+      worker.kill("SIGINT");
+      await worker.waitFor(/: handing back 1 running job for immediate redelivery elsewhere$/m);
+      await worker.waitFor(/naq: slow slow s1 handed back, unfinished/);
+      assert.equal(await worker.stop("SIGINT"), 0);
+      assert.equal((await queue.getJob("s1"))?.state, "waiting");
+    },
+  );
 
   await t.step(
     "a missing module, or one without tasks, is a one-line error and exit 1",

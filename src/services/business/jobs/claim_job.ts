@@ -29,6 +29,19 @@ export interface ClaimRequest {
   readonly worker: string;
   /** The options of the worker's task of this name; `undefined` when it has no such task. */
   readonly taskOptions: (task: string) => GivenOptions | undefined;
+  /** Told of a message dead-lettered at its claim, with a reason, for the worker's log. */
+  readonly onDead?: (dead: DeadAtClaim) => void;
+}
+
+/** A message dead-lettered at its claim: what is known of its job, and why. */
+export interface DeadAtClaim {
+  readonly queue: string;
+  /** Absent for a message that is not a job. */
+  readonly task?: string;
+  /** Absent for a message that is not a job. */
+  readonly jobId?: string;
+  readonly attempt?: number;
+  readonly reason: string;
 }
 
 /**
@@ -39,7 +52,7 @@ export interface ClaimRequest {
  */
 export async function claimJob(
   deps: ClaimDeps,
-  { queue, delivery, worker, taskOptions }: ClaimRequest,
+  { queue, delivery, worker, taskOptions, onDead }: ClaimRequest,
 ): Promise<ClaimedJob | null> {
   const parsed = parseEnvelope(delivery.body);
   const invalidId = parsed.ok && !isJobId(parsed.envelope.id);
@@ -66,6 +79,7 @@ export async function claimJob(
       );
     }
     delivery.ack();
+    onDead?.({ queue, task: parsed.ok ? parsed.envelope.task : undefined, reason });
     return null;
   }
   const { envelope } = parsed;
@@ -107,7 +121,8 @@ export async function claimJob(
   const job = step.job;
   const claimed = new ClaimedJob(job, delivery, { ...deps, worker }, envelope.given);
   if (job.state === "dead") {
-    await claimed.bury(job);
+    const { task, id: jobId, attempt, deadReason: reason } = job;
+    if (await claimed.bury(job)) onDead?.({ queue, task, jobId, attempt, reason });
     return null;
   }
   deps.events.emitJob("active", job);

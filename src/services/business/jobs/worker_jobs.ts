@@ -6,7 +6,7 @@ import type { Delivery, QueueConsumer } from "../../core/queue_consumer.ts";
 import type { ServiceManager } from "../../core/service_manager.ts";
 import { DeadLetterService } from "../dead_letter_service.ts";
 import { EventService } from "../event_service.ts";
-import { claimJob } from "./claim_job.ts";
+import { claimJob, type DeadAtClaim } from "./claim_job.ts";
 import type { ClaimedJob } from "./claimed_job.ts";
 import { JobStreams, type RunningJob } from "./job_streams.ts";
 
@@ -68,6 +68,7 @@ export class WorkerJobs {
     delivery: Delivery,
     worker: string,
     taskOptions: (task: string) => GivenOptions | undefined,
+    onDead?: (dead: DeadAtClaim) => void,
   ): Promise<ClaimedJob | null> {
     return claimJob({
       messages: this.#jobs.messages,
@@ -77,7 +78,7 @@ export class WorkerJobs {
       connection: this.#connection,
       settings: this.#jobs.settings(queue),
       resultsTtlMs: this.#config.results.ttl,
-    }, { queue, delivery, worker, taskOptions });
+    }, { queue, delivery, worker, taskOptions, onDead });
   }
 
   /**
