@@ -105,7 +105,11 @@ Deno.test("every outcome logs a line with its queue, task, job id and reason", a
   const jobs = await env.services.get(WorkerJobs);
   await env.queue.enqueue(ok, null, { jobId: "stalled" });
   const stopPulling = new AbortController();
-  for await (const _ of (await jobs.consumer("jobs")).pull(1, stopPulling.signal)) break;
+  const held = Promise.withResolvers<void>();
+  const pulling = (await jobs.consumer("jobs")).pull(1, stopPulling.signal, () => held.resolve());
+  await held.promise;
+  stopPulling.abort();
+  await pulling;
   await using rerun = new Worker("jobs", [ok], {
     services: env.services,
     handleSignals: false,
