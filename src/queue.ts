@@ -328,7 +328,8 @@ export class Queue implements AsyncDisposable {
   /**
    * Deletes the queue: its schedules first (so that none fires into it again), then its
    * stream with every job in it and its consumers, its dead letters and its paused flag.
-   * Stop its workers first: a worker still running makes the stream again when it next pulls.
+   * Stop its workers first: a worker still running opens the queue again, empty, within a
+   * second of its next failed pull, and runs what is enqueued to it after.
    *
    * @returns what was removed; all zeros and `stream: false` for a queue that did not exist
    */

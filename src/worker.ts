@@ -263,10 +263,11 @@ export class Worker implements AsyncDisposable {
   async #pullLoop(
     jobs: WorkerJobs,
     queue: string,
-    consumer: QueueConsumer,
+    opened: QueueConsumer,
     pause: PauseFlag,
     max: number,
   ): Promise<void> {
+    let consumer = opened;
     const stopping = this.#stopping.signal;
     while (!stopping.aborted) {
       if (pause.paused) {
@@ -282,9 +283,13 @@ export class Worker implements AsyncDisposable {
         await consumer.pull(taken, pulling, (delivery) => {
           used += 1;
           if (stopping.aborted || pause.paused) {
-            // pulled while stopping or pausing: straight back to the queue
-            jobs.handBackUnstarted(queue, delivery).catch(() => {})
-              .finally(() => this.#slots.release());
+            // pulled while stopping or pausing: straight back to the queue, before the close
+            const back = jobs.handBackUnstarted(queue, delivery).catch(() => {})
+              .finally(() => {
+                this.#slots.release();
+                this.#inFlight.delete(back);
+              });
+            this.#inFlight.add(back);
             return;
           }
           // the slot stays taken until the handler returns, even after a timeout settled the
@@ -308,6 +313,8 @@ export class Worker implements AsyncDisposable {
           error: String(err),
         });
         await this.#services.clock.sleep(PULL_RETRY_MS, stopping).catch(() => {});
+        // the queue's stream or consumer may be gone (the queue was deleted): open them again
+        if (!stopping.aborted) consumer = await jobs.consumer(queue).catch(() => consumer);
       } finally {
         this.#slots.release(taken - used);
       }
