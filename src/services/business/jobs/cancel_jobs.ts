@@ -1,6 +1,7 @@
 import { checkJobId, encodeJson } from "../../../core/envelope.ts";
 import { inWindows } from "../../../core/in_windows.ts";
 import { transition } from "../../../core/transition.ts";
+import { ErrorCode, NaqError } from "../../../errors.ts";
 import { type JobContext, PUBLISH_WINDOW } from "./job_context.ts";
 
 /**
@@ -27,19 +28,22 @@ export async function cancelJob(
     if (step.kind === "unchanged") return false; // it finished
     const cancelled = step.job;
     const scheduled = latest.kind === "delayed" || latest.kind === "retry";
-    // a schedule goes first: once removed it cannot fire; if it fired meanwhile, the job is a
-    // run message now, which the next turn cancels
-    if (scheduled && !await jobs.messages.remove(queue, latest.seq)) continue;
-    const write = () =>
+    const write = (expectLast: number) =>
       jobs.messages.write(queue, jobId, "cancelled", encodeJson(cancelled), {
         attempt: job.attempt,
-        // a job with a schedule has no other message left
-        expectLast: scheduled ? 0 : latest.seq,
+        expectLast,
         ttlMs: config.results.ttl,
       });
-    // once its schedule is removed, the job is this record or nothing: try it again
-    const seq = await write().catch((err) => scheduled ? write() : Promise.reject(err));
-    if (seq === null) continue; // it moved on meanwhile: look again
+    let seq: number | null;
+    if (scheduled) {
+      // a schedule goes first: once removed it cannot fire; if it fired meanwhile, the job is
+      // a run message now, which the next turn cancels
+      if (!await jobs.messages.remove(queue, latest.seq)) continue;
+      seq = await endUnscheduled(() => jobs.messages.latest(queue, jobId), write);
+    } else {
+      seq = await write(latest.seq);
+      if (seq === null) continue; // it moved on meanwhile: look again
+    }
     if (!scheduled) {
       // always, and first: a worker may be taking the message at this very moment
       connection.publish(jobs.names.cancelSubject(queue, jobId), job.nonce);
@@ -50,6 +54,35 @@ export async function cancelJob(
     context.events.emitJob("cancelled", cancelled);
     return true;
   }
+}
+
+// how often the record of a job whose schedule was removed is tried before giving up
+const UNSCHEDULED_WRITES = 10;
+
+/**
+ * Stores the cancelled record of a job whose schedule this cancel removed: the job is this
+ * record now, or nothing. It goes on whatever message of the job is left: none, or the run
+ * message that the attempt which scheduled a retry is still acknowledging.
+ */
+async function endUnscheduled(
+  left: () => Promise<{ readonly seq: number } | null>,
+  write: (expectLast: number) => Promise<number | null>,
+): Promise<number> {
+  let failure: unknown;
+  for (let tries = 0; tries < UNSCHEDULED_WRITES; tries++) {
+    try {
+      const seq = await write((await left())?.seq ?? 0);
+      if (seq !== null) return seq;
+    } catch (err) {
+      failure = err;
+    }
+  }
+  throw new NaqError(
+    ErrorCode.Unavailable,
+    `Cannot store the cancelled record of a job after ${UNSCHEDULED_WRITES} tries: its ` +
+      `schedule was removed, so it will not run; enqueue it again if it should`,
+    { cause: failure },
+  );
 }
 
 /**

@@ -94,7 +94,11 @@ export class WorkerJobs {
       notify: delivery.notify,
       expectLast: delivery.seq,
     });
-    if (seq === null) delivery.ack(); // cancelled meanwhile: nothing to give back
+    if (seq !== null) return;
+    // refused: acknowledged only once the job moved on (it was cancelled meanwhile); while the
+    // message held is still its latest, it is left for its redelivery
+    const latest = await this.#jobs.messages.latest(queue, parsed.envelope.id);
+    if (latest && latest.seq !== delivery.seq) delivery.ack();
   }
 
   /**
