@@ -52,6 +52,9 @@ export class StreamPublisher {
   /** @param nc the connection to publish on; it may not be closed yet */
   constructor(nc: NatsConnection) {
     this.#nc = nc;
+    // nothing answers a publish once the connection is closed for good; a stored write whose
+    // answer was still on its way when the connection drained is reported closed too
+    nc.closed().then(() => this.#rejectAll(new ClosedConnectionError()));
   }
 
   /**
@@ -83,17 +86,23 @@ export class StreamPublisher {
     if (this.#inbox) return this.#inbox;
     const inbox = createInbox();
     this.#nc.subscribe(`${inbox}.*`, {
-      callback: (_err, message) => this.#answered(inbox, message),
+      callback: (err, message) => {
+        if (!err) return this.#answered(inbox, message);
+        // the server ended the subscription (a permissions error): no answer can come to
+        // what waits, and the next publish subscribes anew
+        if (this.#inbox === inbox) this.#inbox = undefined;
+        this.#rejectAll(err);
+      },
     });
     this.#inbox = inbox;
-    // nothing answers a publish once the connection is closed for good
-    this.#nc.closed().then(() => {
-      for (const [token, publish] of this.#inFlight) {
-        this.#inFlight.delete(token);
-        publish.reject(new ClosedConnectionError());
-      }
-    });
     return inbox;
+  }
+
+  #rejectAll(err: unknown): void {
+    for (const [token, publish] of this.#inFlight) {
+      this.#inFlight.delete(token);
+      publish.reject(err);
+    }
   }
 
   #answered(inbox: string, message: Msg): void {

@@ -159,8 +159,8 @@ export class ClaimedJob {
     const step = this.#step({ type: "failed", at, error, failure, random });
     const next = step.job as FailedJob | DeadJob;
     if (next.state === "dead") {
-      this.#context.events.emitJob("failed", next, failure.message);
-      await this.#bury(next);
+      // the failure is told only once it is stored, before the death it led to
+      await this.#bury(next, () => this.#context.events.emitJob("failed", next, failure.message));
       return { kind: "dead", reason: next.deadReason };
     }
     // the retry carries the errors so far: as many as fit beside the payload
@@ -203,7 +203,7 @@ export class ClaimedJob {
     return await this.#bury(dead);
   }
 
-  async #bury(dead: DeadJob): Promise<boolean> {
+  async #bury(dead: DeadJob, onStored?: () => void): Promise<boolean> {
     const { deadLetters, worker } = this.#context;
     const { deadReason: reason, finishedAt: at } = dead;
     // the letter keeps the message's bytes as they were; its copy of the job leaves out the
@@ -218,6 +218,7 @@ export class ClaimedJob {
     });
     const record = fitRecord({ ...dead, deadLetterSeq: seq }, this.#limit());
     if (await this.#finish(record, encodeJson(record))) {
+      onStored?.();
       this.#context.events.emitJob("dead", record, reason);
       return true;
     }
