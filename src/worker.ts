@@ -447,9 +447,11 @@ export class Worker implements AsyncDisposable {
           `Job ${job.id} timed out after ${job.options.timeoutMs} ms (attempt ${job.attempt})`,
         ),
     });
-    this.#beats.delete(claimed); // settled: a late keep-alive would be for a message not ours
     this.#running.delete(claimed);
-    if (this.#handedBack.has(claimed)) return;
+    if (this.#handedBack.has(claimed)) {
+      this.#beats.delete(claimed);
+      return;
+    }
     const ms = this.#services.clock.now() - started;
     try {
       const decision = outcome.ok
@@ -478,6 +480,11 @@ export class Worker implements AsyncDisposable {
         ...jobFields(job),
         error: String(err),
       });
+    } finally {
+      // kept alive until its outcome is stored: a write that waits out a leader election
+      // outlasts the ack wait, and the job would run again meanwhile (a claim that is done
+      // ignores a keep-alive)
+      this.#beats.delete(claimed);
     }
   }
 
