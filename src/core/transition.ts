@@ -63,18 +63,6 @@ export type Step =
   /** Nothing changes, for `reason`: the occurrence does not apply to the job's state. */
   | { readonly kind: "unchanged"; readonly reason: string };
 
-/** Every kind of occurrence, for exhaustive tests. */
-export const OCCURRENCE_TYPES: readonly Occurrence["type"][] = [
-  "claimed",
-  "succeeded",
-  "failed",
-  "gave up",
-  "handed back",
-  "came due",
-  "cancelled",
-  "revived",
-];
-
 /** The states each occurrence applies to. */
 const APPLIES: { readonly [T in Occurrence["type"]]: readonly JobRecord["state"][] } = {
   "claimed": ["waiting"],
@@ -86,6 +74,9 @@ const APPLIES: { readonly [T in Occurrence["type"]]: readonly JobRecord["state"]
   "cancelled": ["waiting", "delayed", "active", "failed"],
   "revived": ["dead"],
 };
+
+/** Every kind of occurrence, for exhaustive tests. */
+export const OCCURRENCE_TYPES = Object.keys(APPLIES) as readonly Occurrence["type"][];
 
 /**
  * The job `job` becomes when `occurrence` happens to it.

@@ -160,7 +160,7 @@ export class ClaimedJob {
     const next = step.job as FailedJob | DeadJob;
     if (next.state === "dead") {
       // the failure is told only once it is stored, before the death it led to
-      await this.#bury(next, () => this.#context.events.emitJob("failed", next, failure.message));
+      await this.bury(next, () => this.#context.events.emitJob("failed", next, failure.message));
       return { kind: "dead", reason: next.deadReason };
     }
     // the retry carries the errors so far: as many as fit beside the payload
@@ -192,18 +192,15 @@ export class ClaimedJob {
    */
   deadLetter(reason: string): Promise<boolean> {
     const at = this.#context.clock.now();
-    return this.#bury(this.#next({ type: "gave up", at, reason }) as DeadJob);
+    return this.bury(this.#next({ type: "gave up", at, reason }) as DeadJob);
   }
 
   /**
    * Stores `dead` (the job as it died at its claim, or after an attempt): its dead letter,
-   * then its record. Returns false when the job had moved on meanwhile.
+   * then its record, calling `onStored` once it is. Returns false when the job had moved on
+   * meanwhile.
    */
-  async bury(dead: DeadJob): Promise<boolean> {
-    return await this.#bury(dead);
-  }
-
-  async #bury(dead: DeadJob, onStored?: () => void): Promise<boolean> {
+  async bury(dead: DeadJob, onStored?: () => void): Promise<boolean> {
     const { deadLetters, worker } = this.#context;
     const { deadReason: reason, finishedAt: at } = dead;
     // the letter keeps the message's bytes as they were; its copy of the job leaves out the
