@@ -84,3 +84,17 @@ Deno.test("the README's example configuration file is valid, sets only defaults,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task compile builds the binary with the flags the README documents", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(`${root}deno.json`)).tasks;
+  const documented = codeBlocks("sh").find((block) => block.startsWith("deno compile "));
+  assert.ok(documented, "the README shows the compile command");
+  assert.equal(tasks.compile, documented.trim());
+  // the flags of `deno task naq`, which config init needs too: never a prompt, never -A
+  const flags = (command: string) => command.split(" ").filter((word) => word.startsWith("--"));
+  const naq = flags(tasks.naq);
+  assert.deepEqual(flags(tasks.compile).filter((flag) => !flag.startsWith("--output")), naq);
+  assert.ok(naq.includes("--no-prompt") && naq.includes("--allow-write=naq.yaml"), tasks.naq);
+  // what it cannot run is said
+  assert.match(readme, /The binary runs every command but `worker` and `dev`/);
+});
