@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { defaultConfig, loadConfig } from "../src/config/mod.ts";
 import { STARTER_CONFIG } from "../src/config/starter_file.ts";
+import { Queue } from "../mod.ts";
+import { testConfig } from "./helpers/config.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -11,21 +13,38 @@ function codeBlocks(language: string): string[] {
     .map((match) => match[1]);
 }
 
-Deno.test("the README's quick start runs against a real server and prints the result", async () => {
-  const [quickStart] = codeBlocks("ts");
-  assert.ok(quickStart?.includes("new Worker"), "the README has a quick start");
+/** The Quick start section: its script and the `deno run` command that runs it, as written. */
+function quickStart(): { script: string; args: string[] } {
+  const section = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("### Queue"));
+  const script = section.match(/```ts\n([\s\S]*?)```/)?.[1];
+  const command = section.match(/```sh\n[\s\S]*?^deno run (.*quick_start\.ts)$/m)?.[1];
+  assert.ok(script !== undefined && script.includes("new Worker"), "the Quick start has a script");
+  assert.ok(command, "the Quick start says how to run it");
+  assert.match(section, /nats-server -js/, "the Quick start says to start a server");
+  // the words of a shell line, with its single quotes taken off as the shell does
+  const args = command.split(/\s+/).map((word) => word.replaceAll("'", ""));
+  return { script, args };
+}
+
+Deno.test("the README's quick start runs as written against a real server, and leaves no schedule", async () => {
+  const { script, args } = quickStart();
+  assert.ok(!args.includes("-A") && args.includes("--no-prompt"), args.join(" "));
   await using server = await startNatsServer();
-  const dir = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir({ prefix: "readme12_" });
   try {
-    const script = `${dir}/quick_start.ts`;
-    await Deno.writeTextFile(script, quickStart.replaceAll("jsr:@naq/naq", `${root}mod.ts`));
+    await Deno.writeTextFile(
+      `${dir}/quick_start.ts`,
+      script.replaceAll("jsr:@naq/naq", `${root}mod.ts`),
+    );
     // The script ends by itself only once its `await using` closed the worker and the queue: an
     // open connection or a running worker would keep it alive. So it has a generous deadline,
     // which a loaded machine does not reach, and a script that hangs fails instead of hanging.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), 120_000);
+    // the README's own flags; only --config is added, for the import map that lets `mod.ts`
+    // (in place of jsr:@naq/naq) resolve its packages
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--config", `${root}deno.json`, script],
+      args: ["run", "--config", `${root}deno.json`, ...args],
       cwd: dir,
       env: { NAQ_NATS_SERVERS: server.url },
       signal: deadline.signal,
@@ -40,6 +59,12 @@ Deno.test("the README's quick start runs against a real server and prints the re
     assert.match(printed, /sending to ada@example\.com/);
     assert.match(printed, /\{ sent: true \}\n[\s\S]*^delayed\n[\s\S]*\{ sent: true \}\n/m);
     assert.match(printed, /sending to grace@example\.com/);
+    const next = printed.match(/^next digest (\S+)$/m)?.[1];
+    assert.ok(next, printed);
+    assert.ok(["1", "2", "3", "4", "5"].includes(String(new Date(next).getUTCDay())), next);
+    // nothing is left to mail team@example.com every weekday
+    await using queue = new Queue("emails", { config: testConfig(server.url) });
+    assert.deepEqual(await queue.listSchedules(), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -58,4 +83,18 @@ Deno.test("the README's example configuration file is valid, sets only defaults,
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("deno task compile builds the binary with the flags the README documents", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(`${root}deno.json`)).tasks;
+  const documented = codeBlocks("sh").find((block) => block.startsWith("deno compile "));
+  assert.ok(documented, "the README shows the compile command");
+  assert.equal(tasks.compile, documented.trim());
+  // the flags of `deno task naq`, which config init needs too: never a prompt, never -A
+  const flags = (command: string) => command.split(" ").filter((word) => word.startsWith("--"));
+  const naq = flags(tasks.naq);
+  assert.deepEqual(flags(tasks.compile).filter((flag) => !flag.startsWith("--output")), naq);
+  assert.ok(naq.includes("--no-prompt") && naq.includes("--allow-write=naq.yaml"), tasks.naq);
+  // what it cannot run is said
+  assert.match(readme, /The binary runs every command but `worker` and `dev`/);
 });

@@ -8,6 +8,7 @@
 import { ConfigError } from "../errors.ts";
 import { leaves } from "./_walk.ts";
 import { coerceString } from "./coerce.ts";
+import { suggestKey } from "./errors/suggest.ts";
 import { type Layer, setAt, type Where } from "./layer.ts";
 
 /** Reads one environment variable; `undefined` when it is not set. */
@@ -82,4 +83,45 @@ export function envLayer(get: EnvGetter): Layer {
       return found?.where ?? { kind: "env", name: envVarName(path.map(String)), raw: "" };
     },
   };
+}
+
+/** `NAQ_*` variables naq reads that set no setting: `NAQ_CONFIG` names the file. */
+const OTHER_VARS = ["NAQ_CONFIG"] as const;
+
+/**
+ * A warning for each `NAQ_*` variable that naq does not read, a misspelling being silently
+ * ignored otherwise; with the closest name naq reads when one is close.
+ *
+ * @param names the names of the variables set, such as `Object.keys(Deno.env.toObject())`
+ * @returns one line per unknown `NAQ_*` variable; none for other variables
+ *
+ * @example A typo
+ * ```ts
+ * import { unknownEnvVarWarnings } from "./env.ts";
+ * unknownEnvVarWarnings(["NAQ_WORKR_CONCURRENCY", "HOME"]);
+ * // ["unknown environment variable NAQ_WORKR_CONCURRENCY is ignored; did you mean NAQ_WORKER_CONCURRENCY?"]
+ * ```
+ */
+export function unknownEnvVarWarnings(names: readonly string[]): string[] {
+  const known = [...envVarNames().map((entry) => entry.name), ...OTHER_VARS];
+  return names.filter((name) => name.startsWith("NAQ_") && !known.includes(name)).map((name) => {
+    const suggestion = suggestKey(name.slice(4), known.map((candidate) => candidate.slice(4)));
+    return `unknown environment variable ${name} is ignored` +
+      (suggestion ? `; did you mean NAQ_${suggestion}?` : "");
+  });
+}
+
+/**
+ * The names of the variables set, or `undefined` when the process may not list them (a
+ * scoped `--allow-env=NAQ_*` permits reading each, not listing them).
+ */
+export function listEnvNames(): string[] | undefined {
+  try {
+    return Object.keys(Deno.env.toObject());
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      return undefined;
+    }
+    throw err;
+  }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { leafKindAt } from "./_walk.ts";
-import { envLayer, guardEnv } from "./env.ts";
+import { envLayer, guardEnv, listEnvNames, unknownEnvVarWarnings } from "./env.ts";
 import { findConfigFile } from "./find_file.ts";
 import { isPlainObject, type Layer, plainLayer, sourceLabel, valueAt } from "./layer.ts";
 import type { ConfigInput, NaqConfig } from "./types.ts";
@@ -23,6 +23,14 @@ export interface LoadConfigOptions {
   file?: string | false;
   /** Reads one environment variable; defaults to `Deno.env.get`. */
   env?: (name: string) => string | undefined;
+  /**
+   * The names of the variables set, to warn of a misspelt `NAQ_*` one. Defaults to the
+   * process's, when it may list them (`--allow-env` without a list), and to none when `env` is
+   * given.
+   */
+  envNames?: readonly string[];
+  /** Receives each warning, such as an unknown `NAQ_*` variable; defaults to `console.warn`. */
+  warn?: (message: string) => void;
   /** Settings that win over every other source. */
   overrides?: ConfigInput;
   /** The directory relative paths and `naq.yaml` are resolved against; defaults to `Deno.cwd()`. */
@@ -37,6 +45,8 @@ export interface ResolvedConfig {
   config: NaqConfig;
   /** The absolute path of the YAML file read, if one was. */
   file?: string;
+  /** What was ignored, such as a misspelt `NAQ_*` variable; each also went to `warn`. */
+  warnings: string[];
   /**
    * For each leaf, by dotted key path (`"worker.concurrency"`): `"default"`,
    * `"<file>:<line>"`, `"env NAQ_…"` or `"override"`.
@@ -75,6 +85,9 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
     problems.push(...parsed.problems);
   }
   layers.push(envLayer(get));
+  const names = options.envNames ?? (options.env ? [] : listEnvNames() ?? []);
+  const warnings = unknownEnvVarWarnings(names);
+  for (const warning of warnings) (options.warn ?? console.warn)(`naq: ${warning}`);
   if (options.overrides) {
     layers.push(plainLayer(options.overrides as Record<string, unknown>, { kind: "override" }));
   }
@@ -83,6 +96,7 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
   return {
     config,
     ...(found ? { file: found.path } : {}),
+    warnings,
     sources: sourcesOf(config, layers),
   };
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import { ConfigError } from "../errors.ts";
 import { durationError } from "./_leaves.ts";
 import { leafKindAt } from "./_walk.ts";
@@ -32,7 +32,8 @@ type Position = { line: number; column: number };
  * @param text the file's contents; empty means no settings
  * @param get reads the variables that `${VAR}` references name
  * @returns the layer and any interpolation problems
- * @throws {ConfigError} on YAML syntax errors, listing each with its line and column
+ * @throws {ConfigError} on YAML syntax errors, listing each with its line and column, and
+ *   for aliases that expand past {@linkcode MAX_ALIAS_COUNT} copies (an alias bomb)
  */
 export function parseConfigFile(
   file: string,
@@ -89,7 +90,7 @@ export function parseConfigFile(
   };
 
   const problems: ConfigProblem[] = [];
-  const raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  const raw = toJS(file, doc, lineCounter) ?? {};
   if (!isPlainObject(raw)) {
     problems.push({
       where: where([], "value"),
@@ -132,6 +133,30 @@ export function parseConfigFile(
     return undefined;
   };
   return { layer: { value: expand(raw, []) as Record<string, unknown>, where }, problems };
+}
+
+/** How many copies aliases may make in one file, past which it is taken for an alias bomb. */
+export const MAX_ALIAS_COUNT = 1000;
+
+function toJS(file: string, doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter) {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // the yaml package throws a ReferenceError for "Excessive alias count"
+    if (!(err instanceof ReferenceError)) throw err;
+    let at = { line: 1, col: 1 };
+    visit(doc, {
+      Alias(_, node) {
+        if (node.range) at = lineCounter.linePos(node.range[0]);
+        return visit.BREAK;
+      },
+    });
+    throw new ConfigError(
+      `${file}:${at.line}:${at.col}: YAML aliases expand past ${MAX_ALIAS_COUNT} copies, as an ` +
+        "alias bomb does; write the values out, or nest fewer aliases",
+      { cause: err },
+    );
+  }
 }
 
 function parseYaml(file: string, text: string, lineCounter: LineCounter) {

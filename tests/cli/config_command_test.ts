@@ -75,6 +75,19 @@ Deno.test("naq config validate without a file says so", async () => {
   assert.equal(stdout, "Configuration is valid (defaults and environment only)\n");
 });
 
+Deno.test("naq config validate warns of a misspelt NAQ_ variable on stderr, and passes", async () => {
+  await using project = await tempProject();
+  const { code, stdout, stderr } = await naq(project.dir, ["config", "validate"], {
+    NAQ_WORKR_CONCURRENCY: "3",
+  });
+  assert.equal(code, 0);
+  assert.equal(stdout, "Configuration is valid (defaults and environment only)\n");
+  assert.match(
+    stderr,
+    /naq: unknown environment variable NAQ_WORKR_CONCURRENCY is ignored; did you mean NAQ_WORKER_CONCURRENCY\?/,
+  );
+});
+
 Deno.test("naq config validate prints every problem of a bad file and exits 1", async () => {
   await using project = await tempProject({
     "naq.yaml": yaml`

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { envVarName, envVarNames } from "../../src/config/env.ts";
+import { envVarName, envVarNames, unknownEnvVarWarnings } from "../../src/config/env.ts";
 import { coerceString } from "../../src/config/coerce.ts";
 
 Deno.test("envVarName() turns each camelCase key into UPPER_SNAKE after NAQ_", () => {
@@ -50,4 +50,22 @@ Deno.test("coerceString() converts numbers and booleans, but never empty text", 
   assert.deepEqual(coerceString("durations", ""), []);
   assert.equal(coerceString("duration", "30"), "30");
   assert.equal(coerceString(undefined, "10"), "10");
+});
+
+Deno.test("unknownEnvVarWarnings() names a misspelt NAQ_ variable with the one it likely meant", () => {
+  assert.deepEqual(
+    unknownEnvVarWarnings([
+      "NAQ_WORKR_CONCURRENCY",
+      "NAQ_WORKER_CONCURRENCY",
+      "NAQ_CONFIG",
+      "NAQ_ZZZ",
+      "HOME",
+      "NATS_URL",
+    ]),
+    [
+      "unknown environment variable NAQ_WORKR_CONCURRENCY is ignored; " +
+      "did you mean NAQ_WORKER_CONCURRENCY?",
+      "unknown environment variable NAQ_ZZZ is ignored",
+    ],
+  );
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadConfig, resolveConfig } from "../../src/config/mod.ts";
+import { defaultConfig, loadConfig, resolveConfig } from "../../src/config/mod.ts";
 import { candidateFiles } from "../../src/config/find_file.ts";
 import { configRejectionOf, envOf, tempProject, yaml } from "./_fixture.ts";
 
@@ -202,5 +202,40 @@ Deno.test("loadConfig() reports a denied env permission with the flag to add", a
   assert.match(
     await configRejectionOf(loadConfig({ file: false, env: denied })),
     /Cannot read environment variable NAQ_\w+: permission denied; run with --allow-env=NAQ_\*/,
+  );
+});
+
+Deno.test("resolveConfig() warns of a misspelt NAQ_ variable, and still loads", async () => {
+  await using project = await tempProject();
+  const warned: string[] = [];
+  const resolved = await resolveConfig({
+    cwd: project.dir,
+    home: project.home,
+    env: envOf({ NAQ_WORKR_CONCURRENCY: "8" }),
+    envNames: ["NAQ_WORKR_CONCURRENCY"],
+    warn: (message) => warned.push(message),
+  });
+  const expected = "naq: unknown environment variable NAQ_WORKR_CONCURRENCY is ignored; " +
+    "did you mean NAQ_WORKER_CONCURRENCY?";
+  assert.deepEqual(warned, [expected]);
+  assert.deepEqual(resolved.warnings, [expected.slice("naq: ".length)]);
+  assert.equal(resolved.config.worker.concurrency, defaultConfig().worker.concurrency);
+});
+
+Deno.test("loadConfig() refuses a YAML alias bomb with a ConfigError naming the file and line", async () => {
+  await using project = await tempProject();
+  const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+  for (const name of "bcdefg") {
+    const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+    levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+  }
+  const file = await project.write("naq.yaml", levels.join("\n") + "\n");
+  await assert.rejects(
+    loadConfig({ cwd: project.dir, home: project.home, env: envOf({}) }),
+    (err: Error) => {
+      assert.equal(err.name, "ConfigError");
+      assert.match(err.message, new RegExp(`^${file}:2:\\d+: YAML aliases expand past 1000`));
+      return true;
+    },
   );
 });
