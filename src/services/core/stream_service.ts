@@ -112,9 +112,7 @@ export class StreamService {
     try {
       return await jsm.streams.info(name);
     } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
-        return null;
-      }
+      if (isNotFound(err)) return null;
       throw err;
     }
   }
@@ -206,9 +204,7 @@ export class StreamService {
     try {
       return await jsm.streams.delete(name);
     } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
-        return false;
-      }
+      if (isNotFound(err)) return false;
       throw err;
     } finally {
       this.forget(name); // an ensure() that ran meanwhile may have cached it again
@@ -305,6 +301,7 @@ function differs(current: StreamConfig, wanted: WantedConfig): boolean {
   );
 }
 
+/** True for JetStream's answer that the stream, or the consumer, does not exist. */
 function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError &&
     (err.code === JetStreamApiCodes.ConsumerNotFound ||
