@@ -416,12 +416,7 @@ export class Worker implements AsyncDisposable {
     this.#running.set(claimed, controller);
     const started = this.#services.clock.now();
     this.#beats.set(claimed, { queue, at: started });
-    const log = taggedLogger(this.#log, {
-      queue,
-      jobId: job.id,
-      task: job.task,
-      attempt: job.attempt,
-    });
+    const log = taggedLogger(this.#log, jobFields(job));
     const ctx: TaskContext = {
       jobId: job.id,
       queue,

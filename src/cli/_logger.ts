@@ -4,7 +4,8 @@
  * @module
  */
 import type { WorkerLogger } from "../worker.ts";
-import { JOB_FIELDS, wallClock } from "../worker/logger.ts";
+import { systemClock } from "../clock.ts";
+import { JOB_FIELDS } from "../worker/logger.ts";
 
 /**
  * One JSON record per line: `ts` (ISO 8601), `level`, `msg`, then the job's fields when the
@@ -33,5 +34,5 @@ export function jsonRecord(
 }
 
 function jsonLine(level: string, message: string, data?: Record<string, unknown>): string {
-  return JSON.stringify(jsonRecord(level, message, data, wallClock()));
+  return JSON.stringify(jsonRecord(level, message, data, systemClock.now()));
 }

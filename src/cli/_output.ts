@@ -39,12 +39,6 @@ export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 }
 
-/** Now, for the ages tables show. */
-export function wallNow(): number {
-  // real time: an age is how long ago on the operator's clock
-  return Date.now();
-}
-
 /**
  * How long ago (or, for a time to come, how soon) `ms` is from `now`, in its largest unit:
  * `3m ago`, `in 2h`, `just now`; `-` when absent.

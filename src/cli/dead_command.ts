@@ -3,12 +3,13 @@
  *
  * @module
  */
+import { systemClock } from "../clock.ts";
 import { Command } from "commander";
 import { Queue } from "../queue.ts";
 import { DeadLetterService } from "../services/business/dead_letter_service.ts";
 import type { StoredDeadLetter } from "../services/mod.ts";
 import { confirm, type ConfirmOptions, withConfirmOptions } from "./_confirm.ts";
-import { examples, formatAge, formatTable, plural, printJson, wallNow } from "./_output.ts";
+import { examples, formatAge, formatTable, plural, printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
 import {
   type CommonOptions,
@@ -62,7 +63,7 @@ export function deadCommand(): Command {
       );
       if (options.json) return printJson(letters);
       if (letters.length === 0) return console.log(`No dead letters in queue ${queue}`);
-      const now = wallNow();
+      const now = systemClock.now(); // ages are on the operator's clock
       console.log(formatTable([
         ["SEQ", "JOB", "TASK", "AT", "REASON", "LAST ERROR"],
         ...letters.map((letter) => [

@@ -3,9 +3,10 @@
  *
  * @module
  */
+import { systemClock } from "../clock.ts";
 import { Command, Option } from "commander";
 import { JOB_STATES, type JobRecord, type JobState } from "../core/job.ts";
-import { examples, formatAge, formatTable, printJson, wallNow } from "./_output.ts";
+import { examples, formatAge, formatTable, printJson } from "./_output.ts";
 import {
   type CommonOptions,
   parsePositiveInt,
@@ -49,7 +50,7 @@ export function jobsCommand(): Command {
         console.log(`No ${options.state ? `${options.state} ` : ""}jobs in queue ${queue}`);
         return;
       }
-      const now = wallNow();
+      const now = systemClock.now(); // ages are on the operator's clock
       console.log(formatTable([
         ["ID", "TASK", "STATE", "ATTEMPT", "ENQUEUED", "DUE", "LAST ERROR / REASON"],
         ...jobs.map((job) => [

@@ -3,20 +3,13 @@
  *
  * @module
  */
+import { systemClock } from "../clock.ts";
 import { Command, Option } from "commander";
 import { checkTiming, type ScheduleRecord, type ScheduleTiming } from "../core/schedule.ts";
 import { formatDuration } from "../core/duration.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { ScheduleService } from "../services/business/schedule_service.ts";
-import {
-  examples,
-  formatAge,
-  formatTable,
-  formatTime,
-  formatValue,
-  printJson,
-  wallNow,
-} from "./_output.ts";
+import { examples, formatAge, formatTable, formatTime, formatValue, printJson } from "./_output.ts";
 import {
   type CommonOptions,
   openServices,
@@ -69,7 +62,7 @@ export function schedulesCommand(): Command {
       if (schedules.length === 0) {
         return console.log(`No schedules${queue ? ` in queue ${queue}` : ""}`);
       }
-      const now = wallNow();
+      const now = systemClock.now(); // ages are on the operator's clock
       console.log(formatTable([
         ["QUEUE", "ID", "TASK", "TIMING", "STATE", "NEXT", "FIRINGS"],
         ...schedules.map((s) => [

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { systemClock } from "../clock.ts";
 import type { TaskLogger } from "../task.ts";
 
 /** Where a worker writes one line per job outcome, and its warnings. */
@@ -34,20 +35,16 @@ export function formatPlainLine(
   return `${new Date(at).toISOString()} ${level.toUpperCase().padEnd(5)} ${job}${message}${extra}`;
 }
 
-/** The time a log line is written at. */
-export function wallClock(): number {
-  // real time: a line says when it was written, whatever clock drives the worker
-  return Date.now();
-}
-
 /**
  * Logs plain, timestamped lines to the console (see {@linkcode formatPlainLine}): info to
  * stdout, warnings and errors to stderr.
  */
+// lines say when they were written on the system clock, whatever clock drives the worker
 export const consoleLogger: WorkerLogger = {
-  info: (message, data) => console.log(formatPlainLine("info", message, data, wallClock())),
-  warn: (message, data) => console.warn(formatPlainLine("warn", message, data, wallClock())),
-  error: (message, data) => console.error(formatPlainLine("error", message, data, wallClock())),
+  info: (message, data) => console.log(formatPlainLine("info", message, data, systemClock.now())),
+  warn: (message, data) => console.warn(formatPlainLine("warn", message, data, systemClock.now())),
+  error: (message, data) =>
+    console.error(formatPlainLine("error", message, data, systemClock.now())),
 };
 
 /** A logger that adds `tags` (queue, job id, task, attempt) to every line. */
