@@ -49,19 +49,26 @@ function squareTask(
   });
 }
 
-/** Runs a worker until every job of `ids` has completed, and closes it. */
+/**
+ * Runs a worker until every job of `ids` has completed, and closes it. A worker that does not
+ * get there fails the test with what it warned of, to say where it was stuck.
+ */
 async function runUntilCompleted(
   config: ReturnType<typeof clusterConfig>,
   queue: Queue,
   ids: readonly string[],
   runs: Map<string, number>,
 ): Promise<void> {
+  const warnings: string[] = [];
+  const note = (level: string) => (message: string, data?: Record<string, unknown>) => {
+    warnings.push(`${level} ${message} ${JSON.stringify(data ?? {})}`);
+  };
   await using worker = new Worker(QUEUE, [squareTask(runs)], {
     config,
     concurrency: 20,
     scheduler: false,
     handleSignals: false,
-    logger: silentLogger,
+    logger: { info() {}, warn: note("warn"), error: note("error") },
   });
   const stopped = worker.run().then(() => "returned", (err) => err);
   const outcome = await Promise.race([
@@ -72,7 +79,10 @@ async function runUntilCompleted(
       (stats) => stats.completed === ids.length,
       60_000,
       250,
-    ),
+    ).catch((err) => {
+      const said = warnings.slice(-10).join("\n") || "nothing";
+      throw new Error(`${err.message}; the worker's last warnings: ${said}`, { cause: err });
+    }),
   ]);
   if ("stopped" in outcome) assert.fail(`Worker.run() ended early: ${outcome.stopped}`);
 }
