@@ -4,14 +4,7 @@ import { STARTER_CONFIG } from "../src/config/starter_file.ts";
 import { Queue } from "../mod.ts";
 import { testConfig } from "./helpers/config.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
-
-const root = new URL("..", import.meta.url).pathname;
-const readme = await Deno.readTextFile(`${root}README.md`);
-
-function codeBlocks(language: string): string[] {
-  return [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))]
-    .map((match) => match[1]);
-}
+import { codeBlocks, readme, root } from "./helpers/readme.ts";
 
 /** The Quick start section: its script and the `deno run` command that runs it, as written. */
 function quickStart(): { script: string; args: string[] } {

@@ -5,13 +5,13 @@
  * @module
  */
 import { type Command, InvalidArgumentError } from "commander";
-import { loadConfig } from "../config/mod.ts";
+import { loadConfig, type NaqConfig } from "../config/mod.ts";
 import { parseDuration } from "../core/duration.ts";
 import { checkJobId } from "../core/envelope.ts";
 import { parseInstant } from "../core/instant.ts";
 import { checkQueueName } from "../core/names.ts";
 import { Queue } from "../queue.ts";
-import { ServiceManager } from "../services/mod.ts";
+import { ConnectionService, ServiceManager } from "../services/mod.ts";
 
 /** The options every command takes. */
 export interface CommonOptions {
@@ -34,6 +34,21 @@ export function withCommonOptions(
 /** Resolves the configuration and opens a manager on it; the caller disposes of it. */
 export async function openServices(options: CommonOptions): Promise<ServiceManager> {
   return new ServiceManager(await loadConfig({ file: options.config }));
+}
+
+/**
+ * Opens a manager on `config` and connects it, for the commands that run until stopped: a
+ * server that cannot be reached is then reported once, before anything says it is running.
+ */
+export async function connectedServices(config: NaqConfig): Promise<ServiceManager> {
+  const services = new ServiceManager(config);
+  try {
+    await services.get(ConnectionService);
+  } catch (err) {
+    await services[Symbol.asyncDispose]();
+    throw err;
+  }
+  return services;
 }
 
 /** Runs `use` with the queue `name` on a manager opened for it, and closes the manager. */

@@ -15,6 +15,7 @@ import { loadTaskModule } from "./_task_module.ts";
 import {
   collectQueueNames,
   type CommonOptions,
+  connectedServices,
   parsePositiveInt,
   withCommonOptions,
 } from "./_options.ts";
@@ -69,8 +70,9 @@ export function devCommand(): Command {
         logger.info(`naq dev: started nats-server at ${server.url} (data and log in .naq/)`);
       }
       try {
+        await using services = await connectedServices(config);
         await using worker = new Worker(queues, tasks, {
-          config,
+          services,
           concurrency: options.concurrency,
           logger,
           scheduler: true,

@@ -9,7 +9,7 @@ import { loadConfig } from "../config/mod.ts";
 import { Scheduler } from "../scheduler.ts";
 import { consoleLogger } from "../worker.ts";
 import { jsonLogger } from "./_logger.ts";
-import { type CommonOptions, withCommonOptions } from "./_options.ts";
+import { type CommonOptions, connectedServices, withCommonOptions } from "./_options.ts";
 
 /**
  * The `scheduler` command.
@@ -29,7 +29,8 @@ export function schedulerCommand(): Command {
     .action(async (options: CommonOptions) => {
       const config = await loadConfig({ file: options.config });
       const logger = options.json ? jsonLogger : consoleLogger;
-      await using scheduler = new Scheduler({ config, logger });
+      await using services = await connectedServices(config);
+      await using scheduler = new Scheduler({ services, logger });
       logger.info(`naq scheduler ${scheduler.id}: running; Ctrl-C to stop`);
       await scheduler.run();
       logger.info(`naq scheduler ${scheduler.id}: stopped`);

@@ -13,6 +13,7 @@ import { loadTaskModule } from "./_task_module.ts";
 import {
   collectQueueNames,
   type CommonOptions,
+  connectedServices,
   parseDurationOption,
   parsePositiveInt,
   withCommonOptions,
@@ -60,8 +61,9 @@ export function workerCommand(): Command {
       const tasks = await loadTaskModule(options.tasks);
       const config = await loadConfig({ file: options.config });
       const logger = options.json ? jsonLogger : consoleLogger;
+      await using services = await connectedServices(config);
       await using worker = new Worker(queues, tasks, {
-        config,
+        services,
         concurrency: options.concurrency,
         shutdownTimeout: options.shutdownTimeout,
         logger,

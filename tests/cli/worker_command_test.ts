@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { testConfig } from "../helpers/config.ts";
-import { startNatsServer } from "../helpers/nats_server.ts";
+import { freePort, startNatsServer } from "../helpers/nats_server.ts";
 import { runNaq, spawnNaq } from "./_naq.ts";
 
 Deno.test("naq worker", async (t) => {
@@ -134,4 +134,22 @@ Deno.test("naq worker", async (t) => {
     assert.equal(zero.code, 2);
     assert.match(zero.stderr, /Expected an integer >= 1, got "0"/);
   });
+
+  await t.step(
+    "a server that cannot be reached is said once, before anything runs: exit 1",
+    async () => {
+      // a port nothing listens on: the connection is refused at once
+      const nowhere = `nats://127.0.0.1:${freePort()}`;
+      for (const args of [["worker", "q", "--tasks", "tasks.ts"], ["scheduler"]]) {
+        const { code, stdout, stderr } = await runNaq(nowhere, args);
+        assert.equal(code, 1, stderr);
+        assert.equal(stdout, "", `${args[0]} said it runs`);
+        assert.equal(
+          stderr,
+          `naq: Cannot connect to NATS at ${nowhere}: connection refused. Check that ` +
+            "nats-server is running there, or set nats.servers (NAQ_NATS_SERVERS).\n",
+        );
+      }
+    },
+  );
 });

@@ -52,7 +52,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
  * a stream with as many replicas as nodes be placed ("no suitable peers" otherwise). Only
  * the leader tracks its peers, so each node is asked whether it leads; node i is `n{i+1}`.
  */
-async function waitForMetaLeader(servers: readonly NatsServer[]): Promise<void> {
+export async function waitForMetaLeader(servers: readonly NatsServer[]): Promise<void> {
   await waitFor(`a JetStream meta leader with ${servers.length - 1} current peers`, async () => {
     const views = await Promise.all(servers.map((server) =>
       server.monitor<{
