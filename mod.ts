@@ -53,6 +53,7 @@ export {
 // one connection shared by a process's queues, workers and schedulers (`{ services }`, with
 // an injected clock if need be); the services it builds are in `@naq/naq/services`
 export { ServiceManager } from "./src/services/core/service_manager.ts";
+// what a Queue's calls return, though the services define them
 export type { DeadLetter, StoredDeadLetter } from "./src/services/business/dead_letter_service.ts";
 export type { QueueStats } from "./src/services/business/jobs/job_service.ts";
 export {
