@@ -1,17 +1,31 @@
 /**
  * naq: a job queue for Deno on NATS JetStream.
  *
- * Configuration resolves once, from defaults, a YAML file, `NAQ_*` environment variables and
- * explicit overrides; a {@linkcode ServiceManager} owns one NATS connection and the services
- * built on it, and is released with `await using`.
+ * Define tasks with {@linkcode defineTask}, enqueue jobs with a {@linkcode Queue}, run them
+ * with a {@linkcode Worker}; a {@linkcode Scheduler} (which every worker also runs) fires cron
+ * and interval schedules. Configuration resolves once with {@linkcode loadConfig}, from
+ * defaults, a YAML file, `NAQ_*` environment variables and overrides. Durations are
+ * milliseconds or text such as `"30s"`, wherever an option takes one.
  *
- * @example Connect and make sure a stream exists
- * ```ts ignore
- * import { loadConfig, ServiceManager, StreamService } from "@naq/naq";
+ * This entry point is what applications write against. The service layer under it (the
+ * NATS connection, streams, KV buckets, wire names) is `@naq/naq/services`.
  *
- * await using services = new ServiceManager(await loadConfig());
- * const streams = await services.get(StreamService);
- * await streams.ensure({ name: "orders", subjects: ["orders.>"], retention: "workqueue" });
+ * @example Enqueue a job, run it with a worker, and wait for its result
+ * ```ts
+ * import { defineTask, loadConfig, Queue, Worker } from "@naq/naq";
+ *
+ * const sendEmail = defineTask("send-email", async (payload: { to: string }, ctx) => {
+ *   ctx.log.info(`sending to ${payload.to}`);
+ *   return { sent: true };
+ * }, { attempts: 5, timeout: "30s" });
+ *
+ * const config = await loadConfig();
+ * await using worker = new Worker("emails", [sendEmail], { config });
+ * worker.run();
+ *
+ * await using queue = new Queue("emails", { config });
+ * const job = await queue.enqueue(sendEmail, { to: "ada@example.com" }, { delay: "1s" });
+ * console.log(await job.result({ timeout: "10s" })); // { sent: true }
  * ```
  *
  * @module
@@ -36,22 +50,12 @@ export {
   type SizeInput,
   type TlsSettings,
 } from "./src/config/mod.ts";
-export {
-  type BucketChange,
-  type BucketOptions,
-  ConnectionService,
-  type DeadLetter,
-  JsonBucket,
-  KVStoreService,
-  type QueueStats,
-  type ServiceFactory,
-  ServiceManager,
-  type StoredDeadLetter,
-  type StreamFeed,
-  StreamService,
-  type StreamSpec,
-  type Versioned,
-} from "./src/services/mod.ts";
+// one connection shared by a process's queues, workers and schedulers (`{ services }`, with
+// an injected clock if need be); the services it builds are in `@naq/naq/services`
+export { ServiceManager } from "./src/services/core/service_manager.ts";
+// what a Queue's calls return, though the services define them
+export type { DeadLetter, StoredDeadLetter } from "./src/services/business/dead_letter_service.ts";
+export type { QueueStats } from "./src/services/business/jobs/job_service.ts";
 export {
   type EnqueueItem,
   type EnqueueOptions,
@@ -72,6 +76,7 @@ export {
   defineTask,
   type Task,
   type TaskContext,
+  type TaskDefaults,
   type TaskHandler,
   type TaskLogger,
   type TaskOptions,
@@ -112,5 +117,3 @@ export {
   TimeoutError,
   UnrecoverableError,
 } from "./src/errors.ts";
-export { type JobMessageKind, type WireNames, wireNames } from "./src/core/names.ts";
-export { formatDuration, parseDuration } from "./src/core/duration.ts";

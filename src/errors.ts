@@ -5,34 +5,52 @@
  * @module
  */
 
-/** The stable codes of {@linkcode NaqError} and its subclasses. */
-export const ErrorCode = {
+/**
+ * The stable codes of {@linkcode NaqError} and its subclasses, by name: compare
+ * `err.code === ErrorCode.NotFound` (or `"NOT_FOUND"`), or use {@linkcode isNaqError}.
+ *
+ * Its type spells each code's value, so the documentation shows them; the compiler checks
+ * that the object has the same values.
+ */
+export const ErrorCode: {
   /** Configuration could not be read, parsed or validated. */
-  Config: "CONFIG",
+  readonly Config: "CONFIG";
   /** A NATS server could not be reached, or the connection was lost for good. */
-  Connection: "CONNECTION",
+  readonly Connection: "CONNECTION";
   /** An operation did not finish within its deadline. */
-  Timeout: "TIMEOUT",
+  readonly Timeout: "TIMEOUT";
   /** A resource (ServiceManager, Queue, Worker) was used after it was closed. */
-  Closed: "CLOSED",
+  readonly Closed: "CLOSED";
   /** A stored value could not be decoded. */
-  Decode: "DECODE",
+  readonly Decode: "DECODE";
   /** A job failed for good; its last error is the cause. */
-  JobFailed: "JOB_FAILED",
+  readonly JobFailed: "JOB_FAILED";
   /** A job was cancelled before it finished. */
-  JobCancelled: "JOB_CANCELLED",
+  readonly JobCancelled: "JOB_CANCELLED";
   /** A handler gave up on its job for good: it is dead at once, without retries. */
-  Unrecoverable: "UNRECOVERABLE",
+  readonly Unrecoverable: "UNRECOVERABLE";
   /** A job (or another named thing) does not exist. */
-  NotFound: "NOT_FOUND",
+  readonly NotFound: "NOT_FOUND";
   /** A change was refused because someone else changed the same thing first. */
-  Conflict: "CONFLICT",
+  readonly Conflict: "CONFLICT";
   /**
    * JetStream could not take a write for longer than naq waits: a stream had no leader (it
    * was electing one, or too few of its servers were up). Trying again later may succeed.
    */
+  readonly Unavailable: "UNAVAILABLE";
+} = Object.freeze({
+  Config: "CONFIG",
+  Connection: "CONNECTION",
+  Timeout: "TIMEOUT",
+  Closed: "CLOSED",
+  Decode: "DECODE",
+  JobFailed: "JOB_FAILED",
+  JobCancelled: "JOB_CANCELLED",
+  Unrecoverable: "UNRECOVERABLE",
+  NotFound: "NOT_FOUND",
+  Conflict: "CONFLICT",
   Unavailable: "UNAVAILABLE",
-} as const;
+});
 
 /** One of the values of {@linkcode ErrorCode}. */
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
@@ -115,8 +133,10 @@ export class TimeoutError extends NaqError {
  * Thrown by a handler to fail its job for good: the job is dead at once, however many
  * attempts it has left, as for a payload that can never succeed.
  *
- * @example
- * ```ts ignore
+ * @example Give up on a job whose payload cannot succeed
+ * ```ts
+ * import { defineTask, UnrecoverableError } from "@naq/naq";
+ *
  * const charge = defineTask("charge", (payload: { card: string }) => {
  *   if (!payload.card) throw new UnrecoverableError("no card to charge");
  * });

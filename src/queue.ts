@@ -7,7 +7,7 @@ import { timeoutSignal } from "./clock.ts";
 import type { NaqConfig } from "./config/types.ts";
 import type { FinishedJob, JobRecord, JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
-import { parseDuration } from "./core/duration.ts";
+import { backoffMs, durationMs } from "./duration_options.ts";
 import { checkPayload } from "./core/payload.ts";
 import { ErrorCode, isNaqError, JobFailedError, NaqError, TimeoutError } from "./errors.ts";
 import {
@@ -33,7 +33,7 @@ import { ConnectionService } from "./services/core/connection_service.ts";
 import { ServiceManager } from "./services/core/service_manager.ts";
 import { QueueStateService } from "./services/business/queue_state_service.ts";
 import type { Task } from "./task.ts";
-import type { BackoffInput, BackoffSettings } from "./config/types.ts";
+import type { BackoffInput, DurationInput } from "./config/types.ts";
 
 /** Either a shared {@linkcode ServiceManager}, or a configuration to own one with. */
 export type ServicesOption = { readonly services: ServiceManager } | { readonly config: NaqConfig };
@@ -47,9 +47,9 @@ export interface EnqueueOptions {
   /** Backoff between attempts; durations in ms or such as `"5s"`. */
   readonly backoff?: BackoffInput;
   /** Fail an attempt that runs longer than this: ms, or a duration such as `"30s"`. */
-  readonly timeout?: number | string;
+  readonly timeout?: DurationInput;
   /** Run no earlier than this long from now: ms, or a duration such as `"5m"`. */
-  readonly delay?: number | string;
+  readonly delay?: DurationInput;
   /** Run no earlier than this instant. */
   readonly runAt?: InstantInput;
 }
@@ -69,7 +69,7 @@ export interface QueueDeleted {
 /** When a schedule fires: a cron pattern in a time zone (UTC by default), or an interval. */
 export type ScheduleTimingInput =
   | { readonly cron: string; readonly tz?: string }
-  | { readonly every: number | string };
+  | { readonly every: DurationInput };
 
 /** A schedule's bounds and the options of the jobs it fires. */
 export interface ScheduleOptions {
@@ -83,10 +83,10 @@ export interface ScheduleOptions {
   readonly missed?: MissedPolicy;
   /** Attempts of each job. */
   readonly attempts?: number;
-  /** Backoff of each job. */
+  /** Backoff of each job; durations in ms or such as `"5s"`. */
   readonly backoff?: BackoffInput;
   /** Timeout of each job's attempts: ms, or a duration such as `"30s"`. */
-  readonly timeout?: number | string;
+  readonly timeout?: DurationInput;
 }
 
 /** Changes for `updateSchedule()`; `null` clears a bound. */
@@ -120,7 +120,7 @@ export interface EnqueueItem<P = unknown> {
 /** Options for `result()`. */
 export interface ResultOptions {
   /** Give up after this long: ms, or a duration such as `"30s"`. Waits forever when omitted. */
-  readonly timeout?: number | string;
+  readonly timeout?: DurationInput;
   /** Give up when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -168,7 +168,7 @@ export interface EventsOptions {
  * A named queue of jobs.
  *
  * @example Enqueue a job and wait for its result
- * ```ts ignore
+ * ```ts
  * import { createConfig, defineTask, Queue } from "@naq/naq";
  *
  * const resize = defineTask("resize", (payload: { url: string }) => ({ ok: true }));
@@ -400,8 +400,14 @@ export class Queue implements AsyncDisposable {
    * with the first `next()`, so events of jobs enqueued right after it are not missed.
    *
    * @example Follow one job
-   * ```ts ignore
-   * for await (const event of queue.events({ jobId: job.id })) console.log(event.type);
+   * ```ts
+   * import type { JobHandle, Queue } from "@naq/naq";
+   * declare const queue: Queue, job: JobHandle;
+   *
+   * for await (const event of queue.events({ jobId: job.id })) {
+   *   console.log(event.type);
+   *   if (event.type === "completed" || event.type === "dead") break;
+   * }
    * ```
    */
   events(options: EventsOptions = {}): AsyncIterableIterator<JobEvent> {
@@ -420,7 +426,11 @@ export class Queue implements AsyncDisposable {
    * as it is, firings and pause included.
    *
    * @example Every weekday at 09:00 in Paris
-   * ```ts ignore
+   * ```ts
+   * import { defineTask, type Queue } from "@naq/naq";
+   * declare const queue: Queue;
+   * const report = defineTask("report", (payload: { to: string }) => payload.to);
+   *
    * await queue.schedule("morning-report", report, { to: "ops" }, {
    *   cron: "0 9 * * 1-5",
    *   tz: "Europe/Paris",
@@ -593,7 +603,9 @@ export class Queue implements AsyncDisposable {
   ): Promise<R> {
     if (known) return this.#outcome<R>(id, known);
     const jobs = await this.#jobsWhenReachable(`wait for job ${id} of queue ${this.name}`);
-    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+    const timeoutMs = options.timeout === undefined
+      ? undefined
+      : durationMs(options.timeout, "timeout");
     const timeout = timeoutMs === undefined
       ? undefined
       : timeoutSignal(this.#services.clock, timeoutMs);
@@ -654,7 +666,7 @@ function toRequest<P>(
   const runAt = options.runAt !== undefined
     ? parseInstant(options.runAt, "runAt")
     : options.delay !== undefined
-    ? instantAfter(now, parseDuration(options.delay), "delay")
+    ? instantAfter(now, durationMs(options.delay, "delay"), "delay")
     : undefined;
   return {
     runAt,
@@ -662,27 +674,14 @@ function toRequest<P>(
     payload,
     jobId: options.jobId,
     attempts: options.attempts,
-    backoff: backoffSettings(options.backoff ?? {}),
-    timeoutMs: timeout === undefined ? undefined : Math.round(parseDuration(timeout)),
+    // an option not given keeps the task's, or the queue's
+    backoff: backoffMs(options.backoff ?? {}),
+    timeoutMs: timeout === undefined ? undefined : durationMs(timeout, "timeout"),
     taskOptions: typeof task === "string" ? undefined : task.options,
   };
 }
 
 function toTiming(timing: ScheduleTimingInput): ScheduleTiming {
-  if (timing && "every" in timing) return { every: Math.round(parseDuration(timing.every)) };
+  if (timing && "every" in timing) return { every: durationMs(timing.every, "every") };
   return timing;
-}
-
-function backoffSettings(input: BackoffInput): Partial<BackoffSettings> {
-  const ms = (value: number | string | undefined) =>
-    value === undefined ? undefined : Math.round(parseDuration(value));
-  const settings = {
-    type: input.type,
-    delay: ms(input.delay),
-    maxDelay: ms(input.maxDelay),
-    jitter: input.jitter,
-    delays: input.delays?.map((delay) => ms(delay)!),
-  };
-  // an option not given keeps the task's, or the queue's
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }

@@ -70,7 +70,7 @@ export interface SchedulerOptions {
  * another takes over within about a lease. A firing is enqueued once even across a failover.
  *
  * @example Run a scheduler until Ctrl-C
- * ```ts ignore
+ * ```ts
  * import { createConfig, Scheduler } from "@naq/naq";
  *
  * await using scheduler = new Scheduler({ config: createConfig() });

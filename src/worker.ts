@@ -6,7 +6,9 @@
 import { repeatEvery } from "./clock.ts";
 import { queueSettings } from "./config/queue_settings.ts";
 import { Slots } from "./core/slots.ts";
-import { formatDuration, parseDuration } from "./core/duration.ts";
+import { formatDuration } from "./core/duration.ts";
+import { durationMs } from "./duration_options.ts";
+import type { DurationInput } from "./config/types.ts";
 import { checkQueueName } from "./core/names.ts";
 import { ConnectionError, ErrorCode, NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
@@ -37,7 +39,7 @@ export interface WorkerOptions {
   /** Jobs run at once by this worker; `worker.concurrency` from the config by default. */
   readonly concurrency?: number;
   /** How long `close()` waits for running jobs before handing them back: ms or `"30s"`. */
-  readonly shutdownTimeout?: number | string;
+  readonly shutdownTimeout?: DurationInput;
   /** This worker's name in job records and dead letters; generated when omitted. */
   readonly id?: string;
   /** Close gracefully on SIGINT and SIGTERM while running. Default true. */
@@ -66,7 +68,7 @@ const PULL_RETRY_MS = 1_000;
  * letter) or, when stopping before the job finished, hands back for immediate redelivery.
  *
  * @example Run a worker until Ctrl-C
- * ```ts ignore
+ * ```ts
  * import { createConfig, defineTask, Worker } from "@naq/naq";
  *
  * const resize = defineTask("resize", async (payload: { url: string }, ctx) => {
@@ -147,7 +149,7 @@ export class Worker implements AsyncDisposable {
     this.#slots = new Slots(this.#concurrency);
     this.#shutdownTimeoutMs = options.shutdownTimeout === undefined
       ? worker.shutdownTimeout
-      : parseDuration(options.shutdownTimeout);
+      : durationMs(options.shutdownTimeout, "shutdownTimeout");
     this.#handleSignals = options.handleSignals ?? true;
     this.#runsScheduler = options.scheduler ?? worker.scheduler;
     this.#heartbeatMs = new Map(this.#queues.map((queue) => {

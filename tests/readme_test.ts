@@ -1,10 +1,23 @@
 import assert from "node:assert/strict";
 import { defaultConfig, loadConfig } from "../src/config/mod.ts";
 import { STARTER_CONFIG } from "../src/config/starter_file.ts";
-import { Queue } from "../mod.ts";
+import { ErrorCode, Queue } from "../mod.ts";
 import { testConfig } from "./helpers/config.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 import { codeBlocks, readme, root } from "./helpers/readme.ts";
+
+/**
+ * A README script with its imports of the package (`jsr:@naq/naq` and its subpaths, which JSR
+ * serves from deno.json's "exports") pointed at the files of this checkout.
+ */
+async function runnableScript(script: string): Promise<string> {
+  const { exports } = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+  return script.replaceAll(/"jsr:@naq\/naq(\/[a-z]+)?"/g, (specifier, subpath = "") => {
+    const file = exports[`.${subpath}`];
+    assert.ok(file, `the README imports ${specifier}, which deno.json does not export`);
+    return JSON.stringify(new URL(file, `file://${root}`).pathname);
+  });
+}
 
 /** The Quick start section: its script and the `deno run` command that runs it, as written. */
 function quickStart(): { script: string; args: string[] } {
@@ -27,7 +40,7 @@ Deno.test("the README's quick start runs as written against a real server, and l
   try {
     await Deno.writeTextFile(
       `${dir}/quick_start.ts`,
-      script.replaceAll("jsr:@naq/naq", `${root}mod.ts`),
+      await runnableScript(script),
     );
     // The script ends by itself only once its `await using` closed the worker and the queue: an
     // open connection or a running worker would keep it alive. So it has a generous deadline,
@@ -90,4 +103,33 @@ Deno.test("deno task compile builds the binary with the flags the README documen
   assert.ok(naq.includes("--no-prompt") && naq.includes("--allow-write=naq.yaml"), tasks.naq);
   // what it cannot run is said
   assert.match(readme, /The binary runs every command but `worker` and `dev`/);
+});
+
+Deno.test("the README's example under the hood runs, importing @naq/naq/services", async () => {
+  const section = readme.slice(readme.indexOf("### Under the hood"), readme.indexOf("### How a"));
+  const script = section.match(/```ts\n([\s\S]*?)```/)?.[1];
+  assert.ok(script !== undefined && script.includes('from "jsr:@naq/naq/services"'), section);
+  // run with the Quick start's flags: what a script of naq's needs
+  const flags = quickStart().args.filter((arg) => arg.startsWith("--"));
+  await using server = await startNatsServer();
+  const dir = await Deno.makeTempDir({ prefix: "h-surface_" });
+  try {
+    await Deno.writeTextFile(`${dir}/services.ts`, await runnableScript(script));
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--config", `${root}deno.json`, ...flags, "services.ts"],
+      cwd: dir,
+      env: { NAQ_NATS_SERVERS: server.url },
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.equal(new TextDecoder().decode(stdout), "naq_queue_emails no such stream\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the README's table of error codes lists every ErrorCode, by value and by name", () => {
+  const section = readme.slice(readme.indexOf("### Errors"), readme.indexOf("### Under the hood"));
+  const rows = [...section.matchAll(/^\| `([A-Z_]+)` +\| `([A-Za-z]+)` +\|/gm)]
+    .map(([, code, name]) => [name, code]);
+  assert.deepEqual(rows, Object.entries(ErrorCode));
 });

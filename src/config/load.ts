@@ -110,8 +110,8 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
  * @throws {ConfigError} naming the file and line, variable or override of every problem
  *
  * @example Load with an override
- * ```ts ignore
- * import { loadConfig } from "./load.ts";
+ * ```ts
+ * import { loadConfig } from "@naq/naq";
  * const config = await loadConfig({ overrides: { worker: { concurrency: 4 } } });
  * config.worker.concurrency; // 4
  * ```

@@ -4,8 +4,8 @@
  * with the file and line, variable or override it came from.
  *
  * @example Load, then read a queue's settings
- * ```ts ignore
- * import { loadConfig, queueSettings } from "./mod.ts";
+ * ```ts
+ * import { loadConfig, queueSettings } from "@naq/naq";
  *
  * const config = await loadConfig({ overrides: { worker: { concurrency: 4 } } });
  * const emails = queueSettings(config, "emails");

@@ -4,7 +4,8 @@
  *
  * Written text always carries a unit: `"5"` is refused rather than read as 5 ms, which no one
  * means (on the command line, in a file or in an environment variable). A JavaScript number
- * is milliseconds, as everywhere in naq's API (`timeoutMs`, timestamps).
+ * is milliseconds, as everywhere in naq's API (options, and `timeoutMs` or timestamps in
+ * records).
  *
  * @module
  */
@@ -39,6 +40,9 @@ export function isBareNumber(input: unknown): boolean {
  * @returns such as `a number needs a unit: write "5s" for 5 seconds, or "5ms"`
  */
 export function durationProblem(input: unknown): string {
+  if (typeof input === "number" && !(Number.isFinite(input) && input >= 0)) {
+    return `milliseconds must be a finite number, 0 or more`;
+  }
   const text = typeof input === "number" ? String(input) : String(input).trim();
   if (isBareNumber(text)) {
     return `a number needs a unit: write "${text}s" for ${text} seconds, or "${text}ms" ` +

@@ -39,8 +39,11 @@ export interface JobEnvelope {
 
 /** Job options as a producer set them, each one optional. */
 export interface GivenOptions {
+  /** Attempts in all. */
   readonly attempts?: number;
+  /** The timeout of each attempt, in ms. */
   readonly timeoutMs?: number;
+  /** The backoff fields set, delays in ms. */
   readonly backoff?: Partial<JobOptions["backoff"]>;
 }
 

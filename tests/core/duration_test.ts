@@ -46,6 +46,15 @@ Deno.test("parseDuration() throws a RangeError that shows the value and the fix"
   });
 });
 
+Deno.test("parseDuration() says a number of milliseconds must be finite and not negative", () => {
+  for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => parseDuration(bad), {
+      name: "RangeError",
+      message: /: milliseconds must be a finite number, 0 or more$/,
+    });
+  }
+});
+
 Deno.test("formatDuration() writes the shortest combination of units", () => {
   assert.equal(formatDuration(0), "0s");
   assert.equal(formatDuration(250), "250ms");

@@ -202,7 +202,7 @@ Deno.test("a task's defaults apply to its jobs, and enqueue() options override t
   await using env = await setup();
   const withDefaults = defineTask("with-defaults", () => null, {
     attempts: 5,
-    timeoutMs: 1_500,
+    timeout: "1.5s",
     backoff: { type: "fixed", delay: 40 },
   });
   const byDefault = (await env.queue.enqueue(withDefaults, null)).job.options;

@@ -23,11 +23,26 @@ export interface ServiceFactory<T extends object> {
  * it depends on. Disposal runs once; every service's dispose runs even when one throws, and
  * the first error is rethrown after all have run.
  *
- * @example Share one connection
- * ```ts ignore
- * import { loadConfig, ServiceManager, StreamService } from "@naq/naq";
+ * @example Share one connection between a queue and a worker
+ * ```ts
+ * import { defineTask, loadConfig, Queue, ServiceManager, Worker } from "@naq/naq";
+ *
+ * const resize = defineTask("resize", (payload: { url: string }) => ({ ok: true }));
+ * await using services = new ServiceManager(await loadConfig());
+ * await using worker = new Worker("images", [resize], { services });
+ * worker.run();
+ * await using queue = new Queue("images", { services });
+ * await queue.enqueue(resize, { url: "https://example.com/a.png" });
+ * ```
+ *
+ * @example Get a service, for a tool that looks under naq's hood
+ * ```ts
+ * import { loadConfig } from "@naq/naq";
+ * import { ServiceManager, StreamService } from "@naq/naq/services";
+ *
  * await using services = new ServiceManager(await loadConfig());
  * const streams = await services.get(StreamService);
+ * console.log(await streams.names());
  * ```
  */
 export class ServiceManager implements AsyncDisposable {

@@ -153,7 +153,7 @@ export class ClaimedJob {
    * Records a failed attempt: schedules a retry while attempts remain, otherwise
    * dead-letters the job. Returns what was decided.
    */
-  async fail(error: unknown, random = Math.random()): Promise<Decision> {
+  async fail(error: unknown, random: number = Math.random()): Promise<Decision> {
     const at = this.#context.clock.now();
     const failure = this.#attemptError(error, at);
     const step = this.#step({ type: "failed", at, error, failure, random });
