@@ -1,23 +1,39 @@
 import type { Clock } from "../../clock.ts";
+import type { NaqConfig } from "../../config/types.ts";
 import type { JobRecord } from "../../core/job.ts";
 import type { JobEvent, JobEventType } from "../../core/job_event.ts";
 import { wireNames } from "../../core/names.ts";
+import { ConfigError } from "../../errors.ts";
 import {
   ConnectionService,
   type CoreMessage,
   type CoreSubscription,
 } from "../core/connection_service.ts";
 import type { ServiceManager } from "../core/service_manager.ts";
-import { StreamService } from "../core/stream_service.ts";
+import { StreamService, type StreamSpec } from "../core/stream_service.ts";
 
-/** Which events to receive. */
-export interface EventFilter {
-  /** The queue whose events to receive. */
+/** Which stored events to read: see {@linkcode EventService.history}. */
+export interface HistoryFilter {
+  /** The queue whose events to read. */
   readonly queue: string;
   /** Only these types; all when omitted. */
   readonly types?: readonly JobEventType[];
   /** Only this job's events. */
   readonly jobId?: string;
+  /**
+   * Only events whose time `at` is this instant (ms since the epoch) or later; every event
+   * the stream keeps when omitted.
+   */
+  readonly since?: number;
+}
+
+/** Which events to receive. */
+export interface EventFilter extends HistoryFilter {
+  /**
+   * Replays first the stored events whose time `at` is this instant (ms since the epoch) or
+   * later, then goes on live; live only when omitted. Needs events enabled.
+   */
+  readonly since?: number;
   /** Ends the iteration when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -28,6 +44,27 @@ const BATCH_MS = 5;
 const BATCH_MAX = 500;
 // room left in a message for its subject and protocol
 const HEADROOM = 1_024;
+// how much later than its time `at` an event may reach the stream: its batch's few ms, the
+// publishes a client holds through a reconnect, and a producer's clock running ahead of the
+// server's. A replay reads the stream from this long before `since`, by the server's clock
+// (the only time the stream indexes), and cuts what it read by `at`
+const STORED_LATE_MS = 60_000;
+
+/**
+ * The error for reading stored events when there are none to read.
+ *
+ * @param config the configuration in force
+ * @returns a ConfigError saying that events are disabled and how to enable them, or
+ *   `undefined` when they are enabled
+ */
+export function eventHistoryProblem(config: NaqConfig): ConfigError | undefined {
+  if (config.events.enabled) return undefined;
+  return new ConfigError(
+    "Cannot read the history of events: events are disabled (events.enabled: false), so " +
+      "none is stored; set events.enabled: true to keep them (for events.maxAge, within " +
+      "events.maxBytes), or follow live events without since",
+  );
+}
 
 /**
  * Publishes job events to the events stream, and delivers them live to subscribers.
@@ -42,19 +79,25 @@ export class EventService implements AsyncDisposable {
   readonly #names: ReturnType<typeof wireNames>;
   readonly #enabled: boolean;
   readonly #clock: Clock;
+  readonly #streams: StreamService;
+  readonly #stream: StreamSpec;
+  readonly #historyProblem?: ConfigError;
   /** Per subject, the events waiting to go out, as JSON, and their size. */
   readonly #pending = new Map<string, { events: string[]; bytes: number }>();
   #timer?: ReturnType<typeof setTimeout>;
 
   private constructor(
     connection: ConnectionService,
-    prefix: string,
-    enabled: boolean,
+    streams: StreamService,
+    config: NaqConfig,
     clock: Clock,
   ) {
     this.#connection = connection;
-    this.#names = wireNames(prefix);
-    this.#enabled = enabled;
+    this.#streams = streams;
+    this.#names = wireNames(config.prefix);
+    this.#stream = eventsStreamSpec(config);
+    this.#enabled = config.events.enabled;
+    this.#historyProblem = eventHistoryProblem(config);
     this.#clock = clock;
   }
 
@@ -64,20 +107,11 @@ export class EventService implements AsyncDisposable {
    * server is down), the service starts anyway and events still go out.
    */
   static async create(services: ServiceManager): Promise<EventService> {
-    const { prefix, events, streams } = services.config;
+    const { config } = services;
     const connection = await services.get(ConnectionService);
-    if (events.enabled) {
-      const names = wireNames(prefix);
-      await (await services.get(StreamService)).ensure({
-        name: names.eventsStream,
-        subjects: [names.eventsSubjects],
-        retention: "limits",
-        maxAgeMs: events.maxAge,
-        maxBytes: events.maxBytes,
-        replicas: events.replicas ?? streams.replicas,
-      }).catch(() => {});
-    }
-    return new EventService(connection, prefix, events.enabled, services.clock);
+    const streams = await services.get(StreamService);
+    if (config.events.enabled) await streams.ensure(eventsStreamSpec(config)).catch(() => {});
+    return new EventService(connection, streams, config, services.clock);
   }
 
   /** Sends the event of `type` about `job` as it is now; returns at once. */
@@ -147,8 +181,20 @@ export class EventService implements AsyncDisposable {
   /**
    * Receives events as they happen, from the moment of this call (not of the first `next()`),
    * until the signal aborts or the iteration is left.
+   *
+   * With `since`, it first replays the stored events whose time `at` is `since` or later,
+   * then goes on with each event stored later: all from one ordered consumer on the events
+   * stream (see {@linkcode StreamService.replay}), so none is missed or doubled where the
+   * history ends, and a live event is never cut by its time (a producer's clock may lag).
+   * Events then arrive once stored, a little later than a live subscription hears them.
+   *
+   * @throws {ConfigError} with `since`, when events are disabled
    */
   subscribe(filter: EventFilter): AsyncIterableIterator<JobEvent> {
+    if (filter.since !== undefined) {
+      if (this.#historyProblem) throw this.#historyProblem;
+      return this.#replay(filter, filter.since);
+    }
     const subscription = this.#connection.messages(this.#names.eventsSubject(filter.queue));
     // listen for the abort now, not at the first next(): an iterator aborted (or never
     // iterated) before then must not keep its subscription
@@ -159,6 +205,81 @@ export class EventService implements AsyncDisposable {
     return matching(subscription, filter);
   }
 
+  /**
+   * The stored events of a queue that match, in the order stored, up to the last one stored
+   * when called. The events stream is indexed by queue and by time, not by job: this reads
+   * every event of the queue from `since` (every one the stream keeps without it) and keeps
+   * the matching ones, so a `jobId` filter costs as much as the queue's events over the time
+   * read.
+   *
+   * @throws {ConfigError} when events are disabled
+   */
+  async history(filter: HistoryFilter): Promise<JobEvent[]> {
+    const { since } = filter;
+    return await this.#read(
+      filter.queue,
+      since === undefined ? undefined : since - STORED_LATE_MS,
+      (event) => (since === undefined || event.at >= since) && matches(event, filter),
+    );
+  }
+
+  /**
+   * A job's stored events, in the order stored: {@linkcode history} of its queue, read from
+   * the job's enqueue (from a minute before, for clocks that differ) and not cut by time, as a
+   * worker's clock may lag the producer's.
+   *
+   * @param enqueuedAt when the job was first enqueued (its record's `enqueuedAt`); every event
+   *   the stream keeps is read when it is not known
+   * @throws {ConfigError} when events are disabled
+   */
+  async timeline(queue: string, jobId: string, enqueuedAt?: number): Promise<JobEvent[]> {
+    return await this.#read(
+      queue,
+      enqueuedAt === undefined ? undefined : enqueuedAt - STORED_LATE_MS,
+      (event) => event.jobId === jobId,
+    );
+  }
+
+  async #read(
+    queue: string,
+    startTime: number | undefined,
+    keep: (event: JobEvent) => boolean,
+  ): Promise<JobEvent[]> {
+    if (this.#historyProblem) throw this.#historyProblem;
+    await this.#streams.ensure(this.#stream);
+    const subject = this.#names.eventsSubject(queue);
+    const last = await this.#streams.lastStored(this.#stream.name, subject);
+    if (!last || (startTime !== undefined && last.storedAt < startTime)) return [];
+    const events: JobEvent[] = [];
+    const stored = this.#streams.replay(this.#stream.name, {
+      subject,
+      startTime,
+      upToSeq: last.seq,
+    });
+    for await (const message of stored) {
+      for (const event of unpack(message.data)) if (keep(event)) events.push(event);
+    }
+    return events;
+  }
+
+  async *#replay(filter: EventFilter, since: number): AsyncGenerator<JobEvent> {
+    await this.#streams.ensure(this.#stream);
+    const subject = this.#names.eventsSubject(filter.queue);
+    // what the stream held before this call is history, cut at `since`; the rest is live
+    const seam = (await this.#streams.lastStored(this.#stream.name, subject))?.seq ?? 0;
+    const stored = this.#streams.replay(this.#stream.name, {
+      subject,
+      startTime: since - STORED_LATE_MS,
+      signal: filter.signal,
+    });
+    for await (const message of stored) {
+      for (const event of unpack(message.data)) {
+        if (message.seq <= seam && event.at < since) continue;
+        if (matches(event, filter)) yield event;
+      }
+    }
+  }
+
   /** Flushes what was emitted. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.flush().catch(() => {});
@@ -167,26 +288,43 @@ export class EventService implements AsyncDisposable {
 
 const decoder = new TextDecoder();
 
+function eventsStreamSpec(config: NaqConfig): StreamSpec {
+  const names = wireNames(config.prefix);
+  return {
+    name: names.eventsStream,
+    subjects: [names.eventsSubjects],
+    retention: "limits",
+    maxAgeMs: config.events.maxAge,
+    maxBytes: config.events.maxBytes,
+    replicas: config.events.replicas ?? config.streams.replicas,
+  };
+}
+
 async function* matching(
   subscription: CoreSubscription & AsyncIterable<CoreMessage>,
   filter: EventFilter,
 ): AsyncGenerator<JobEvent> {
   try {
     for await (const message of subscription) {
-      let events: unknown;
-      try {
-        events = JSON.parse(decoder.decode(message.data));
-      } catch {
-        continue; // not events naq wrote: not the listener's problem
-      }
-      if (!Array.isArray(events)) continue;
-      for (const event of events as JobEvent[]) {
-        if (filter.types && !filter.types.includes(event.type)) continue;
-        if (filter.jobId && event.jobId !== filter.jobId) continue;
-        yield event;
-      }
+      for (const event of unpack(message.data)) if (matches(event, filter)) yield event;
     }
   } finally {
     subscription.unsubscribe();
   }
+}
+
+/** The events of one message: a batch, a JSON array; none from a message naq did not write. */
+function unpack(data: Uint8Array): JobEvent[] {
+  let events: unknown;
+  try {
+    events = JSON.parse(decoder.decode(data));
+  } catch {
+    return []; // not events naq wrote: not the listener's problem
+  }
+  return Array.isArray(events) ? events as JobEvent[] : [];
+}
+
+function matches(event: JobEvent, filter: HistoryFilter): boolean {
+  return (!filter.types || filter.types.includes(event.type)) &&
+    (!filter.jobId || event.jobId === filter.jobId);
 }
