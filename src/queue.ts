@@ -433,7 +433,8 @@ export class Queue implements AsyncDisposable {
    * none missed or doubled in between: it reads them all from the events stream, live ones
    * included, which hands them on once stored. The replay reads the queue's stored events
    * from a minute before `since` (by the server's clock) and keeps those whose `at` is
-   * `since` or later; `types` and `jobId` filter what it read.
+   * `since` or later; `types` and `jobId` filter what it read. It asks nothing of the server
+   * before the first `next()`, and misses nothing for it: it starts from `since`.
    *
    * @example Follow one job
    * ```ts ignore

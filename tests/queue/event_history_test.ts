@@ -5,7 +5,7 @@ import { ConfigError } from "../../src/errors.ts";
 import { EventService } from "../../src/services/business/event_service.ts";
 import { StreamService } from "../../src/services/core/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
-import { waitFor } from "../helpers/config.ts";
+import { waitFor, within } from "../helpers/config.ts";
 import { ManualClock } from "../helpers/manual_clock.ts";
 import { collectEvents, type Setup, setup } from "./_setup.ts";
 
@@ -108,6 +108,20 @@ Deno.test("events({ since }) with a signal already aborted yields nothing", asyn
   controller.abort();
   const events = env.queue.events({ since: new Date(0), signal: controller.signal });
   assert.deepEqual(await Array.fromAsync(events), []);
+});
+
+Deno.test("events({ since }) ends when its signal aborts while it waits for live events", async () => {
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
+  const { emit, send } = await emitter(env, clock);
+  emit("stored");
+  await send();
+  const controller = new AbortController();
+  const replay = env.queue.events({ since: 0, signal: controller.signal });
+  assert.equal((await replay.next()).value?.jobId, "stored");
+  const waiting = replay.next();
+  controller.abort();
+  assert.deepEqual(await within("the replay to end", waiting), { done: true, value: undefined });
 });
 
 Deno.test("events({ since }) refuses what is not a time", async () => {
