@@ -50,10 +50,13 @@ export async function* replayStream(
   if (options.signal?.aborted) return;
   const consumer = await connection.jetstream().consumers.get(stream, {
     filter_subjects: options.subject,
-    ...options.startTime === undefined ? { deliver_policy: DeliverPolicy.All } : {
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date(options.startTime).toISOString(),
-    },
+    // nothing is stored before the epoch (nor does a Date hold the farthest instants)
+    ...options.startTime === undefined || options.startTime <= 0
+      ? { deliver_policy: DeliverPolicy.All }
+      : {
+        deliver_policy: DeliverPolicy.StartTime,
+        opt_start_time: new Date(options.startTime).toISOString(),
+      },
   });
   if (options.upToSeq === undefined) yield* follow(consumer, options.signal);
   else yield* readUpTo(consumer, options.upToSeq, options.signal);
