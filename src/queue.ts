@@ -14,7 +14,8 @@ import {
   DeadLetterService,
   type StoredDeadLetter,
 } from "./services/business/dead_letter_service.ts";
-import { eventHistoryProblem, EventService } from "./services/business/event_service.ts";
+import { eventHistoryDisabled } from "./services/business/event_history.ts";
+import { EventService } from "./services/business/event_service.ts";
 import {
   type Enqueued,
   type EnqueueRequest,
@@ -302,8 +303,7 @@ export class Queue implements AsyncDisposable {
    * @throws {ConfigError} when events are disabled (`events.enabled: false`)
    */
   async jobEvents(id: string): Promise<JobEvent[]> {
-    const disabled = eventHistoryProblem(this.#services.config);
-    if (disabled) throw disabled;
+    if (!this.#services.config.events.enabled) throw eventHistoryDisabled();
     const job = await this.getJob(id);
     const events = await this.#services.get(EventService);
     return await events.timeline(this.name, id, job?.enqueuedAt);
@@ -453,8 +453,9 @@ export class Queue implements AsyncDisposable {
     const since = options.since === undefined
       ? undefined
       : parseSince(options.since, this.#services.clock.now());
-    const disabled = since !== undefined && eventHistoryProblem(this.#services.config);
-    if (disabled) throw disabled;
+    if (since !== undefined && !this.#services.config.events.enabled) {
+      throw eventHistoryDisabled();
+    }
     const subscription = this.#services.get(EventService)
       .then((events) => events.subscribe({ queue: this.name, ...options, since }));
     return (async function* () {

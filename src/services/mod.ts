@@ -22,7 +22,8 @@ export {
   DeadLetterService,
   type StoredDeadLetter,
 } from "./business/dead_letter_service.ts";
-export { type EventFilter, EventService, type HistoryFilter } from "./business/event_service.ts";
+export { type EventFilter, EventService } from "./business/event_service.ts";
+export type { HistoryFilter } from "./business/event_history.ts";
 export {
   type Enqueued,
   type EnqueueRequest,

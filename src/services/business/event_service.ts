@@ -3,7 +3,16 @@ import type { NaqConfig } from "../../config/types.ts";
 import type { JobRecord } from "../../core/job.ts";
 import type { JobEvent, JobEventType } from "../../core/job_event.ts";
 import { wireNames } from "../../core/names.ts";
-import { ConfigError } from "../../errors.ts";
+import {
+  eventHistoryDisabled,
+  type EventsSource,
+  type HistoryFilter,
+  matches,
+  readEvents,
+  replayEvents,
+  STORED_LATE_MS,
+  unpack,
+} from "./event_history.ts";
 import {
   ConnectionService,
   type CoreMessage,
@@ -11,21 +20,6 @@ import {
 } from "../core/connection_service.ts";
 import type { ServiceManager } from "../core/service_manager.ts";
 import { StreamService, type StreamSpec } from "../core/stream_service.ts";
-
-/** Which stored events to read: see {@linkcode EventService.history}. */
-export interface HistoryFilter {
-  /** The queue whose events to read. */
-  readonly queue: string;
-  /** Only these types; all when omitted. */
-  readonly types?: readonly JobEventType[];
-  /** Only this job's events. */
-  readonly jobId?: string;
-  /**
-   * Only events whose time `at` is this instant (ms since the epoch) or later; every event
-   * the stream keeps when omitted.
-   */
-  readonly since?: number;
-}
 
 /** Which events to receive. */
 export interface EventFilter extends HistoryFilter {
@@ -44,27 +38,6 @@ const BATCH_MS = 5;
 const BATCH_MAX = 500;
 // room left in a message for its subject and protocol
 const HEADROOM = 1_024;
-// how much later than its time `at` an event may reach the stream: its batch's few ms, the
-// publishes a client holds through a reconnect, and a producer's clock running ahead of the
-// server's. A replay reads the stream from this long before `since`, by the server's clock
-// (the only time the stream indexes), and cuts what it read by `at`
-const STORED_LATE_MS = 60_000;
-
-/**
- * The error for reading stored events when there are none to read.
- *
- * @param config the configuration in force
- * @returns a ConfigError saying that events are disabled and how to enable them, or
- *   `undefined` when they are enabled
- */
-export function eventHistoryProblem(config: NaqConfig): ConfigError | undefined {
-  if (config.events.enabled) return undefined;
-  return new ConfigError(
-    "Cannot read the history of events: events are disabled (events.enabled: false), so " +
-      "none is stored; set events.enabled: true to keep them (for events.maxAge, within " +
-      "events.maxBytes), or follow live events without since",
-  );
-}
 
 /**
  * Publishes job events to the events stream, and delivers them live to subscribers.
@@ -81,7 +54,6 @@ export class EventService implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #streams: StreamService;
   readonly #stream: StreamSpec;
-  readonly #historyProblem?: ConfigError;
   /** Per subject, the events waiting to go out, as JSON, and their size. */
   readonly #pending = new Map<string, { events: string[]; bytes: number }>();
   #timer?: ReturnType<typeof setTimeout>;
@@ -97,7 +69,6 @@ export class EventService implements AsyncDisposable {
     this.#names = wireNames(config.prefix);
     this.#stream = eventsStreamSpec(config);
     this.#enabled = config.events.enabled;
-    this.#historyProblem = eventHistoryProblem(config);
     this.#clock = clock;
   }
 
@@ -186,14 +157,15 @@ export class EventService implements AsyncDisposable {
    * then goes on with each event stored later: all from one ordered consumer on the events
    * stream (see {@linkcode StreamService.replay}), so none is missed or doubled where the
    * history ends, and a live event is never cut by its time (a producer's clock may lag).
-   * Events then arrive once stored, a little later than a live subscription hears them.
+   * Events then arrive once stored, a little later than a live subscription hears them. Such
+   * a replay starts at the first `next()`, and misses nothing for it: it starts at `since`.
    *
    * @throws {ConfigError} with `since`, when events are disabled
    */
   subscribe(filter: EventFilter): AsyncIterableIterator<JobEvent> {
     if (filter.since !== undefined) {
-      if (this.#historyProblem) throw this.#historyProblem;
-      return this.#replay(filter, filter.since);
+      if (!this.#enabled) throw eventHistoryDisabled();
+      return this.#replay({ ...filter, since: filter.since });
     }
     const subscription = this.#connection.messages(this.#names.eventsSubject(filter.queue));
     // listen for the abort now, not at the first next(): an iterator aborted (or never
@@ -216,8 +188,8 @@ export class EventService implements AsyncDisposable {
    */
   async history(filter: HistoryFilter): Promise<JobEvent[]> {
     const { since } = filter;
-    return await this.#read(
-      filter.queue,
+    return await readEvents(
+      await this.#source(filter.queue),
       since === undefined ? undefined : since - STORED_LATE_MS,
       (event) => (since === undefined || event.at >= since) && matches(event, filter),
     );
@@ -233,51 +205,26 @@ export class EventService implements AsyncDisposable {
    * @throws {ConfigError} when events are disabled
    */
   async timeline(queue: string, jobId: string, enqueuedAt?: number): Promise<JobEvent[]> {
-    return await this.#read(
-      queue,
+    return await readEvents(
+      await this.#source(queue),
       enqueuedAt === undefined ? undefined : enqueuedAt - STORED_LATE_MS,
       (event) => event.jobId === jobId,
     );
   }
 
-  async #read(
-    queue: string,
-    startTime: number | undefined,
-    keep: (event: JobEvent) => boolean,
-  ): Promise<JobEvent[]> {
-    if (this.#historyProblem) throw this.#historyProblem;
-    await this.#streams.ensure(this.#stream);
-    const subject = this.#names.eventsSubject(queue);
-    const last = await this.#streams.lastStored(this.#stream.name, subject);
-    if (!last || (startTime !== undefined && last.storedAt < startTime)) return [];
-    const events: JobEvent[] = [];
-    const stored = this.#streams.replay(this.#stream.name, {
-      subject,
-      startTime,
-      upToSeq: last.seq,
-    });
-    for await (const message of stored) {
-      for (const event of unpack(message.data)) if (keep(event)) events.push(event);
-    }
-    return events;
+  async *#replay(filter: EventFilter & { readonly since: number }): AsyncGenerator<JobEvent> {
+    yield* replayEvents(await this.#source(filter.queue), filter);
   }
 
-  async *#replay(filter: EventFilter, since: number): AsyncGenerator<JobEvent> {
+  /** Where the queue's events are stored, once the stream is there to read. */
+  async #source(queue: string): Promise<EventsSource> {
+    if (!this.#enabled) throw eventHistoryDisabled();
     await this.#streams.ensure(this.#stream);
-    const subject = this.#names.eventsSubject(filter.queue);
-    // what the stream held before this call is history, cut at `since`; the rest is live
-    const seam = (await this.#streams.lastStored(this.#stream.name, subject))?.seq ?? 0;
-    const stored = this.#streams.replay(this.#stream.name, {
-      subject,
-      startTime: since - STORED_LATE_MS,
-      signal: filter.signal,
-    });
-    for await (const message of stored) {
-      for (const event of unpack(message.data)) {
-        if (message.seq <= seam && event.at < since) continue;
-        if (matches(event, filter)) yield event;
-      }
-    }
+    return {
+      streams: this.#streams,
+      stream: this.#stream.name,
+      subject: this.#names.eventsSubject(queue),
+    };
   }
 
   /** Flushes what was emitted. */
@@ -285,8 +232,6 @@ export class EventService implements AsyncDisposable {
     await this.flush().catch(() => {});
   }
 }
-
-const decoder = new TextDecoder();
 
 function eventsStreamSpec(config: NaqConfig): StreamSpec {
   const names = wireNames(config.prefix);
@@ -311,20 +256,4 @@ async function* matching(
   } finally {
     subscription.unsubscribe();
   }
-}
-
-/** The events of one message: a batch, a JSON array; none from a message naq did not write. */
-function unpack(data: Uint8Array): JobEvent[] {
-  let events: unknown;
-  try {
-    events = JSON.parse(decoder.decode(data));
-  } catch {
-    return []; // not events naq wrote: not the listener's problem
-  }
-  return Array.isArray(events) ? events as JobEvent[] : [];
-}
-
-function matches(event: JobEvent, filter: HistoryFilter): boolean {
-  return (!filter.types || filter.types.includes(event.type)) &&
-    (!filter.jobId || event.jobId === filter.jobId);
 }
