@@ -105,6 +105,7 @@ export type {
   ScheduleTiming,
 } from "./src/core/schedule.ts";
 export type { InstantInput } from "./src/core/instant.ts";
+export type { SinceInput } from "./src/core/since.ts";
 export type { JobEvent, JobEventType } from "./src/core/job_event.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
 export {

@@ -14,6 +14,7 @@ import {
   DeadLetterService,
   type StoredDeadLetter,
 } from "./services/business/dead_letter_service.ts";
+import { eventHistoryDisabled } from "./services/business/event_history.ts";
 import { EventService } from "./services/business/event_service.ts";
 import {
   type Enqueued,
@@ -29,6 +30,7 @@ import {
 import type { MissedPolicy, ScheduleRecord, ScheduleTiming } from "./core/schedule.ts";
 import { instantAfter, type InstantInput, parseInstant } from "./core/instant.ts";
 import { checkQueueName } from "./core/names.ts";
+import { parseSince, type SinceInput } from "./core/since.ts";
 import { ConnectionService } from "./services/core/connection_service.ts";
 import { ServiceManager } from "./services/core/service_manager.ts";
 import { QueueStateService } from "./services/business/queue_state_service.ts";
@@ -160,6 +162,12 @@ export interface EventsOptions {
   readonly types?: readonly JobEventType[];
   /** Only this job's. */
   readonly jobId?: string;
+  /**
+   * Replays the stored events from this time on (by their `at`) before the live ones: a Date,
+   * ms since the epoch, an ISO 8601 time, or a duration ago such as `"1h"`. The stream keeps
+   * events for `events.maxAge`, within `events.maxBytes`. Live only when omitted.
+   */
+  readonly since?: SinceInput;
   /** Stops the iteration. */
   readonly signal?: AbortSignal;
 }
@@ -277,6 +285,28 @@ export class Queue implements AsyncDisposable {
   /** A job in any state, or `null` when unknown (or its record expired, see `results.ttl`). */
   async getJob(id: string): Promise<JobRecord | null> {
     return await (await this.#jobs()).getJob(this.name, id);
+  }
+
+  /**
+   * A job's timeline: its events that the events stream holds now, in order (an empty list
+   * for a job it holds none of). The stream keeps events by queue and by time, not by job:
+   * this reads every event of the queue stored since the job was enqueued (since a minute
+   * before, for clocks that differ), and every one the stream keeps when the job's record
+   * expired. It costs as much as the queue's events over that time; for a job in the past
+   * hour of a busy queue, that is the hour's events.
+   *
+   * @example Print how a job went
+   * ```ts ignore
+   * for (const event of await queue.jobEvents("welcome-42")) console.log(event.type, event.at);
+   * ```
+   * @throws {TypeError} for a bad job id
+   * @throws {ConfigError} when events are disabled (`events.enabled: false`)
+   */
+  async jobEvents(id: string): Promise<JobEvent[]> {
+    if (!this.#services.config.events.enabled) throw eventHistoryDisabled();
+    const job = await this.getJob(id);
+    const events = await this.#services.get(EventService);
+    return await events.timeline(this.name, id, job?.enqueuedAt);
   }
 
   /**
@@ -399,6 +429,13 @@ export class Queue implements AsyncDisposable {
    * Yields this queue's events as they happen. The subscription starts with this call, not
    * with the first `next()`, so events of jobs enqueued right after it are not missed.
    *
+   * With `since`, it first replays the stored events from then on, then goes on live, with
+   * none missed or doubled in between: it reads them all from the events stream, live ones
+   * included, which hands them on once stored. The replay reads the queue's stored events
+   * from a minute before `since` (by the server's clock) and keeps those whose `at` is
+   * `since` or later; `types` and `jobId` filter what it read. It asks nothing of the server
+   * before the first `next()`, and misses nothing for it: it starts from `since`.
+   *
    * @example Follow one job
    * ```ts
    * import type { JobHandle, Queue } from "@naq/naq";
@@ -409,10 +446,24 @@ export class Queue implements AsyncDisposable {
    *   if (event.type === "completed" || event.type === "dead") break;
    * }
    * ```
+   * @example The last hour's failures, then the new ones
+   * ```ts ignore
+   * for await (const event of queue.events({ since: "1h", types: ["failed"] })) {
+   *   console.log(event.jobId, event.data);
+   * }
+   * ```
+   * @throws {RangeError} when `since` is not a time or a duration
+   * @throws {ConfigError} with `since`, when events are disabled (`events.enabled: false`)
    */
   events(options: EventsOptions = {}): AsyncIterableIterator<JobEvent> {
+    const since = options.since === undefined
+      ? undefined
+      : parseSince(options.since, this.#services.clock.now());
+    if (since !== undefined && !this.#services.config.events.enabled) {
+      throw eventHistoryDisabled();
+    }
     const subscription = this.#services.get(EventService)
-      .then((events) => events.subscribe({ queue: this.name, ...options }));
+      .then((events) => events.subscribe({ queue: this.name, ...options, since }));
     return (async function* () {
       yield* await subscription;
     })();

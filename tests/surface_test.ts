@@ -46,6 +46,7 @@ const USER_API = [
   "EnqueueItem",
   "EnqueueOptions",
   "EventsOptions",
+  "SinceInput",
   "JobHandle",
   "ListJobsOptions",
   "QueueDeleted",

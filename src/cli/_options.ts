@@ -5,11 +5,13 @@
  * @module
  */
 import { type Command, InvalidArgumentError } from "commander";
+import { systemClock } from "../clock.ts";
 import { loadConfig, type NaqConfig } from "../config/mod.ts";
 import { parseDuration } from "../core/duration.ts";
 import { checkJobId } from "../core/envelope.ts";
 import { parseInstant } from "../core/instant.ts";
 import { checkQueueName } from "../core/names.ts";
+import { parseSince } from "../core/since.ts";
 import { Queue } from "../queue.ts";
 import { ConnectionService, ServiceManager } from "../services/mod.ts";
 
@@ -80,6 +82,18 @@ export function parsePositiveInt(value: string): number {
 export function parseDurationOption(value: string): number {
   try {
     return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/**
+ * Parses where a history starts, a duration ago (`1h`) or an ISO 8601 time, into ms since the
+ * epoch.
+ */
+export function parseSinceOption(value: string): number {
+  try {
+    return parseSince(value, systemClock.now(), "--since"); // "ago" is on the operator's clock
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

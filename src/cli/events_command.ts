@@ -1,5 +1,6 @@
 /**
- * `naq events tail <queue>`: a queue's events as they happen, until Ctrl-C.
+ * `naq events tail <queue>`: a queue's events as they happen, until Ctrl-C; with `--since`, the
+ * stored ones from then on first.
  *
  * @module
  */
@@ -13,12 +14,14 @@ import {
   openServices,
   parseJobId,
   parseQueueName,
+  parseSinceOption,
   withCommonOptions,
 } from "./_options.ts";
 
 interface TailOptions extends CommonOptions {
   type?: JobEventType[];
   job?: string;
+  since?: number;
 }
 
 /**
@@ -28,9 +31,14 @@ interface TailOptions extends CommonOptions {
  */
 export function eventsCommand(): Command {
   const group = new Command("events").description("Follow what happens to a queue's jobs");
-  group.addHelpText("after", examples("naq events tail emails --type failed,dead"));
+  group.addHelpText(
+    "after",
+    examples("naq events tail emails --type failed,dead", "naq events tail emails --since 1h"),
+  );
   withCommonOptions(group.command("tail"), "print one JSON event per line (NDJSON)")
-    .description("Print a queue's events as they happen, until Ctrl-C")
+    .description(
+      "Print a queue's events as they happen, until Ctrl-C; with --since, the stored ones first",
+    )
     .argument("<queue>", "the queue", parseQueueName)
     .option(
       "--type <type>",
@@ -38,18 +46,28 @@ export function eventsCommand(): Command {
       collectTypes,
     )
     .option("--job <id>", "only this job's events", parseJobId)
+    .option(
+      "--since <when>",
+      "first the stored events from then on: a duration ago (1h, 30m) or an ISO 8601 time",
+      parseSinceOption,
+    )
     .addHelpText(
       "after",
       examples(
         "naq events tail emails",
         "naq events tail emails --type failed,dead",
+        "naq events tail emails --since 1h",
+        "naq events tail emails --since 2026-12-01T09:00:00Z --type dead --json",
         "naq events tail emails --job welcome-42 --json",
       ),
     )
     .action(async (queue: string, options: TailOptions) => {
       await using services = await openServices(options);
       if (!services.config.events.enabled) {
-        throw new Error("Events are disabled (events.enabled: false); there is nothing to tail");
+        throw new Error(
+          "Events are disabled (events.enabled: false); there is nothing to tail" +
+            (options.since === undefined ? "" : ", and no history to replay"),
+        );
       }
       const stop = new AbortController();
       await onStopSignals(true, () => stop.abort(), async () => {
@@ -58,10 +76,14 @@ export function eventsCommand(): Command {
           queue,
           types: options.type,
           jobId: options.job,
+          since: options.since,
           signal: stop.signal,
         });
-        await events.flush(); // the server has the subscription: nothing from now on is missed
-        console.error(`Following the events of queue ${queue}; Ctrl-C to stop`);
+        // live, the server has the subscription then: nothing from now on is missed (a replay
+        // reads the stream from --since on, whenever it starts)
+        await events.flush();
+        const from = options.since === undefined ? "" : ` from ${formatTime(options.since)}`;
+        console.error(`Following the events of queue ${queue}${from}; Ctrl-C to stop`);
         for await (const event of tail) {
           if (options.json) printJson(event);
           else console.log(formatEvent(event));

@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import type { JobRecord } from "../core/job.ts";
+import type { JobEvent } from "../core/job_event.ts";
 import { ErrorCode, NaqError } from "../errors.ts";
 import { examples, formatTable, formatTime, formatValue, printJson } from "./_output.ts";
 import {
@@ -16,10 +17,12 @@ import {
   withQueue,
 } from "./_options.ts";
 import { printResult } from "./_wait.ts";
+import { formatEvent } from "./events_command.ts";
 
 interface JobCommandOptions extends CommonOptions {
   queue: string;
   timeout?: number;
+  events?: boolean;
 }
 
 /**
@@ -33,15 +36,24 @@ export function jobCommand(): Command {
     "after",
     examples(
       "naq job show welcome-42 --queue emails",
+      "naq job show welcome-42 --queue emails --events",
       "naq job result welcome-42 --queue emails --timeout 1m",
       "naq job cancel welcome-42 --queue emails",
     ),
   );
   subcommand(group, "show", "Print a job in any state, with its attempts and errors")
+    .option(
+      "--events",
+      "also print its timeline: its events the events stream keeps (JSON: in `events`)",
+    )
     .action(async (id: string, options: JobCommandOptions) => {
-      const job = await withQueue(options.queue, options, (queue) => queue.getJob(id));
-      if (!job) throw notFound(id, options.queue);
-      console.log(options.json ? JSON.stringify(job) : showJob(job));
+      const { job, events } = await withQueue(options.queue, options, async (queue) => {
+        const job = await queue.getJob(id);
+        if (!job) throw notFound(id, options.queue);
+        return { job, events: options.events ? await queue.jobEvents(id) : undefined };
+      });
+      if (options.json) console.log(JSON.stringify(events ? { ...job, events } : job));
+      else console.log(events ? `${showJob(job)}\n${showTimeline(events)}` : showJob(job));
     });
   subcommand(group, "cancel", "Cancel a job that has not finished; a running one is aborted")
     .action(async (id: string, options: JobCommandOptions) => {
@@ -89,6 +101,7 @@ function subcommand(group: Command, name: string, description: string): Command 
       examples(
         `naq job ${name} welcome-42 --queue emails`,
         ...name === "result" ? ["naq job result welcome-42 --queue emails --timeout 1m"] : [],
+        ...name === "show" ? ["naq job show welcome-42 --queue emails --events"] : [],
         `naq job ${name} welcome-42 --queue emails --json`,
       ),
     );
@@ -131,4 +144,10 @@ export function showJob(job: JobRecord): string {
     }
   }
   return lines.join("\n");
+}
+
+/** A job's events, one a line, oldest first. */
+export function showTimeline(events: readonly JobEvent[]): string {
+  if (events.length === 0) return "events: none stored (the events stream keeps events.maxAge)";
+  return ["events:", ...events.map((event) => `  ${formatEvent(event)}`)].join("\n");
 }

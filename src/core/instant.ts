@@ -34,7 +34,9 @@ export function parseInstant(value: InstantInput, what: string): number {
     throw new RangeError(`Cannot use ${value} ms as ${what}: give at most ${LIMIT}`);
   }
   if (!Number.isFinite(ms)) {
-    const shown = value instanceof Date ? "an invalid Date" : JSON.stringify(value) ?? value;
+    const shown = value instanceof Date ? "an invalid Date" : typeof value === "number" // JSON would show NaN as null
+      ? String(value)
+      : JSON.stringify(value) ?? value;
     throw new RangeError(
       `Cannot use ${shown} as ${what}: give a Date, ms since the epoch, or an ` +
         `ISO 8601 time such as "2026-12-01T09:00:00Z"`,

@@ -38,6 +38,7 @@ export {
   type StoredDeadLetter,
 } from "./business/dead_letter_service.ts";
 export { type EventFilter, EventService } from "./business/event_service.ts";
+export type { HistoryFilter } from "./business/event_history.ts";
 export {
   type Enqueued,
   type EnqueueRequest,

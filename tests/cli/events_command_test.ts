@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/core/service_manager.ts";
-import { testConfig } from "../helpers/config.ts";
+import { testConfig, waitFor } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { runNaq, spawnNaq } from "./_naq.ts";
 
@@ -49,6 +49,48 @@ Deno.test("naq events tail", async (t) => {
     assert.equal(events[0].jobId, "t3");
     assert.equal(events[0].queue, "feed-filtered");
     assert.equal(typeof events[0].at, "number");
+  });
+
+  await t.step("--since replays the stored events from then on, then follows", async () => {
+    const queue = new Queue("feed-since", { services });
+    await queue.enqueue("ship", {}, { jobId: "s1", delay: "1h" });
+    await queue.cancel("s1");
+    await waitFor(
+      "the stream to store the events",
+      async () => (await queue.jobEvents("s1")).length === 2,
+    );
+    await using tail = await spawnNaq(server.url, [
+      "events",
+      "tail",
+      "feed-since",
+      "--since",
+      "1h",
+      "--json",
+    ]);
+    await tail.waitFor(/Following the events of queue feed-since from \S+Z; Ctrl-C/, "stderr");
+    await tail.waitFor(/"cancelled".*"s1"/);
+    await queue.enqueue("ship", {}, { jobId: "s2", delay: "1h" });
+    await queue.cancel("s2");
+    await tail.waitFor(/"cancelled".*"s2"/);
+    assert.equal(await tail.stop("SIGINT"), 0);
+    const events = tail.stdout().trimEnd().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(events.map((event) => [event.type, event.jobId]), [
+      ["enqueued", "s1"],
+      ["cancelled", "s1"],
+      ["enqueued", "s2"],
+      ["cancelled", "s2"],
+    ]);
+  });
+
+  await t.step("--since that is no time is bad usage; with events disabled, exit 1", async () => {
+    const bad = await runNaq(server.url, ["events", "tail", "feed-usage", "--since", "5"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Cannot use "5" as --since: a number needs a unit/);
+    const disabled = await runNaq(server.url, ["events", "tail", "feed-usage", "--since", "1h"], {
+      env: { NAQ_EVENTS_ENABLED: "false" },
+    });
+    assert.equal(disabled.code, 1);
+    assert.match(disabled.stderr, /Events are disabled .*, and no history to replay/);
   });
 
   await t.step("an unknown --type is bad usage: exit 2", async () => {

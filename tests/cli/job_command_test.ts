@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Queue } from "../../src/queue.ts";
 import { ServiceManager } from "../../src/services/core/service_manager.ts";
-import { testConfig } from "../helpers/config.ts";
+import { testConfig, waitFor } from "../helpers/config.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { runNaq, startFixtureWorker } from "./_naq.ts";
 
@@ -30,6 +30,43 @@ Deno.test("naq job", async (t) => {
     );
     assert.equal(json.id, "shown");
     assert.equal(json.state, "waiting");
+  });
+
+  await t.step("show --events prints the job's timeline; --json adds it as events", async () => {
+    const queue = new Queue("work-timeline", { services });
+    await queue.enqueue("add", { a: 1, b: 1 }, { jobId: "other" });
+    await queue.enqueue("add", { a: 1, b: 2 }, { jobId: "timed", delay: "1h" });
+    await queue.cancel("timed");
+    await waitFor(
+      "the stream to store the job's events",
+      async () => (await queue.jobEvents("timed")).length === 2,
+    );
+    const plain = await naq("job", "show", "timed", "--queue", "work-timeline", "--events");
+    assert.equal(plain.code, 0, plain.stderr);
+    const lines = plain.stdout.trimEnd().split("\n");
+    const timeline = lines.slice(lines.indexOf("events:") + 1);
+    assert.equal(timeline.length, 2, plain.stdout);
+    assert.match(
+      timeline[0],
+      /^ {2}\d{4}-\d\d-\d\dT\S+Z {2}enqueued {3}add {2}timed {2}attempt 0$/,
+    );
+    assert.match(timeline[1], /^ {2}\S+ {2}cancelled {2}add {2}timed {2}attempt 0$/);
+    const json = JSON.parse(
+      (await naq("job", "show", "timed", "--queue", "work-timeline", "--events", "--json"))
+        .stdout,
+    );
+    assert.equal(json.state, "cancelled");
+    assert.deepEqual(
+      json.events.map((event: { type: string; jobId: string }) => [event.type, event.jobId]),
+      [["enqueued", "timed"], ["cancelled", "timed"]],
+    );
+    const disabled = await runNaq(
+      server.url,
+      ["job", "show", "timed", "--queue", "work-timeline", "--events"],
+      { env: { NAQ_EVENTS_ENABLED: "false" } },
+    );
+    assert.equal(disabled.code, 1);
+    assert.match(disabled.stderr, /events are disabled \(events\.enabled: false\)/);
   });
 
   await t.step("show exits 1 for an unknown job, 2 without --queue", async () => {

@@ -1,23 +1,33 @@
 import type { Clock } from "../../clock.ts";
+import type { NaqConfig } from "../../config/types.ts";
 import type { JobRecord } from "../../core/job.ts";
 import type { JobEvent, JobEventType } from "../../core/job_event.ts";
 import { wireNames } from "../../core/names.ts";
+import {
+  eventHistoryDisabled,
+  type EventsSource,
+  type HistoryFilter,
+  matches,
+  readEvents,
+  replayEvents,
+  STORED_LATE_MS,
+  unpack,
+} from "./event_history.ts";
 import {
   ConnectionService,
   type CoreMessage,
   type CoreSubscription,
 } from "../core/connection_service.ts";
 import type { ServiceManager } from "../core/service_manager.ts";
-import { StreamService } from "../core/stream_service.ts";
+import { StreamService, type StreamSpec } from "../core/stream_service.ts";
 
 /** Which events to receive. */
-export interface EventFilter {
-  /** The queue whose events to receive. */
-  readonly queue: string;
-  /** Only these types; all when omitted. */
-  readonly types?: readonly JobEventType[];
-  /** Only this job's events. */
-  readonly jobId?: string;
+export interface EventFilter extends HistoryFilter {
+  /**
+   * Replays first the stored events whose time `at` is this instant (ms since the epoch) or
+   * later, then goes on live; live only when omitted. Needs events enabled.
+   */
+  readonly since?: number;
   /** Ends the iteration when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -42,19 +52,23 @@ export class EventService implements AsyncDisposable {
   readonly #names: ReturnType<typeof wireNames>;
   readonly #enabled: boolean;
   readonly #clock: Clock;
+  readonly #streams: StreamService;
+  readonly #stream: StreamSpec;
   /** Per subject, the events waiting to go out, as JSON, and their size. */
   readonly #pending = new Map<string, { events: string[]; bytes: number }>();
   #timer?: ReturnType<typeof setTimeout>;
 
   private constructor(
     connection: ConnectionService,
-    prefix: string,
-    enabled: boolean,
+    streams: StreamService,
+    config: NaqConfig,
     clock: Clock,
   ) {
     this.#connection = connection;
-    this.#names = wireNames(prefix);
-    this.#enabled = enabled;
+    this.#streams = streams;
+    this.#names = wireNames(config.prefix);
+    this.#stream = eventsStreamSpec(config);
+    this.#enabled = config.events.enabled;
     this.#clock = clock;
   }
 
@@ -64,20 +78,11 @@ export class EventService implements AsyncDisposable {
    * server is down), the service starts anyway and events still go out.
    */
   static async create(services: ServiceManager): Promise<EventService> {
-    const { prefix, events, streams } = services.config;
+    const { config } = services;
     const connection = await services.get(ConnectionService);
-    if (events.enabled) {
-      const names = wireNames(prefix);
-      await (await services.get(StreamService)).ensure({
-        name: names.eventsStream,
-        subjects: [names.eventsSubjects],
-        retention: "limits",
-        maxAgeMs: events.maxAge,
-        maxBytes: events.maxBytes,
-        replicas: events.replicas ?? streams.replicas,
-      }).catch(() => {});
-    }
-    return new EventService(connection, prefix, events.enabled, services.clock);
+    const streams = await services.get(StreamService);
+    if (config.events.enabled) await streams.ensure(eventsStreamSpec(config)).catch(() => {});
+    return new EventService(connection, streams, config, services.clock);
   }
 
   /** Sends the event of `type` about `job` as it is now; returns at once. */
@@ -147,8 +152,21 @@ export class EventService implements AsyncDisposable {
   /**
    * Receives events as they happen, from the moment of this call (not of the first `next()`),
    * until the signal aborts or the iteration is left.
+   *
+   * With `since`, it first replays the stored events whose time `at` is `since` or later,
+   * then goes on with each event stored later: all from one ordered consumer on the events
+   * stream (see {@linkcode StreamService.replay}), so none is missed or doubled where the
+   * history ends, and a live event is never cut by its time (a producer's clock may lag).
+   * Events then arrive once stored, a little later than a live subscription hears them. Such
+   * a replay starts at the first `next()`, and misses nothing for it: it starts at `since`.
+   *
+   * @throws {ConfigError} with `since`, when events are disabled
    */
   subscribe(filter: EventFilter): AsyncIterableIterator<JobEvent> {
+    if (filter.since !== undefined) {
+      if (!this.#enabled) throw eventHistoryDisabled();
+      return this.#replay({ ...filter, since: filter.since });
+    }
     const subscription = this.#connection.messages(this.#names.eventsSubject(filter.queue));
     // listen for the abort now, not at the first next(): an iterator aborted (or never
     // iterated) before then must not keep its subscription
@@ -159,13 +177,73 @@ export class EventService implements AsyncDisposable {
     return matching(subscription, filter);
   }
 
+  /**
+   * The stored events of a queue that match, in the order stored, up to the last one stored
+   * when called. The events stream is indexed by queue and by time, not by job: this reads
+   * every event of the queue from `since` (every one the stream keeps without it) and keeps
+   * the matching ones, so a `jobId` filter costs as much as the queue's events over the time
+   * read.
+   *
+   * @throws {ConfigError} when events are disabled
+   */
+  async history(filter: HistoryFilter): Promise<JobEvent[]> {
+    const { since } = filter;
+    return await readEvents(
+      await this.#source(filter.queue),
+      since === undefined ? undefined : since - STORED_LATE_MS,
+      (event) => (since === undefined || event.at >= since) && matches(event, filter),
+    );
+  }
+
+  /**
+   * A job's stored events, in the order stored: {@linkcode history} of its queue, read from
+   * the job's enqueue (from a minute before, for clocks that differ) and not cut by time, as a
+   * worker's clock may lag the producer's.
+   *
+   * @param enqueuedAt when the job was first enqueued (its record's `enqueuedAt`); every event
+   *   the stream keeps is read when it is not known
+   * @throws {ConfigError} when events are disabled
+   */
+  async timeline(queue: string, jobId: string, enqueuedAt?: number): Promise<JobEvent[]> {
+    return await readEvents(
+      await this.#source(queue),
+      enqueuedAt === undefined ? undefined : enqueuedAt - STORED_LATE_MS,
+      (event) => event.jobId === jobId,
+    );
+  }
+
+  async *#replay(filter: EventFilter & { readonly since: number }): AsyncGenerator<JobEvent> {
+    yield* replayEvents(await this.#source(filter.queue), filter);
+  }
+
+  /** Where the queue's events are stored, once the stream is there to read. */
+  async #source(queue: string): Promise<EventsSource> {
+    if (!this.#enabled) throw eventHistoryDisabled();
+    await this.#streams.ensure(this.#stream);
+    return {
+      streams: this.#streams,
+      stream: this.#stream.name,
+      subject: this.#names.eventsSubject(queue),
+    };
+  }
+
   /** Flushes what was emitted. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.flush().catch(() => {});
   }
 }
 
-const decoder = new TextDecoder();
+function eventsStreamSpec(config: NaqConfig): StreamSpec {
+  const names = wireNames(config.prefix);
+  return {
+    name: names.eventsStream,
+    subjects: [names.eventsSubjects],
+    retention: "limits",
+    maxAgeMs: config.events.maxAge,
+    maxBytes: config.events.maxBytes,
+    replicas: config.events.replicas ?? config.streams.replicas,
+  };
+}
 
 async function* matching(
   subscription: CoreSubscription & AsyncIterable<CoreMessage>,
@@ -173,18 +251,7 @@ async function* matching(
 ): AsyncGenerator<JobEvent> {
   try {
     for await (const message of subscription) {
-      let events: unknown;
-      try {
-        events = JSON.parse(decoder.decode(message.data));
-      } catch {
-        continue; // not events naq wrote: not the listener's problem
-      }
-      if (!Array.isArray(events)) continue;
-      for (const event of events as JobEvent[]) {
-        if (filter.types && !filter.types.includes(event.type)) continue;
-        if (filter.jobId && event.jobId !== filter.jobId) continue;
-        yield event;
-      }
+      for (const event of unpack(message.data)) if (matches(event, filter)) yield event;
     }
   } finally {
     subscription.unsubscribe();

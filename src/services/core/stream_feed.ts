@@ -33,14 +33,20 @@ export async function followStream(
   ended.catch(() => {});
   return {
     ended,
-    stop: async () => {
-      // real time: this waits for the server, which lives on it
-      const waited = new AbortController();
-      await Promise.race([
-        Promise.all([messages.close(), ended]).catch(() => {}),
-        systemClock.sleep(STOP_WAIT_MS, waited.signal).catch(() => {}),
-      ]);
-      waited.abort();
-    },
+    stop: () => settleBriefly(Promise.all([messages.close(), ended])),
   };
+}
+
+/**
+ * Waits for `closing` (a consumer's messages closing) to settle, but not for long: on a
+ * connection that closed for good it never does. Never rejects.
+ */
+export async function settleBriefly(closing: Promise<unknown>): Promise<void> {
+  // real time: this waits for the server, which lives on it
+  const waited = new AbortController();
+  await Promise.race([
+    closing.catch(() => {}),
+    systemClock.sleep(STOP_WAIT_MS, waited.signal).catch(() => {}),
+  ]);
+  waited.abort();
 }

@@ -10,6 +10,7 @@ import type { Clock } from "../../clock.ts";
 import { ConnectionService } from "./connection_service.ts";
 import { retryWhileLeaderless } from "./retry_while_leaderless.ts";
 import type { ServiceManager } from "./service_manager.ts";
+import { type ReplayedMessage, type ReplayOptions, replayStream } from "./stream_replay.ts";
 
 /** What a durable consumer has been handed, and holds. */
 export interface ConsumerState {
@@ -29,6 +30,14 @@ export interface StoredMessage {
   readonly data: Uint8Array;
   /** Its headers, the first value of each. */
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Where the last message on a subject sits in its stream. */
+export interface StoredPosition {
+  /** Its sequence in the stream. */
+  readonly seq: number;
+  /** When the stream stored it, in ms since the epoch by the server's clock. */
+  readonly storedAt: number;
 }
 
 /** What naq needs of a stream; everything else keeps the server's default. */
@@ -172,6 +181,28 @@ export class StreamService {
       await consumer.delete().catch(() => {});
     }
     return read;
+  }
+
+  /**
+   * Where the last message on `subject` sits: `null` when the stream holds none.
+   *
+   * @ignore for naq's own services
+   */
+  async lastStored(stream: string, subject: string): Promise<StoredPosition | null> {
+    const jsm = await this.#connection.jetstreamManager();
+    const message = await jsm.streams.getMessage(stream, { last_by_subj: subject });
+    return message && { seq: message.seq, storedAt: message.time.getTime() };
+  }
+
+  /**
+   * Yields the messages on a subject from a start time, in the order stored, then (unless
+   * bounded by `upToSeq`) each one stored later: one ordered consumer, so none is missed or
+   * doubled between the stored ones and the new ones. See {@linkcode replayStream}.
+   *
+   * @ignore for naq's own services
+   */
+  replay(stream: string, options: ReplayOptions): AsyncGenerator<ReplayedMessage> {
+    return replayStream(this.#connection, stream, options);
   }
 
   /** Removes one message by sequence; false when it was already gone. */
