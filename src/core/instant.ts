@@ -13,6 +13,11 @@ export type InstantInput = Date | number | string;
  */
 export const MAX_INSTANT_MS = 8.64e15;
 
+// the ISO 8601 forms Date.parse reads the same everywhere; it also takes "5 5" or "Dec 1" in
+// forms of its own, which are not meant as instants
+const ISO_8601 =
+  /^[+-]?\d{4,6}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/i;
+
 const LIMIT = "8.64e15 ms either side of the epoch (+275760-09-13), the farthest a Date holds";
 
 /**
@@ -28,7 +33,7 @@ export function parseInstant(value: InstantInput, what: string): number {
     : typeof value === "number"
     ? value
     : typeof value === "string"
-    ? Date.parse(value)
+    ? ISO_8601.test(value.trim()) ? Date.parse(value.trim()) : NaN
     : NaN;
   if (typeof value === "number" && Number.isFinite(ms) && Math.abs(ms) > MAX_INSTANT_MS) {
     throw new RangeError(`Cannot use ${value} ms as ${what}: give at most ${LIMIT}`);

@@ -7,6 +7,16 @@ Deno.test("parseInstant() reads a Date, ms since the epoch and an ISO 8601 strin
   assert.equal(parseInstant(new Date(NOW), "runAt"), NOW);
   assert.equal(parseInstant(NOW, "runAt"), NOW);
   assert.equal(parseInstant("2026-01-05T12:00:00Z", "runAt"), NOW);
+  assert.equal(parseInstant("2026-01-05T13:00:00.000+01:00", "runAt"), NOW);
+  assert.equal(parseInstant("2026-01-05 12:00Z", "runAt"), NOW);
+  assert.equal(parseInstant("2026-01-05", "runAt"), Date.UTC(2026, 0, 5));
+});
+
+Deno.test("parseInstant() refuses the forms of its own that Date.parse also reads", () => {
+  // Date.parse("5 5") is a day in May 2001, and "Jan 5 2026" is local midnight
+  for (const text of ["5 5", "Jan 5 2026", "5", "Mon, 05 Jan 2026 12:00:00 GMT", "2026-1-5"]) {
+    assert.throws(() => parseInstant(text, "runAt"), /^RangeError: Cannot use .* ISO 8601 time/);
+  }
 });
 
 Deno.test("parseInstant() takes the farthest instants a Date holds, either side", () => {
