@@ -14,6 +14,7 @@ import {
   collectQueueNames,
   type CommonOptions,
   parseDurationOption,
+  parsePort,
   parsePositiveInt,
   withCommonOptions,
 } from "./_options.ts";
@@ -23,6 +24,8 @@ interface WorkerCommandOptions extends CommonOptions {
   concurrency?: number;
   shutdownTimeout?: number;
   scheduler: boolean;
+  metricsPort?: number;
+  metricsHostname?: string;
 }
 
 /**
@@ -48,12 +51,18 @@ export function workerCommand(): Command {
       "--no-scheduler",
       "do not run a scheduler replica beside the jobs (then run `naq scheduler` somewhere)",
     )
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port", parsePort)
+    .option(
+      "--metrics-hostname <address>",
+      "the address --metrics-port listens on (default: 127.0.0.1, this machine only)",
+    )
     .addHelpText(
       "after",
       examples(
         "naq worker emails --tasks ./tasks.ts",
         "naq worker emails images --tasks ./tasks.ts --concurrency 4 --shutdown-timeout 1m",
         "naq worker emails --tasks ./tasks.ts --no-scheduler --json",
+        "naq worker emails --tasks ./tasks.ts --metrics-port 9464",
       ),
     )
     .action(async (queues: string[], options: WorkerCommandOptions) => {
@@ -67,6 +76,9 @@ export function workerCommand(): Command {
         logger,
         // only --no-scheduler overrides the config: commander's default for it is true
         scheduler: options.scheduler === false ? false : undefined,
+        metrics: options.metricsPort === undefined
+          ? undefined
+          : { port: options.metricsPort, hostname: options.metricsHostname },
       });
       const concurrency = options.concurrency ?? config.worker.concurrency;
       logger.info(
