@@ -31,15 +31,14 @@ const COUNTED: Partial<Record<JobEventType, JobOutcome>> = {
 
 /** Serves the metrics of a deployment's queues at `/metrics`, without running any job. */
 export class MetricsExporter implements AsyncDisposable {
-  readonly #server: MetricsServer;
+  #server!: MetricsServer;
   readonly #watching = new Set<string>();
   readonly #stop = new AbortController();
   readonly #events: EventService;
   readonly #jobs: JobMetrics;
   #closed?: Promise<void>;
 
-  private constructor(server: MetricsServer, events: EventService, jobs: JobMetrics) {
-    this.#server = server;
+  private constructor(events: EventService, jobs: JobMetrics) {
     this.#events = events;
     this.#jobs = jobs;
   }
@@ -59,12 +58,11 @@ export class MetricsExporter implements AsyncDisposable {
       services.get(EventService),
     ]);
     const registry = new Registry();
-    const jobs = new JobMetrics(registry);
+    const exporter = new MetricsExporter(events, new JobMetrics(registry));
     const given = options.queues && options.queues.length > 0 ? options.queues : undefined;
-    let exporter: MetricsExporter | undefined;
     const queues = async () => {
       const found = given ?? await jobService.queues();
-      if (exporter) { for (const queue of found) exporter.#watch(queue); }
+      for (const queue of found) exporter.#watch(queue);
       return found;
     };
     registerQueueGauges(
@@ -72,10 +70,10 @@ export class MetricsExporter implements AsyncDisposable {
       { queues, stats: (queue) => jobService.stats(queue) },
       services.clock,
     );
-    exporter = new MetricsExporter(MetricsServer.start(registry, options), events, jobs);
     await queues();
-    // a round trip: the server has the subscriptions before start() returns
+    // a round trip: the server has the subscriptions before anyone can scrape
     await events.flush();
+    exporter.#server = MetricsServer.start(registry, options);
     return exporter;
   }
 
@@ -98,7 +96,7 @@ export class MetricsExporter implements AsyncDisposable {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#stop.abort();
-      await this.#server.close();
+      await this.#server?.close();
     })();
     return this.#closed;
   }

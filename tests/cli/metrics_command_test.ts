@@ -7,7 +7,7 @@ import { startNatsServer } from "../helpers/nats_server.ts";
 import { sample, scrape } from "../metrics/_scrape.ts";
 import { silent } from "../queue/_setup.ts";
 import { add, fail } from "./fixtures/tasks.ts";
-import { type RunningNaq, runNaq, spawnNaq } from "./_naq.ts";
+import { runNaq, type RunningNaq, spawnNaq } from "./_naq.ts";
 
 /** The port a `naq metrics` or `naq worker --metrics-port 0` said it serves on. */
 async function portOf(naq: RunningNaq): Promise<number> {

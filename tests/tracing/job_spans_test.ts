@@ -26,7 +26,7 @@ import { wireNames } from "../../src/core/names.ts";
 import { Queue } from "../../src/queue.ts";
 import { JobStreams } from "../../src/services/business/jobs/job_streams.ts";
 import { StreamService } from "../../src/services/core/stream_service.ts";
-import { ServiceManager } from "../../src/services/core/service_manager.ts";
+import type { ServiceManager } from "../../src/services/core/service_manager.ts";
 import { defineTask } from "../../src/task.ts";
 import { Worker } from "../../src/worker.ts";
 import { waitFor } from "../helpers/config.ts";
