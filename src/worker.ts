@@ -206,9 +206,7 @@ export class Worker implements AsyncDisposable {
       const { WorkerMetrics } = await import("./metrics/worker_metrics.ts");
       this.#metrics = WorkerMetrics.start(this.#services, this.#queues, this.#metricsListen);
       const { hostname, port } = this.#metrics;
-      this.#log.info(`naq worker ${this.id}: metrics at http://${hostname}:${port}/metrics`, {
-        metricsPort: port,
-      });
+      this.#log.info(`naq worker ${this.id}: metrics at http://${hostname}:${port}/metrics`);
     }
     // one timer for every running job, not one each: a job is cheap
     const tickMs = Math.min(...this.#heartbeatMs.values()) / 2;

@@ -74,7 +74,6 @@ export function metricsCommand(): Command {
       logger.info(
         `naq metrics: serving http://${exporter.hostname}:${exporter.port}/metrics for ` +
           `${options.queue?.join(", ") ?? "every queue"}; Ctrl-C to stop`,
-        { port: exporter.port },
       );
       await onStopSignals(true, stop, () => stopped);
       logger.info("naq metrics: stopped");
