@@ -204,6 +204,8 @@ export class Worker implements AsyncDisposable {
     if (this.#metricsListen) {
       // loaded only here: a worker without metrics never loads prom-client
       const { WorkerMetrics } = await import("./metrics/worker_metrics.ts");
+      // closed while loading: close() has gone past the metrics, which would then stay open
+      if (this.#stopping.signal.aborted) return await this.close();
       this.#metrics = WorkerMetrics.start(this.#services, this.#queues, this.#metricsListen);
       const { hostname, port } = this.#metrics;
       this.#log.info(`naq worker ${this.id}: metrics at http://${hostname}:${port}/metrics`);

@@ -122,3 +122,17 @@ Deno.test("a worker without metrics serves nothing", async () => {
   await (await env.queue.enqueue(ok, null)).result({ timeout: "30s" });
   assert.equal(worker.metricsPort, undefined);
 });
+
+Deno.test("a worker closed while its metrics load leaves no server listening", async () => {
+  await using env = await setup();
+  const worker = new Worker("jobs", [ok], {
+    services: env.services,
+    handleSignals: false,
+    logger: silent,
+    metrics: { port: 0 },
+  });
+  const running = worker.run();
+  await worker.close();
+  await running;
+  assert.equal(worker.metricsPort, undefined);
+});
