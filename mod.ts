@@ -72,6 +72,7 @@ export {
 } from "./src/queue.ts";
 export { Scheduler, type SchedulerOptions, type SchedulerStatus } from "./src/scheduler.ts";
 export { consoleLogger, Worker, type WorkerLogger, type WorkerOptions } from "./src/worker.ts";
+export type { MetricsListen } from "./src/metrics/metrics_server.ts";
 export {
   defineTask,
   type Task,

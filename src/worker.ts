@@ -12,7 +12,7 @@ import type { DurationInput } from "./config/types.ts";
 import { checkQueueName } from "./core/names.ts";
 import { ConnectionError, ErrorCode, NaqError, TimeoutError } from "./errors.ts";
 import type { ServicesOption } from "./queue.ts";
-import type { ClaimedJob } from "./services/business/jobs/claimed_job.ts";
+import type { ClaimedJob, Decision } from "./services/business/jobs/claimed_job.ts";
 import type { Delivery } from "./services/core/queue_consumer.ts";
 import { ConnectionService } from "./services/core/connection_service.ts";
 import { EventService } from "./services/business/event_service.ts";
@@ -26,6 +26,9 @@ import { ServiceManager } from "./services/core/service_manager.ts";
 import type { Task, TaskContext } from "./task.ts";
 import { consoleLogger, taggedLogger, type WorkerLogger } from "./worker/logger.ts";
 import { settleFirst } from "./worker/settle_first.ts";
+import { checkMetricsListen, type MetricsListen } from "./metrics/metrics_server.ts";
+import type { WorkerMetrics } from "./metrics/worker_metrics.ts";
+import { type RunEnd, startRunSpan } from "./tracing/job_spans.ts";
 
 export { consoleLogger, type WorkerLogger };
 
@@ -52,6 +55,12 @@ export interface WorkerOptions {
    * config (true) by default.
    */
   readonly scheduler?: boolean;
+  /**
+   * Serve Prometheus metrics at `http://<hostname>:<port>/metrics` while running (hostname
+   * `127.0.0.1` by default): this worker's job counters and timings, and its queues' gauges.
+   * Off by default, and then free.
+   */
+  readonly metrics?: MetricsListen;
 }
 
 // how long, and how many, cancels a worker remembers for jobs it may be about to start
@@ -115,6 +124,8 @@ export class Worker implements AsyncDisposable {
   #stopSignals = 0;
   /** Aborted to hand running jobs back now, without waiting out the shutdown timeout. */
   readonly #hurry = new AbortController();
+  readonly #metricsListen?: MetricsListen;
+  #metrics?: WorkerMetrics;
 
   /**
    * Creates a worker; it pulls nothing until {@linkcode run}.
@@ -158,6 +169,12 @@ export class Worker implements AsyncDisposable {
     }));
     this.#log = options.logger ?? consoleLogger;
     this.id = options.id ?? `worker-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    this.#metricsListen = options.metrics && checkMetricsListen(options.metrics);
+  }
+
+  /** The port `/metrics` is served on once {@linkcode run} started; `undefined` without metrics. */
+  get metricsPort(): number | undefined {
+    return this.#metrics?.port;
   }
 
   /**
@@ -186,6 +203,15 @@ export class Worker implements AsyncDisposable {
   }
 
   async #runLoops(): Promise<void> {
+    if (this.#metricsListen) {
+      // loaded only here: a worker without metrics never loads prom-client
+      const { WorkerMetrics } = await import("./metrics/worker_metrics.ts");
+      // closed while loading: close() has gone past the metrics, which would then stay open
+      if (this.#stopping.signal.aborted) return await this.close();
+      this.#metrics = WorkerMetrics.start(this.#services, this.#queues, this.#metricsListen);
+      const { hostname, port } = this.#metrics;
+      this.#log.info(`naq worker ${this.id}: metrics at http://${hostname}:${port}/metrics`);
+    }
     // one timer for every running job, not one each: a job is cheap
     const tickMs = Math.min(...this.#heartbeatMs.values()) / 2;
     this.#stopBeats = repeatEvery(this.#services.clock, tickMs, () => this.#beat());
@@ -387,7 +413,10 @@ export class Worker implements AsyncDisposable {
         delivery,
         this.id,
         (task) => this.#tasks.get(task)?.options,
-        ({ reason, ...dead }) => this.#log.warn(`dead at its claim: ${reason}`, dead),
+        ({ reason, ...dead }) => {
+          this.#log.warn(`dead at its claim: ${reason}`, dead);
+          this.#metrics?.jobs.count("dead", queue, dead.task ?? "");
+        },
       );
     } catch (err) {
       release();
@@ -411,6 +440,7 @@ export class Worker implements AsyncDisposable {
     if (this.#cancelled.has(`${queue}.${job.id}.${job.nonce}`)) {
       claimed.drop(); // cancelled while it was on its way here
       this.#log.info("cancelled before it started", jobFields(job));
+      this.#metrics?.jobs.count("cancelled", queue, job.task);
       return release();
     }
     const task = this.#tasks.get(job.task)!;
@@ -418,6 +448,8 @@ export class Worker implements AsyncDisposable {
     this.#running.set(claimed, controller);
     const started = this.#services.clock.now();
     this.#beats.set(claimed, { queue, at: started });
+    this.#metrics?.jobs.observeWait(queue, job.task, started - claimed.dueAt);
+    const span = startRunSpan(job, claimed.trace, claimed.dueAt, started);
     const log = taggedLogger(this.#log, jobFields(job));
     const ctx: TaskContext = {
       jobId: job.id,
@@ -430,7 +462,7 @@ export class Worker implements AsyncDisposable {
       log,
     };
     const handled = Promise.resolve()
-      .then(() => task.handler(job.payload as never, ctx))
+      .then(() => span.within(() => task.handler(job.payload as never, ctx)))
       .then(
         (result) => ({ ok: true as const, result }),
         (error) => ({ ok: false as const, error }),
@@ -447,14 +479,21 @@ export class Worker implements AsyncDisposable {
     this.#running.delete(claimed);
     if (this.#handedBack.has(claimed)) {
       this.#beats.delete(claimed);
+      span.end({ outcome: "handed back" }, this.#services.clock.now());
       return;
     }
     const ms = this.#services.clock.now() - started;
+    this.#metrics?.jobs.observeRun(queue, job.task, ms);
     try {
       const decision = outcome.ok
         ? await claimed.complete(outcome.result)
         : await claimed.fail(outcome.error);
       const fields = { ...jobFields(job), durationMs: ms };
+      this.#countOutcome(claimed, decision);
+      span.end(
+        claimed.outcomeStored ? runEnd(claimed, decision, outcome) : { outcome: "dropped" },
+        this.#services.clock.now(),
+      );
       if (!claimed.outcomeStored) {
         this.#log.warn(
           "the job was cancelled or taken over meanwhile; its outcome here was dropped",
@@ -472,6 +511,7 @@ export class Worker implements AsyncDisposable {
         );
       }
     } catch (err) {
+      span.end({ outcome: "not stored", error: err }, this.#services.clock.now());
       // the outcome was not stored, so the message was not acknowledged: it comes back
       this.#log.error(`naq worker ${this.id}: could not store the outcome of job ${job.id}`, {
         ...jobFields(job),
@@ -483,6 +523,21 @@ export class Worker implements AsyncDisposable {
       // ignores a keep-alive)
       this.#beats.delete(claimed);
     }
+  }
+
+  /** Counts what became of a job that ran here, for the metrics. */
+  #countOutcome(claimed: ClaimedJob, decision: Decision): void {
+    const metrics = this.#metrics?.jobs;
+    if (!metrics) return;
+    const { queue, task, id, nonce } = claimed.job;
+    if (!claimed.outcomeStored) {
+      // moved on meanwhile: cancelled while it ran here, or finished elsewhere (counted there)
+      if (this.#cancelled.has(`${queue}.${id}.${nonce}`)) metrics.count("cancelled", queue, task);
+      return;
+    }
+    if (decision.kind === "complete") return metrics.count("completed", queue, task);
+    metrics.count("failed", queue, task);
+    metrics.count(decision.kind === "retry" ? "retried" : "dead", queue, task);
   }
 
   /** The first stop signal closes gracefully, saying so; a second hands running jobs back. */
@@ -537,6 +592,19 @@ export class Worker implements AsyncDisposable {
     } catch {
       // the manager may be closed already
     }
+    await this.#metrics?.close();
     if (this.#ownsServices) await this.#services.close();
   }
+}
+
+/** How a run span ends: with the attempt's error when it failed. */
+function runEnd(
+  claimed: ClaimedJob,
+  decision: Decision,
+  outcome: { ok: true } | { ok: false; error: unknown },
+): RunEnd {
+  if (decision.kind === "complete") return { outcome: "completed" };
+  // a result that could not be stored failed the attempt too: its error is the record's
+  const error = outcome.ok ? new Error(claimed.job.errors.at(-1)?.message) : outcome.error;
+  return { outcome: decision.kind, error };
 }

@@ -59,6 +59,7 @@ const USER_API = [
   "StoredDeadLetter",
   "Worker",
   "WorkerOptions",
+  "MetricsListen",
   "WorkerLogger",
   "consoleLogger",
   "Scheduler",

@@ -130,3 +130,12 @@ export function parseJobId(value: string): string {
     throw new InvalidArgumentError((err as Error).message);
   }
 }
+
+/** Parses a TCP port, 0 to 65535 (0: the system picks a free one), for `--port`. */
+export function parsePort(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || number > 65_535) {
+    throw new InvalidArgumentError(`Expected a port from 0 to 65535, got "${value}".`);
+  }
+  return number;
+}

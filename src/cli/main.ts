@@ -8,6 +8,7 @@ import { enqueueCommand } from "./enqueue_command.ts";
 import { eventsCommand } from "./events_command.ts";
 import { jobCommand } from "./job_command.ts";
 import { jobsCommand } from "./jobs_command.ts";
+import { metricsCommand } from "./metrics_command.ts";
 import { queueCommand } from "./queue_command.ts";
 import { queuesCommand } from "./queues_command.ts";
 import { schedulerCommand } from "./scheduler_command.ts";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
     .addCommand(queuesCommand())
     .addCommand(queueCommand())
     .addCommand(eventsCommand())
+    .addCommand(metricsCommand())
     .addCommand(configCommand())
     .addCommand(devCommand());
   inheritSettings(program);

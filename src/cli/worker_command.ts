@@ -15,6 +15,7 @@ import {
   type CommonOptions,
   connectedServices,
   parseDurationOption,
+  parsePort,
   parsePositiveInt,
   withCommonOptions,
 } from "./_options.ts";
@@ -24,6 +25,8 @@ interface WorkerCommandOptions extends CommonOptions {
   concurrency?: number;
   shutdownTimeout?: number;
   scheduler: boolean;
+  metricsPort?: number;
+  metricsHostname?: string;
 }
 
 /**
@@ -49,12 +52,18 @@ export function workerCommand(): Command {
       "--no-scheduler",
       "do not run a scheduler replica beside the jobs (then run `naq scheduler` somewhere)",
     )
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port", parsePort)
+    .option(
+      "--metrics-hostname <address>",
+      "the address --metrics-port listens on (default: 127.0.0.1, this machine only)",
+    )
     .addHelpText(
       "after",
       examples(
         "naq worker emails --tasks ./tasks.ts",
         "naq worker emails images --tasks ./tasks.ts --concurrency 4 --shutdown-timeout 1m",
         "naq worker emails --tasks ./tasks.ts --no-scheduler --json",
+        "naq worker emails --tasks ./tasks.ts --metrics-port 9464",
       ),
     )
     .action(async (queues: string[], options: WorkerCommandOptions) => {
@@ -69,6 +78,9 @@ export function workerCommand(): Command {
         logger,
         // only --no-scheduler overrides the config: commander's default for it is true
         scheduler: options.scheduler === false ? false : undefined,
+        metrics: options.metricsPort === undefined
+          ? undefined
+          : { port: options.metricsPort, hostname: options.metricsHostname },
       });
       const concurrency = options.concurrency ?? config.worker.concurrency;
       logger.info(

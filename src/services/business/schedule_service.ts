@@ -14,6 +14,7 @@ import {
 } from "../../core/schedule.ts";
 import { ErrorCode, NaqError } from "../../errors.ts";
 import { JobService } from "./jobs/job_service.ts";
+import { withFireSpan } from "../../tracing/job_spans.ts";
 import { type JsonBucket, KVStoreService, type Versioned } from "../core/kv_store_service.ts";
 import type { ServiceManager } from "../core/service_manager.ts";
 
@@ -223,13 +224,19 @@ export class ScheduleService {
       let lastJobId = schedule.lastJobId;
       if (plan.fireFor !== null) {
         lastJobId = firingJobId(schedule, plan.fireFor);
-        await this.#jobs.enqueue(schedule.queue, {
+        const request = {
           task: schedule.task,
           payload: schedule.payload,
           jobId: lastJobId,
           ...schedule.jobOptions,
           schedule: { id: schedule.id, at: plan.fireFor },
-        });
+        };
+        // the job's trace starts at its firing
+        await withFireSpan(
+          schedule.queue,
+          schedule.id,
+          () => this.#jobs.enqueue(schedule.queue, request),
+        );
       }
       const advanced: ScheduleRecord = { ...schedule, ...plan.next, lastJobId };
       // a lost swap: an edit came in; the job is enqueued, and the next step sees the edit

@@ -25,6 +25,11 @@ export interface JobMessageHeaders {
   readonly runAt?: number;
   /** The core subject to send the job's finished record to: its producer's. */
   readonly notify?: string;
+  /**
+   * The trace context of the job's enqueue (W3C `traceparent`, `tracestate`, `baggage`, as
+   * OpenTelemetry's propagator injected them); absent when no tracing SDK is installed.
+   */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 /** One stored message of a job. */
@@ -69,6 +74,9 @@ const ATTEMPT = "Naq-Attempt";
 const RUN_AT = "Naq-Run-At";
 const NOTIFY = "Naq-Notify";
 
+/** The headers of a job message that carry its trace context (W3C trace context and baggage). */
+export const TRACE_HEADERS: readonly string[] = ["traceparent", "tracestate", "baggage"];
+
 /**
  * Reads and writes one queue's job messages. Every write is a compare-and-swap on the latest
  * message of its job; every read that must see a write goes to the stream's leader, not to a
@@ -107,6 +115,7 @@ export class JobMessages {
     h.set(ATTEMPT, String(write.attempt));
     if (write.runAt !== undefined) h.set(RUN_AT, String(write.runAt));
     if (write.notify) h.set(NOTIFY, write.notify);
+    if (write.trace) { for (const [key, value] of Object.entries(write.trace)) h.set(key, value); }
     // JetStream's own headers, as nats.js's publish options would set them
     if (write.msgID) h.set(PubHeaders.MsgIdHdr, write.msgID);
     h.set(PubHeaders.ExpectedLastSubjectSequenceHdr, String(write.expectLast));
@@ -275,7 +284,15 @@ export function readHeaders(
     attempt: Number.isInteger(attempt) && attempt >= 0 ? attempt : 0,
     ...(runAt !== undefined && Number.isFinite(runAt) && { runAt }),
     ...(notify && { notify }),
+    ...(h?.has(TRACE_HEADERS[0]) && { trace: traceHeaders(h) }),
   };
+}
+
+/** The trace context a message carries: only read when it has a `traceparent`. */
+function traceHeaders(h: { get(key: string): string; has(key: string): boolean }) {
+  const trace: Record<string, string> = {};
+  for (const key of TRACE_HEADERS) if (h.has(key)) trace[key] = h.get(key);
+  return trace;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -24,6 +24,10 @@ export interface Delivery {
   readonly deliveries: number;
   /** Where to send the job's finished record, when its producer waits on it. */
   readonly notify?: string;
+  /** When a delayed job or a retry came due, in ms since the epoch; absent for others. */
+  readonly runAt?: number;
+  /** The trace context of the job's enqueue, which every message of the job carries on. */
+  readonly trace?: Readonly<Record<string, string>>;
   /** Done with: remove it from the queue. */
   ack(): void;
   /** Still working on it: restart the ack-wait countdown. */

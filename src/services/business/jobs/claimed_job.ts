@@ -82,6 +82,19 @@ export class ClaimedJob {
     return this.#job;
   }
 
+  /**
+   * When the attempt came due, in ms since the epoch: its delay or retry delay ran out, its
+   * attempt before failed (an immediate retry), or it was enqueued.
+   */
+  get dueAt(): number {
+    return this.#delivery.runAt ?? this.#job.errors.at(-1)?.at ?? this.#job.enqueuedAt;
+  }
+
+  /** The trace context of the job's enqueue, as its message carries it. */
+  get trace(): Readonly<Record<string, string>> | undefined {
+    return this.#delivery.trace;
+  }
+
   /** Restarts the message's ack-wait countdown, so a long job is not redelivered. */
   keepAlive(): void {
     if (!this.#released) this.#delivery.working();
@@ -296,6 +309,8 @@ export class ClaimedJob {
         seq = await this.#context.messages.write(queue, id, kind, body, {
           ...headers,
           notify: this.#delivery.notify,
+          // a retry, or a job handed back, still belongs to the trace of its enqueue
+          trace: kind === "run" || kind === "retry" ? this.#delivery.trace : undefined,
           expectLast: this.#delivery.seq,
         });
         if (seq !== null) break;

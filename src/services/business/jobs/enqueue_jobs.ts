@@ -10,6 +10,7 @@ import {
 import { bodyLimit } from "../../../core/fit.ts";
 import { inWindows } from "../../../core/in_windows.ts";
 import type { JobRecord, ScheduleFiring } from "../../../core/job.ts";
+import { startEnqueueSpan } from "../../../tracing/job_spans.ts";
 import { type JobContext, PUBLISH_WINDOW } from "./job_context.ts";
 
 /** What to enqueue: a task by name, its payload, and per-job options. */
@@ -69,6 +70,7 @@ export async function enqueueJobs(
     // an id used again: a notice kept of its earlier job is not this one's (and this one's
     // may come before the write below returns)
     waiters.forget(queue, envelope.id);
+    const span = startEnqueueSpan(queue, envelope.task, envelope.id);
     const seq = await jobs.messages.write(
       queue,
       envelope.id,
@@ -78,11 +80,18 @@ export async function enqueueJobs(
         attempt: 0,
         runAt: delayed ? runAt : undefined,
         notify,
+        trace: span.trace,
         expectLast: 0,
         msgID: envelope.nonce,
       },
       () => jobs.ensureAgain(queue),
-    );
+    ).then((seq) => {
+      span.end();
+      return seq;
+    }, (err) => {
+      span.end(err);
+      throw err;
+    });
     if (seq === null) {
       // the id is taken: by a job still pending, running or finished (until results.ttl)
       // not asking its worker: a duplicate enqueue must not wait for an answer

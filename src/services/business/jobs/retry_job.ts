@@ -3,6 +3,7 @@ import type { JobRecord } from "../../../core/job.ts";
 import { transition } from "../../../core/transition.ts";
 import { ErrorCode, NaqError } from "../../../errors.ts";
 import type { StoredDeadLetter } from "../dead_letter_service.ts";
+import { activeTrace } from "../../../tracing/job_spans.ts";
 import type { JobContext } from "./job_context.ts";
 import { notFound } from "./read_jobs.ts";
 
@@ -43,6 +44,8 @@ export async function retryJob(
     {
       attempt: 0,
       notify: waiters.notifySubject,
+      // run again at an operator's request: part of that request's trace, if any
+      trace: activeTrace(),
       expectLast: latest?.seq ?? 0,
       msgID: revived.nonce,
     },

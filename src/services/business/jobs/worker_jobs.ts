@@ -92,6 +92,7 @@ export class WorkerJobs {
     const seq = await this.#jobs.messages.write(queue, parsed.envelope.id, "run", delivery.body, {
       attempt: delivery.attempt,
       notify: delivery.notify,
+      trace: delivery.trace,
       expectLast: delivery.seq,
     });
     if (seq !== null) return;
