@@ -101,6 +101,7 @@ export type {
 } from "./src/core/schedule.ts";
 export type { InstantInput } from "./src/core/instant.ts";
 export type { JobEvent, JobEventType } from "./src/core/job_event.ts";
+export type { WorkerEntry } from "./src/core/worker_entry.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
 export {
   ConfigError,

@@ -40,3 +40,4 @@ export {
   SchedulerService,
   type SchedulerStatus,
 } from "./business/scheduler_service.ts";
+export { WorkerRegistry } from "./business/worker_registry.ts";
