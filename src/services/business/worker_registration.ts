@@ -49,6 +49,8 @@ export class Registration {
   #queued = 0;
   #failing = false;
   #host?: string;
+  /** The connection the writes go through, once a write got it. */
+  #connection?: ConnectionService;
   #closed?: Promise<void>;
 
   /**
@@ -76,11 +78,16 @@ export class Registration {
     return this.#write();
   }
 
-  /** Stops the heartbeats and removes the entry, after any write in flight. Idempotent. */
+  /**
+   * Stops the heartbeats and removes the entry, after any write in flight. When the server is
+   * away, it waits for neither: the entry expires within two heartbeats. Idempotent.
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#stopped.abort();
+      if (!this.#connection?.connected) return;
       await this.#writing;
+      if (!this.#connection.connected) return;
       try {
         await (await this.#services.get(WorkerRegistry)).remove(this.#spec.kind, this.#spec.id);
       } catch (err) {
@@ -116,7 +123,11 @@ export class Registration {
   async #writeOnce(): Promise<void> {
     if (this.#stopped.signal.aborted) return;
     try {
-      await (await this.#services.get(WorkerRegistry)).put(await this.#entry());
+      this.#connection ??= await this.#services.get(ConnectionService);
+      const registry = await this.#services.get(WorkerRegistry);
+      const entry = this.#entry();
+      if (this.#stopped.signal.aborted) return;
+      await registry.put(entry);
       if (this.#failing) this.#log.info(`${this.#name()}: registered again in the worker registry`);
       this.#failing = false;
     } catch (err) {
@@ -130,10 +141,10 @@ export class Registration {
     }
   }
 
-  async #entry(): Promise<WorkerEntry> {
+  #entry(): WorkerEntry {
     const { id, kind, queues, tasks, concurrency } = this.#spec;
     const { running, state } = this.#activity();
-    this.#host ??= await processHost(this.#services);
+    this.#host ??= processHost(this.#connection!);
     return {
       id,
       kind,
@@ -160,9 +171,9 @@ export class Registration {
  * it: `naq worker` runs without `--allow-sys`, and asking for it would stop a worker on a
  * terminal at a prompt.
  */
-async function processHost(services: ServiceManager): Promise<string> {
+function processHost(connection: ConnectionService): string {
   if (Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted") {
     return Deno.hostname();
   }
-  return (await services.get(ConnectionService)).clientAddress ?? "unknown";
+  return connection.clientAddress ?? "unknown";
 }
