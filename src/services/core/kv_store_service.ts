@@ -1,5 +1,6 @@
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
+import type { MsgHdrs } from "@nats-io/nats-core";
 import { systemClock } from "../../clock.ts";
 import { ErrorCode, NaqError } from "../../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
@@ -67,6 +68,16 @@ export interface BucketChange<T> {
 // has already passed on
 const CONFIRM_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 1_000, 2_000];
 const CONFIRM_PAUSE_AFTER_MS = 2_000;
+
+/**
+ * True when a bucket's message removes its key: a delete, a purge, or the marker the server
+ * leaves where a key's time to live ran out (`Nats-Marker-Reason`, with no `KV-Operation`).
+ */
+function removesKey(headers: MsgHdrs | undefined): boolean {
+  const operation = headers?.get("KV-Operation");
+  return operation === "DEL" || operation === "PURGE" ||
+    (headers?.has("Nats-Marker-Reason") ?? false);
+}
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -204,8 +215,7 @@ export class JsonBucket<T> {
       callback: (err, message) => {
         if (err) return;
         const key = message.subject.slice(prefix.length);
-        const operation = message.headers?.get("KV-Operation");
-        const deleted = operation === "DEL" || operation === "PURGE";
+        const deleted = removesKey(message.headers);
         let value: T | null;
         try {
           value = deleted ? null : this.#decode(key, message.string());
@@ -260,8 +270,7 @@ export class JsonBucket<T> {
       deliver_policy: DeliverPolicy.LastPerSubject,
     }, (message) => {
       const key = message.subject.slice(prefix.length);
-      const operation = message.headers?.get("KV-Operation");
-      if (operation === "DEL" || operation === "PURGE") return onChange(key, null);
+      if (removesKey(message.headers)) return onChange(key, null);
       try {
         onChange(key, this.#decode(key, message.string()));
       } catch {

@@ -114,10 +114,16 @@ Deno.test("put() with a time to live: the server removes the key unless it is wr
   await using services = new ServiceManager(testConfig(server.url));
   const kv = await services.get(KVStoreService);
   const leases = await kv.bucket<Job>("leases", { markerTtlMs: 1_000 });
+  const seen: [string, Job | null][] = [];
+  const feed = await leases.follow("a", (key, value) => seen.push([key, value]));
   const revision = await leases.put("a", { state: "alive", attempts: 0 }, { ttlMs: 1_000 });
   assert.deepEqual(await leases.get("a"), { value: { state: "alive", attempts: 0 }, revision });
   await leases.put("kept", { state: "alive", attempts: 0 });
   await waitFor("the server to expire key a", async () => await leases.get("a") === null);
+  // a follower sees it go: the server's marker is a removal
+  await waitFor("the follower to see a go", () => seen.length === 2);
+  assert.deepEqual(seen, [["a", { state: "alive", attempts: 0 }], ["a", null]]);
+  await feed.stop();
   assert.deepEqual(await leases.keys(), ["kept"]);
   await leases.purge("kept", { markerTtlMs: 1_000 });
   assert.equal(await leases.get("kept"), null);
