@@ -41,3 +41,4 @@ export {
   type SchedulerStatus,
 } from "./business/scheduler_service.ts";
 export { WorkerRegistry } from "./business/worker_registry.ts";
+export type { WorkerEntry } from "../core/worker_entry.ts";

@@ -4,7 +4,6 @@ import {
   isWorkerEntry,
   sortEntries,
   type WorkerEntry,
-  type WorkerKind,
 } from "../../core/worker_entry.ts";
 import { type JsonBucket, KVStoreService } from "../core/kv_store_service.ts";
 import type { ServiceManager } from "../core/service_manager.ts";
@@ -62,7 +61,7 @@ export class WorkerRegistry {
   }
 
   /** Reads one entry; `null` when it is absent, removed or expired. */
-  async get(kind: WorkerKind, id: string): Promise<WorkerEntry | null> {
+  async get(kind: WorkerEntry["kind"], id: string): Promise<WorkerEntry | null> {
     const entry = await this.#bucket.get(this.#names.workerKey(kind, id));
     return entry && isWorkerEntry(entry.value) ? entry.value : null;
   }
@@ -75,7 +74,7 @@ export class WorkerRegistry {
   }
 
   /** Removes an entry at once. */
-  async remove(kind: WorkerKind, id: string): Promise<void> {
+  async remove(kind: WorkerEntry["kind"], id: string): Promise<void> {
     await this.#bucket.purge(this.#names.workerKey(kind, id), { markerTtlMs: MARKER_TTL_MS });
   }
 }
