@@ -108,6 +108,7 @@ export type {
 export type { InstantInput } from "./src/core/instant.ts";
 export type { SinceInput } from "./src/core/since.ts";
 export type { JobEvent, JobEventType } from "./src/core/job_event.ts";
+export type { WorkerEntry } from "./src/core/worker_entry.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
 export {
   ConfigError,

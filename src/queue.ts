@@ -34,6 +34,8 @@ import { parseSince, type SinceInput } from "./core/since.ts";
 import { ConnectionService } from "./services/core/connection_service.ts";
 import { ServiceManager } from "./services/core/service_manager.ts";
 import { QueueStateService } from "./services/business/queue_state_service.ts";
+import { WorkerRegistry } from "./services/business/worker_registry.ts";
+import type { WorkerEntry } from "./core/worker_entry.ts";
 import type { Task } from "./task.ts";
 import type { BackoffInput, DurationInput } from "./config/types.ts";
 
@@ -399,6 +401,14 @@ export class Queue implements AsyncDisposable {
    */
   async hasWorkers(): Promise<boolean> {
     return await (await this.#jobs()).hasWorkers(this.name);
+  }
+
+  /**
+   * The workers taking jobs from this queue now, from the worker registry, oldest first: each
+   * with its host, process, tasks, state and running jobs, as of its last heartbeat.
+   */
+  async workers(): Promise<WorkerEntry[]> {
+    return await (await this.#services.get(WorkerRegistry)).list({ queue: this.name });
   }
 
   /** Counts jobs per state. */

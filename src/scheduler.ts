@@ -15,6 +15,7 @@ import { ConnectionError, NaqError } from "./errors.ts";
 import { onStopSignals } from "./stop_signals.ts";
 import { ConnectionService } from "./services/core/connection_service.ts";
 import { consoleLogger, type WorkerLogger } from "./worker/logger.ts";
+import { Registration } from "./services/business/worker_registration.ts";
 
 export type { SchedulerStatus };
 
@@ -86,6 +87,8 @@ export class Scheduler implements AsyncDisposable {
   readonly #log: WorkerLogger;
   readonly #stopping = new AbortController();
   #replica?: SchedulerReplica;
+  /** This replica's entry in the worker registry, kept while it runs. */
+  #registration?: Registration;
   #run?: Promise<void>;
   #closed?: Promise<void>;
 
@@ -120,6 +123,7 @@ export class Scheduler implements AsyncDisposable {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#stopping.abort();
+      void this.#registration?.refresh(); // draining
       await this.#run?.catch(() => {});
       if (this.#ownsServices) await this.#services.close();
     })();
@@ -131,14 +135,26 @@ export class Scheduler implements AsyncDisposable {
     return this.close();
   }
 
-  #runReplica(): Promise<void> {
-    return onStopSignals(
-      this.#handleSignals,
-      () => void this.close(),
-      () =>
-        runReplica(this.#services, this.id, this.#log, this.#stopping.signal, (replica) => {
-          this.#replica = replica;
-        }),
+  async #runReplica(): Promise<void> {
+    const stopping = this.#stopping.signal;
+    const registration = new Registration(
+      this.#services,
+      { id: this.id, kind: "scheduler", queues: [], tasks: [], concurrency: 0 },
+      () => ({ running: [], state: stopping.aborted ? "draining" : "running" }),
+      this.#log,
     );
+    this.#registration = registration;
+    try {
+      await onStopSignals(
+        this.#handleSignals,
+        () => void this.close(),
+        () =>
+          runReplica(this.#services, this.id, this.#log, stopping, (replica) => {
+            this.#replica = replica;
+          }),
+      );
+    } finally {
+      await registration.close();
+    }
   }
 }

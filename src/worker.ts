@@ -20,6 +20,8 @@ import type { RunningJob } from "./services/business/jobs/job_streams.ts";
 import { WorkerJobs } from "./services/business/jobs/worker_jobs.ts";
 import type { QueueConsumer } from "./services/core/queue_consumer.ts";
 import { type PauseFlag, QueueStateService } from "./services/business/queue_state_service.ts";
+import { Registration } from "./services/business/worker_registration.ts";
+import { type WorkerEntry, type WorkerState, workerState } from "./core/worker_entry.ts";
 import { runReplica } from "./scheduler.ts";
 import { onStopSignals } from "./stop_signals.ts";
 import { ServiceManager } from "./services/core/service_manager.ts";
@@ -126,6 +128,10 @@ export class Worker implements AsyncDisposable {
   readonly #hurry = new AbortController();
   readonly #metricsListen?: MetricsListen;
   #metrics?: WorkerMetrics;
+  /** This worker's entry in the worker registry, kept while it runs. */
+  #registration?: Registration;
+  /** Its queues' paused flags, once followed, for its registry entry. */
+  #pauseFlags: readonly PauseFlag[] = [];
 
   /**
    * Creates a worker; it pulls nothing until {@linkcode run}.
@@ -215,12 +221,25 @@ export class Worker implements AsyncDisposable {
     // one timer for every running job, not one each: a job is cheap
     const tickMs = Math.min(...this.#heartbeatMs.values()) / 2;
     this.#stopBeats = repeatEvery(this.#services.clock, tickMs, () => this.#beat());
+    this.#registration = new Registration(
+      this.#services,
+      {
+        id: this.id,
+        kind: "worker",
+        queues: this.#queues,
+        tasks: [...this.#tasks.keys()],
+        concurrency: this.#concurrency,
+      },
+      () => this.#activity(),
+      this.#log,
+    );
     await onStopSignals(this.#handleSignals, () => this.#onStopSignal(), async () => {
       if (this.#runsScheduler) {
         this.#scheduler = runReplica(this.#services, this.id, this.#log, this.#stopping.signal)
           .catch((err) => this.#log.error(`naq worker ${this.id}: its scheduler stopped: ${err}`));
       }
       const { jobs, consumers, flags } = await this.#openConsumers();
+      this.#pauseFlags = flags;
       try {
         this.#stopFollowing = this.#queues.flatMap((queue) =>
           jobs && !this.#stopping.signal.aborted
@@ -244,6 +263,9 @@ export class Worker implements AsyncDisposable {
       for (const flag of flags) flag.stop();
       // still listening: a second Ctrl-C while running jobs finish hands them back
       await this.close();
+    }).catch(async (err) => {
+      await this.#registration?.close(); // it did not start: nothing runs here
+      throw err;
     });
     await this.close();
     if (this.#failure) throw this.#failure;
@@ -357,6 +379,18 @@ export class Worker implements AsyncDisposable {
       claimed.keepAlive();
       beat.at = now;
     }
+  }
+
+  /** What this worker's registry entry says it does now. */
+  #activity(): { running: WorkerEntry["running"]; state: WorkerState } {
+    const running = [...this.#running.keys()].map((claimed) => ({
+      jobId: claimed.job.id,
+      queue: claimed.job.queue,
+      task: claimed.job.task,
+      since: claimed.job.startedAt ?? this.#beats.get(claimed)?.at ?? this.#services.clock.now(),
+    }));
+    const paused = this.#pauseFlags.map((flag) => flag.paused);
+    return { running, state: workerState(this.#stopping.signal.aborted, paused) };
   }
 
   /** What this worker can say of a job it runs, for `getJob()`. */
@@ -562,6 +596,7 @@ export class Worker implements AsyncDisposable {
 
   async #shutdown(): Promise<void> {
     this.#stopping.abort();
+    void this.#registration?.refresh(); // draining
     await this.#loops; // pulls end within about a second
     const settled = Promise.allSettled([...this.#inFlight]);
     const stopWaiting = new AbortController();
@@ -587,6 +622,7 @@ export class Worker implements AsyncDisposable {
     for (const stop of this.#stopFollowing) stop();
     this.#stopBeats?.();
     await this.#scheduler; // hands its lease over when it led
+    await this.#registration?.close();
     try {
       await (await this.#services.get(EventService)).flush();
     } catch {

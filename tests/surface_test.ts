@@ -60,6 +60,7 @@ const USER_API = [
   "Worker",
   "WorkerOptions",
   "MetricsListen",
+  "WorkerEntry",
   "WorkerLogger",
   "consoleLogger",
   "Scheduler",

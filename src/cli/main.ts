@@ -14,6 +14,7 @@ import { queuesCommand } from "./queues_command.ts";
 import { schedulerCommand } from "./scheduler_command.ts";
 import { schedulesCommand } from "./schedules_command.ts";
 import { workerCommand } from "./worker_command.ts";
+import { workersCommand } from "./workers_command.ts";
 
 /**
  * Exit codes: 0 ok, 1 the operation failed, 2 bad usage, 3 a wait (`enqueue --wait`,
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) })
     .addCommand(workerCommand())
     .addCommand(schedulerCommand())
+    .addCommand(workersCommand())
     .addCommand(enqueueCommand())
     .addCommand(jobCommand())
     .addCommand(jobsCommand())

@@ -9,7 +9,12 @@
  * @module
  */
 import { z } from "zod";
-import { durationProblem, isBareNumber, tryParseDuration } from "../core/duration.ts";
+import {
+  durationProblem,
+  formatDuration,
+  isBareNumber,
+  tryParseDuration,
+} from "../core/duration.ts";
 import { tryParseBytes } from "../core/bytes.ts";
 import {
   isPrefix,
@@ -122,9 +127,26 @@ const DURATION_ERROR = 'expected a duration such as "30s", "5m" or "2h"';
  * A duration: `"30s"` or `"1h30m"`, or a number of milliseconds from code; resolves to
  * milliseconds. Text without a unit (`"5"`, from a file or the environment) is refused, and so
  * is a number in a YAML file (see `yaml_file.ts`).
+ *
+ * @param minMs the shortest duration taken, when there is one
  */
-export function duration(): Parsed {
-  return tag(parsedFrom(tryParseDuration, DURATION_ERROR, durationError), "duration");
+export function duration(minMs?: number): Parsed {
+  if (minMs === undefined) {
+    return tag(parsedFrom(tryParseDuration, DURATION_ERROR, durationError), "duration");
+  }
+  const atLeast = `expected a duration of at least ${formatDuration(minMs)}`;
+  const parse = (value: string | number) => {
+    const ms = tryParseDuration(value);
+    return ms !== undefined && ms >= minMs ? ms : undefined;
+  };
+  return tag(
+    parsedFrom(
+      parse,
+      atLeast,
+      (value) => tryParseDuration(value) === undefined ? durationError(value) : atLeast,
+    ),
+    "duration",
+  );
 }
 
 /** The message for a value that is not a duration: a bare number is shown with its fix. */

@@ -18,6 +18,7 @@ import {
   size,
   str,
 } from "./_leaves.ts";
+import { MIN_HEARTBEAT_MS } from "../core/worker_entry.ts";
 
 /**
  * A field that falls back to `fallback` (given as a user would write it) in the full
@@ -92,7 +93,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   worker: z.strictObject({
     concurrency: int(1).prefault(10),
-    heartbeat: duration().prefault("5s"),
+    // the registry counts an entry's time to live, two heartbeats, in whole seconds
+    heartbeat: duration(MIN_HEARTBEAT_MS).prefault("5s"),
     shutdownTimeout: duration().prefault("30s"),
     scheduler: bool().prefault(true),
   }, { error: OBJECT_ERROR }).prefault({}),

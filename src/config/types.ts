@@ -93,7 +93,11 @@ export interface NaqConfig {
   readonly worker: {
     /** Jobs a worker runs at once. */
     readonly concurrency: number;
-    /** How often a worker reports that it is alive, in milliseconds. */
+    /**
+     * How often a worker, or a scheduler replica, reports that it is alive, in milliseconds,
+     * at least 1 s: it rewrites its entry in the worker registry, which lapses two heartbeats
+     * after its last write, and keeps each running job alive at least this often.
+     */
     readonly heartbeat: number;
     /** How long running jobs may take to finish on shutdown, in milliseconds. */
     readonly shutdownTimeout: number;

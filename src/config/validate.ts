@@ -14,7 +14,7 @@ import { deepFreeze } from "./_freeze.ts";
 import { keysAt, leaves } from "./_walk.ts";
 import { type ConfigProblem, describeValue, formatProblems } from "./errors/format.ts";
 import { suggestKey } from "./errors/suggest.ts";
-import { type Layer, layerAt, mergeLayers } from "./layer.ts";
+import { type Layer, layerAt, mergeLayers, type Where } from "./layer.ts";
 import { configSchema, CROSS_FIELD } from "./schema.ts";
 import type { NaqConfig } from "./types.ts";
 
@@ -31,10 +31,18 @@ export function validateLayers(
   earlier: readonly ConfigProblem[] = [],
 ): NaqConfig {
   const problems = [...earlier];
+  // a value already refused as read (`heartbeat: 5` in a file) is not refused again by the
+  // schema (as 5 ms, too short)
+  const spot = (path: readonly PropertyKey[], where: Where) =>
+    JSON.stringify([path.map(String), where]);
+  const refused = new Set(earlier.map((problem) => spot(problem.path, problem.where)));
   for (const layer of layers) {
     const result = configSchema.safeParse(layer.value, { reportInput: true });
     for (const issue of result.error?.issues ?? []) {
-      if (!isCrossField(issue)) problems.push(...toProblems(issue, () => layer));
+      if (isCrossField(issue) || refused.has(spot(issue.path, layer.where(issue.path, "value")))) {
+        continue;
+      }
+      problems.push(...toProblems(issue, () => layer));
     }
   }
   const perLayer = problems.length > 0;

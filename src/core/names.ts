@@ -178,6 +178,10 @@ export interface WireNames {
   scheduleKey(queue: string, scheduleId: string): string;
   /** The KV bucket holding the scheduler's leader lease. */
   readonly schedulerBucket: string;
+  /** The KV bucket where every running worker and scheduler replica keeps its entry. */
+  readonly workersBucket: string;
+  /** A worker's or scheduler replica's key in the workers bucket: `<kind>.<id>`. */
+  workerKey(kind: "worker" | "scheduler", id: string): string;
 }
 
 /**
@@ -212,7 +216,23 @@ export function wireNames(prefix: string): WireNames {
     schedulesBucket: `${prefix}_schedules`,
     scheduleKey: (name, scheduleId) => `${queue(name)}.${scheduleId}`,
     schedulerBucket: `${prefix}_scheduler`,
+    workersBucket: `${prefix}_workers`,
+    workerKey: (kind, id) => `${kind}.${workerKeyToken(id)}`,
   };
+}
+
+const PLAIN_ID = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A worker's id as one token of a KV key. An id is whatever its owner named it, and a key
+ * takes only some characters: any other id is written `=` and its UTF-8 in base64url, which
+ * no plain id starts with, so two ids never share a key.
+ */
+function workerKeyToken(id: string): string {
+  if (PLAIN_ID.test(id)) return id;
+  const bytes = new TextEncoder().encode(id);
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return `=${base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
 }
 
 function cannotUse(value: unknown, what: string, problem: string): string {

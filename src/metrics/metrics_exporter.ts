@@ -9,6 +9,7 @@ import { Registry } from "prom-client";
 import type { JobEventType } from "../core/job_event.ts";
 import { EventService } from "../services/business/event_service.ts";
 import { JobService } from "../services/business/jobs/job_service.ts";
+import { WorkerRegistry } from "../services/business/worker_registry.ts";
 import type { ServiceManager } from "../services/core/service_manager.ts";
 import { JobMetrics, type JobOutcome } from "./job_metrics.ts";
 import { type MetricsListen, MetricsServer } from "./metrics_server.ts";
@@ -53,12 +54,13 @@ export class MetricsExporter implements AsyncDisposable {
     services: ServiceManager,
     options: MetricsExporterOptions,
   ): Promise<MetricsExporter> {
-    const [jobService, events] = await Promise.all([
+    const [jobService, events, workers] = await Promise.all([
       services.get(JobService),
       services.get(EventService),
+      services.get(WorkerRegistry),
     ]);
-    const registry = new Registry();
-    const exporter = new MetricsExporter(events, new JobMetrics(registry));
+    const metrics = new Registry();
+    const exporter = new MetricsExporter(events, new JobMetrics(metrics));
     const given = options.queues && options.queues.length > 0 ? options.queues : undefined;
     const queues = async () => {
       const found = given ?? await jobService.queues();
@@ -66,14 +68,14 @@ export class MetricsExporter implements AsyncDisposable {
       return found;
     };
     registerQueueGauges(
-      registry,
-      { queues, stats: (queue) => jobService.stats(queue) },
+      metrics,
+      { queues, stats: (queue) => jobService.stats(queue), workers: () => workers.list() },
       services.clock,
     );
     await queues();
     // a round trip: the server has the subscriptions before anyone can scrape
     await events.flush();
-    exporter.#server = MetricsServer.start(registry, options);
+    exporter.#server = MetricsServer.start(metrics, options);
     return exporter;
   }
 

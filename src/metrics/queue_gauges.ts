@@ -8,6 +8,7 @@
 import { Gauge, type Registry } from "prom-client";
 import type { Clock } from "../clock.ts";
 import type { JobState } from "../core/job.ts";
+import type { WorkerEntry } from "../core/worker_entry.ts";
 import type { QueueStats } from "../services/business/jobs/read_jobs.ts";
 
 /** The states a gauge shows: the jobs still to run or to look at, not the finished records. */
@@ -26,10 +27,10 @@ export interface QueueGaugeSources {
   /** A queue's jobs per state. */
   stats(queue: string): Promise<QueueStats>;
   /**
-   * The live workers taking jobs from each queue; without it there is no `naq_workers` gauge
-   * (the worker registry plugs in here).
+   * The live workers and schedulers, from the worker registry; without it there is no
+   * `naq_workers` gauge.
    */
-  workers?: () => Promise<ReadonlyMap<string, number>>;
+  workers?: () => Promise<readonly WorkerEntry[]>;
 }
 
 interface Reading {
@@ -92,9 +93,24 @@ export function registerQueueGauges(
 
 async function readAll(sources: QueueGaugeSources): Promise<Reading> {
   const queues = await sources.queues();
-  const [stats, workers] = await Promise.all([
+  const [stats, entries] = await Promise.all([
     Promise.all(queues.map(async (queue) => [queue, await sources.stats(queue)] as const)),
     sources.workers?.(),
   ]);
-  return { stats: new Map(stats), workers };
+  return { stats: new Map(stats), workers: entries && workersPerQueue(queues, entries) };
+}
+
+/** How many of `entries` are workers taking jobs from each of `queues`, 0 included. */
+export function workersPerQueue(
+  queues: readonly string[],
+  entries: readonly WorkerEntry[],
+): ReadonlyMap<string, number> {
+  const counts = new Map(queues.map((queue) => [queue, 0]));
+  for (const entry of entries) {
+    if (entry.kind !== "worker") continue;
+    for (const queue of entry.queues) {
+      if (counts.has(queue)) counts.set(queue, counts.get(queue)! + 1);
+    }
+  }
+  return counts;
 }

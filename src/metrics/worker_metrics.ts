@@ -9,6 +9,7 @@
 import { Registry } from "prom-client";
 import type { ServiceManager } from "../services/core/service_manager.ts";
 import { JobService } from "../services/business/jobs/job_service.ts";
+import { WorkerRegistry } from "../services/business/worker_registry.ts";
 import { JobMetrics } from "./job_metrics.ts";
 import { type MetricsListen, MetricsServer } from "./metrics_server.ts";
 import { registerQueueGauges } from "./queue_gauges.ts";
@@ -40,6 +41,7 @@ export class WorkerMetrics implements AsyncDisposable {
     registerQueueGauges(registry, {
       queues: () => Promise.resolve(queues),
       stats: async (queue) => await (await services.get(JobService)).stats(queue),
+      workers: async () => await (await services.get(WorkerRegistry)).list(),
     }, services.clock);
     return new WorkerMetrics(jobs, MetricsServer.start(registry, listen));
   }

@@ -58,3 +58,5 @@ export {
   type SchedulerStatus,
 } from "./business/scheduler_service.ts";
 export { type JobMessageKind, type WireNames, wireNames } from "../core/names.ts";
+export { WorkerRegistry } from "./business/worker_registry.ts";
+export type { WorkerEntry } from "../core/worker_entry.ts";

@@ -180,6 +180,8 @@ export interface RunningNaq extends AsyncDisposable {
   stop(signal?: Deno.Signal): Promise<number>;
   /** Sends `signal` and returns at once, as a person pressing Ctrl-C does. */
   kill(signal: Deno.Signal): void;
+  /** Returns the exit code once the process ended by itself and its output was read. */
+  exited(): Promise<number>;
 }
 
 /** Starts `naq <args>` against `server` in the background. */
@@ -238,6 +240,7 @@ export async function spawnNaq(
     kill(signal) {
       child.kill(signal);
     },
+    exited: () => status,
     async stop(signal = "SIGTERM") {
       try {
         child.kill(signal);

@@ -54,6 +54,7 @@ Deno.test("naq metrics", async (t) => {
       assert.equal(sample(metrics, "naq_jobs_retried_total", sums), 0);
       assert.equal(sample(metrics, "naq_queue_jobs", { ...sums, state: "dead" }), 2);
       assert.equal(sample(metrics, "naq_queue_jobs", { ...sums, state: "waiting" }), 0);
+      assert.equal(sample(metrics, "naq_workers", sums), 0, "the jobs' worker has stopped");
       assert.equal(await naq.stop("SIGTERM"), 0);
       assert.match(naq.stdout(), /naq metrics: stopped\n$/);
     },

@@ -114,3 +114,15 @@ Deno.test("createConfig() takes a number as milliseconds, and refuses text witho
     /worker\.heartbeat: expected a duration with a unit; a number needs a unit: write "5s"/,
   );
 });
+
+Deno.test("createConfig() refuses a worker heartbeat under 1s: the registry counts in seconds", () => {
+  assert.equal(createConfig({ worker: { heartbeat: "1s" } }).worker.heartbeat, 1_000);
+  assert.match(
+    configErrorOf(() => createConfig({ worker: { heartbeat: "500ms" } })),
+    /worker\.heartbeat: expected a duration of at least 1s, got "500ms"/,
+  );
+  assert.match(
+    configErrorOf(() => createConfig({ worker: { heartbeat: "5" } })),
+    /worker\.heartbeat: expected a duration with a unit/,
+  );
+});

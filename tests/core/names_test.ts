@@ -24,7 +24,7 @@ function namesOf(prefix: string, queue: string): [name: string, owner: string][]
     [`stream ${names.queueStream(queue)}`, `queue stream of ${prefix}/${queue}`],
     [`stream ${names.eventsStream}`, `events stream of ${prefix}`],
     [`stream ${names.deadStream}`, `dead stream of ${prefix}`],
-    ...[...buckets, names.schedulerBucket].map((bucket): [string, string] => [
+    ...[...buckets, names.schedulerBucket, names.workersBucket].map((bucket): [string, string] => [
       `stream KV_${bucket}`,
       `bucket ${bucket.slice(prefix.length + 1)} of ${prefix}`,
     ]),

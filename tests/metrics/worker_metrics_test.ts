@@ -27,6 +27,11 @@ Deno.test("a worker's /metrics counts the jobs it ran, times their runs and show
   void worker.run();
   await waitFor("the metrics endpoint", () => worker.metricsPort !== undefined);
   const port = worker.metricsPort!;
+  // registered before the first scrape, which the gauges then keep a few seconds
+  await waitFor(
+    "the worker's registry entry",
+    async () => (await env.queue.workers()).length === 1,
+  );
 
   const handles = [
     ...await Promise.all([1, 2, 3].map(() => env.queue.enqueue(ok, null))),
@@ -62,6 +67,7 @@ Deno.test("a worker's /metrics counts the jobs it ran, times their runs and show
   assert.equal(sample(metrics, "naq_queue_jobs", { ...jobs, state: "dead" }), 2);
   assert.equal(sample(metrics, "naq_queue_jobs", { ...jobs, state: "waiting" }), 0);
   assert.equal(sample(metrics, "naq_queue_jobs", { ...jobs, state: "active" }), 0);
+  assert.equal(sample(metrics, "naq_workers", jobs), 1, "from the worker registry");
 
   const elsewhere = await fetch(`http://127.0.0.1:${port}/`);
   assert.equal(elsewhere.status, 404);

@@ -216,6 +216,11 @@ export class ConnectionService implements AsyncDisposable {
     return this.nc.info?.version ?? "0.0.0";
   }
 
+  /** This client's address as the server it is connected to sees it; `undefined` if unknown. */
+  get clientAddress(): string | undefined {
+    return this.nc.info?.client_ip;
+  }
+
   /**
    * The JetStream client for this connection, for naq's own services.
    *

@@ -1,5 +1,6 @@
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
+import type { MsgHdrs } from "@nats-io/nats-core";
 import { systemClock } from "../../clock.ts";
 import { ErrorCode, NaqError } from "../../errors.ts";
 import { ConnectionService } from "./connection_service.ts";
@@ -14,6 +15,23 @@ export interface BucketOptions {
   readonly history?: number;
   /** How many servers hold a copy. Default 1. */
   readonly replicas?: number;
+  /**
+   * Lets each write set its own time to live (`put`'s `ttlMs`, nats-server 2.11+), and keeps
+   * the marker the server leaves where a key expired for this long, so that watchers see it
+   * go: whole seconds, at least 1 s.
+   */
+  readonly markerTtlMs?: number;
+}
+
+/** How long a key written with a time to live stays, as `Nats-TTL` states it: `"10s"`. */
+function ttlHeader(ttlMs: number, what: string): string {
+  if (!Number.isInteger(ttlMs / 1_000) || ttlMs < 1_000) {
+    throw new RangeError(
+      `Cannot ${what} with a time to live of ${ttlMs} ms: NATS counts it in whole seconds, ` +
+        `at least 1 s`,
+    );
+  }
+  return `${ttlMs / 1_000}s`;
 }
 
 /** A value with the revision it was stored at, for compare-and-swap. */
@@ -51,6 +69,16 @@ export interface BucketChange<T> {
 const CONFIRM_PAUSES_MS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 1_000, 2_000];
 const CONFIRM_PAUSE_AFTER_MS = 2_000;
 
+/**
+ * True when a bucket's message removes its key: a delete, a purge, or the marker the server
+ * leaves where a key's time to live ran out (`Nats-Marker-Reason`, with no `KV-Operation`).
+ */
+function removesKey(headers: MsgHdrs | undefined): boolean {
+  const operation = headers?.get("KV-Operation");
+  return operation === "DEL" || operation === "PURGE" ||
+    (headers?.has("Nats-Marker-Reason") ?? false);
+}
+
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
@@ -85,9 +113,34 @@ export class JsonBucket<T> {
     return { value: this.#decode(key, entry.string()), revision: entry.revision };
   }
 
-  /** Writes a key whatever it held; returns the new revision. */
-  put(key: string, value: T): Promise<number> {
-    return this.#kv.put(key, JSON.stringify(value));
+  /**
+   * Writes a key whatever it held; returns the new revision. With `ttlMs`, the server removes
+   * the key that long after this write unless it is written again: the bucket must have been
+   * created with {@linkcode BucketOptions.markerTtlMs}.
+   *
+   * @throws {RangeError} when `ttlMs` is not a whole number of seconds, at least 1 s
+   */
+  async put(key: string, value: T, options: { readonly ttlMs?: number } = {}): Promise<number> {
+    if (options.ttlMs === undefined) return await this.#kv.put(key, JSON.stringify(value));
+    // nats.js 3.4.0's put() sets no TTL: publish to the key's subject as put() does, with one
+    const ttl = ttlHeader(options.ttlMs, `write key "${key}" of bucket ${this.name}`);
+    const ack = await this.#connection.jetstream()
+      .publish(`$KV.${this.name}.${key}`, JSON.stringify(value), { ttl });
+    return ack.seq;
+  }
+
+  /**
+   * Removes a key and every revision of it at once, leaving a marker that watchers see; with
+   * `markerTtlMs`, the marker goes too after that long, so that keys used once (a worker's)
+   * leave nothing behind. Reading the key then gives `null`.
+   *
+   * @throws {RangeError} when `markerTtlMs` is not a whole number of seconds, at least 1 s
+   */
+  async purge(key: string, options: { readonly markerTtlMs?: number } = {}): Promise<void> {
+    const ttl = options.markerTtlMs === undefined
+      ? undefined
+      : ttlHeader(options.markerTtlMs, `purge key "${key}" of bucket ${this.name}`);
+    await this.#kv.purge(key, ttl === undefined ? {} : { ttl });
   }
 
   /** Writes a key only if it does not exist; returns the new revision, or `null` if it did. */
@@ -162,8 +215,7 @@ export class JsonBucket<T> {
       callback: (err, message) => {
         if (err) return;
         const key = message.subject.slice(prefix.length);
-        const operation = message.headers?.get("KV-Operation");
-        const deleted = operation === "DEL" || operation === "PURGE";
+        const deleted = removesKey(message.headers);
         let value: T | null;
         try {
           value = deleted ? null : this.#decode(key, message.string());
@@ -218,8 +270,7 @@ export class JsonBucket<T> {
       deliver_policy: DeliverPolicy.LastPerSubject,
     }, (message) => {
       const key = message.subject.slice(prefix.length);
-      const operation = message.headers?.get("KV-Operation");
-      if (operation === "DEL" || operation === "PURGE") return onChange(key, null);
+      if (removesKey(message.headers)) return onChange(key, null);
       try {
         onChange(key, this.#decode(key, message.string()));
       } catch {
@@ -290,6 +341,10 @@ export class KVStoreService {
       replicas: options.replicas ?? 1,
       ttl: options.ttlMs ?? 0,
     };
+    if (options.markerTtlMs !== undefined) {
+      ttlHeader(options.markerTtlMs, `create bucket ${name}`); // the rule the writes follow
+      kvOptions.markerTTL = options.markerTtlMs;
+    }
     return new JsonBucket(name, await this.#kvm.create(name, kvOptions), this.#connection);
   }
 }

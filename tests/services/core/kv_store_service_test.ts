@@ -108,3 +108,38 @@ Deno.test("watchChanges(): stored() gives the stored write, null for a deletion,
     watch.stop();
   }
 });
+
+Deno.test("put() with a time to live: the server removes the key unless it is written again; purge() leaves nothing", async () => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url));
+  const kv = await services.get(KVStoreService);
+  const leases = await kv.bucket<Job>("leases", { markerTtlMs: 1_000 });
+  const seen: [string, Job | null][] = [];
+  const feed = await leases.follow("a", (key, value) => seen.push([key, value]));
+  const revision = await leases.put("a", { state: "alive", attempts: 0 }, { ttlMs: 1_000 });
+  assert.deepEqual(await leases.get("a"), { value: { state: "alive", attempts: 0 }, revision });
+  await leases.put("kept", { state: "alive", attempts: 0 });
+  await waitFor("the server to expire key a", async () => await leases.get("a") === null);
+  // a follower sees it go: the server's marker is a removal
+  await waitFor("the follower to see a go", () => seen.length === 2);
+  assert.deepEqual(seen, [["a", { state: "alive", attempts: 0 }], ["a", null]]);
+  await feed.stop();
+  assert.deepEqual(await leases.keys(), ["kept"]);
+  await leases.purge("kept", { markerTtlMs: 1_000 });
+  assert.equal(await leases.get("kept"), null);
+  // the purge's marker expires too: no trace of either key is left in the stream
+  const jsm = await (await services.get(ConnectionService)).jetstreamManager();
+  await waitFor(
+    "the markers to expire",
+    async () => (await jsm.streams.info("KV_leases")).state.messages === 0,
+  );
+
+  await assert.rejects(
+    leases.put("a", { state: "x", attempts: 0 }, { ttlMs: 1_500 }),
+    (err) =>
+      err instanceof RangeError &&
+      err.message === 'Cannot write key "a" of bucket leases with a time to live of 1500 ms: ' +
+          "NATS counts it in whole seconds, at least 1 s",
+  );
+  await assert.rejects(kv.bucket("other", { markerTtlMs: 10 }), RangeError);
+});
