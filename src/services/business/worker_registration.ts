@@ -1,4 +1,5 @@
 import { systemClock } from "../../clock.ts";
+import { clockSkewMs, describeClockSkew } from "../../core/clock_skew.ts";
 import type { WorkerEntry, WorkerKind, WorkerState } from "../../core/worker_entry.ts";
 import { NAQ_VERSION } from "../../version.ts";
 import type { TaskLogger } from "../../task.ts";
@@ -48,6 +49,7 @@ export class Registration {
   #writing: Promise<void> = Promise.resolve();
   #queued = 0;
   #failing = false;
+  #clockChecked = false;
   #host?: string;
   /** The connection the writes go through, once a write got it. */
   #connection?: ConnectionService;
@@ -127,7 +129,8 @@ export class Registration {
       const registry = await this.#services.get(WorkerRegistry);
       const entry = this.#entry();
       if (this.#stopped.signal.aborted) return;
-      await registry.put(entry);
+      const revision = await registry.put(entry);
+      if (!this.#clockChecked) await this.#checkClock(registry, entry, revision);
       if (this.#failing) this.#log.info(`${this.#name()}: registered again in the worker registry`);
       this.#failing = false;
     } catch (err) {
@@ -138,6 +141,22 @@ export class Registration {
           `every heartbeat`,
         { error: String(err) },
       );
+    }
+  }
+
+  /**
+   * Compares this process's clock with the server's once, by the stamp on its first write, and
+   * warns when they disagree: the one write every worker and scheduler makes anyway.
+   */
+  async #checkClock(registry: WorkerRegistry, entry: WorkerEntry, revision: number): Promise<void> {
+    const answeredAt = this.#services.clock.now();
+    // the entry is written: a failed read leaves the check to the next write
+    const storedAt = await registry.storedAt(entry.kind, entry.id, revision).catch(() => undefined);
+    if (storedAt === undefined) return; // or replaced meanwhile
+    this.#clockChecked = true;
+    const skew = describeClockSkew(clockSkewMs(entry.heartbeatAt, answeredAt, storedAt));
+    if (skew) {
+      this.#log.warn(`${this.#name()}: ${skew}`, { serverTime: new Date(storedAt).toISOString() });
     }
   }
 

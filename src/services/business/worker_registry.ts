@@ -66,11 +66,24 @@ export class WorkerRegistry {
     return entry && isWorkerEntry(entry.value) ? entry.value : null;
   }
 
-  /** Writes `entry`: it lives {@linkcode ttlMs} unless written again. */
-  async put(entry: WorkerEntry): Promise<void> {
-    await this.#bucket.put(this.#names.workerKey(entry.kind, entry.id), entry, {
+  /** Writes `entry`: it lives {@linkcode ttlMs} unless written again; returns its revision. */
+  async put(entry: WorkerEntry): Promise<number> {
+    return await this.#bucket.put(this.#names.workerKey(entry.kind, entry.id), entry, {
       ttlMs: this.ttlMs,
     });
+  }
+
+  /**
+   * When the server stored the entry's write of `revision`, by the server's clock; `undefined`
+   * when another write replaced it since.
+   */
+  async storedAt(
+    kind: WorkerEntry["kind"],
+    id: string,
+    revision: number,
+  ): Promise<number | undefined> {
+    const entry = await this.#bucket.get(this.#names.workerKey(kind, id));
+    return entry?.revision === revision ? entry.storedAt : undefined;
   }
 
   /** Removes an entry at once. */

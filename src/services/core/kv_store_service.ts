@@ -1,5 +1,5 @@
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
+import { type KV, type KvEntry, Kvm, type KvOptions } from "@nats-io/kv";
 import type { MsgHdrs } from "@nats-io/nats-core";
 import { systemClock } from "../../clock.ts";
 import { ErrorCode, NaqError } from "../../errors.ts";
@@ -40,6 +40,8 @@ export interface Versioned<T> {
   readonly value: T;
   /** Pass this to {@linkcode JsonBucket.update} to change the value only if nobody else did. */
   readonly revision: number;
+  /** When the server stored it, by the server's clock, in ms since the epoch. */
+  readonly storedAt: number;
 }
 
 // "wrong last sequence": the key changed (or exists) since the revision we hold
@@ -110,7 +112,7 @@ export class JsonBucket<T> {
   async get(key: string): Promise<Versioned<T> | null> {
     const entry = await this.#kv.get(key);
     if (!entry || entry.operation !== "PUT") return null;
-    return { value: this.#decode(key, entry.string()), revision: entry.revision };
+    return this.#versioned(key, entry);
   }
 
   /**
@@ -251,7 +253,7 @@ export class JsonBucket<T> {
       const present = entry !== null && entry.operation === "PUT";
       if (written === null && !present) return null;
       if (written !== null && present && bytesEqual(entry.value, written)) {
-        return { value: this.#decode(key, entry.string()), revision: entry.revision };
+        return this.#versioned(key, entry);
       }
     }
     return undefined;
@@ -277,6 +279,11 @@ export class JsonBucket<T> {
         // a value that is not JSON was not written by naq: skip it
       }
     });
+  }
+
+  #versioned(key: string, entry: KvEntry): Versioned<T> {
+    const value = this.#decode(key, entry.string());
+    return { value, revision: entry.revision, storedAt: entry.created.getTime() };
   }
 
   #decode(key: string, text: string): T {

@@ -16,8 +16,13 @@ Deno.test("a bucket stores and reads JSON values with their revision", async () 
   await using services = new ServiceManager(testConfig(server.url));
   const jobs = await (await services.get(KVStoreService)).bucket<Job>("jobs");
   assert.equal(await jobs.get("a"), null);
+  const before = Date.now();
   const revision = await jobs.put("a", { state: "waiting", attempts: 0 });
-  assert.deepEqual(await jobs.get("a"), { value: { state: "waiting", attempts: 0 }, revision });
+  const after = Date.now();
+  const { storedAt, ...read } = (await jobs.get("a"))!;
+  assert.deepEqual(read, { value: { state: "waiting", attempts: 0 }, revision });
+  // stamped by the server, whose clock is this machine's
+  assert.ok(before - 1 <= storedAt && storedAt <= after + 1, `${before} ${storedAt} ${after}`);
   await jobs.delete("a");
   assert.equal(await jobs.get("a"), null);
 });
@@ -95,10 +100,8 @@ Deno.test("watchChanges(): stored() gives the stored write, null for a deletion,
     assert.equal(deleted, null);
     const again = await jobs.put("a", { state: "done", attempts: 2 });
     await waitFor("the fifth notification", () => changes.length === 5);
-    assert.deepEqual(await changes[4].stored(), {
-      value: { state: "done", attempts: 2 },
-      revision: again,
-    });
+    const { storedAt: _, ...stored } = (await changes[4].stored())!;
+    assert.deepEqual(stored, { value: { state: "done", attempts: 2 }, revision: again });
     // with a signal it keeps reading until told to stop
     const stop = new AbortController();
     const waiting2 = changes[2].stored(stop.signal);
@@ -117,7 +120,10 @@ Deno.test("put() with a time to live: the server removes the key unless it is wr
   const seen: [string, Job | null][] = [];
   const feed = await leases.follow("a", (key, value) => seen.push([key, value]));
   const revision = await leases.put("a", { state: "alive", attempts: 0 }, { ttlMs: 1_000 });
-  assert.deepEqual(await leases.get("a"), { value: { state: "alive", attempts: 0 }, revision });
+  assert.deepEqual(
+    { ...await leases.get("a"), storedAt: 0 },
+    { value: { state: "alive", attempts: 0 }, revision, storedAt: 0 },
+  );
   await leases.put("kept", { state: "alive", attempts: 0 });
   await waitFor("the server to expire key a", async () => await leases.get("a") === null);
   // a follower sees it go: the server's marker is a removal
