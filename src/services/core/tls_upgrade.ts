@@ -92,7 +92,10 @@ export async function readTlsFiles(
 
 /** Lines in and bytes out over the TLS session of a probe. */
 export interface TlsSession {
-  /** The next chunk the server sent; null once it closed. Rejects with a {@linkcode TlsRefusedError}. */
+  /**
+   * The next chunk the server sent; null once it closed. Rejects with a
+   * {@linkcode TlsRefusedError} when the server refused the session.
+   */
   read(): Promise<Uint8Array | null>;
   write(data: Uint8Array): Promise<void>;
   close(): void;
@@ -134,40 +137,36 @@ export async function upgradeToTls(
   }
   let secured = false;
   let failure: TlsRefusedError | undefined;
-  const failed = Promise.withResolvers<never>();
-  failed.promise.catch(() => {});
   // listened to from the first moment: a refusal is never an uncaught error
-  socket.on("error", (err) => {
-    failure ??= describeTlsFailure(err, secured, tls);
-    failed.reject(failure);
-  });
-  socket.on("close", () => failed.reject(failure ?? new Error("the server closed the connection")));
+  socket.on("error", (err) => failure ??= describeTlsFailure(err, secured, tls));
   const close = () => socket.destroy();
+  let onClose: (() => void) | undefined;
   try {
-    await Promise.race([
-      new Promise<void>((resolve) => socket.once("secureConnect", () => resolve())),
-      failed.promise,
-    ]);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", resolve);
+      // a socket's 'error' comes before its 'close'
+      onClose = () => reject(failure ?? new Error("the server closed the connection"));
+      socket.once("close", onClose);
+    });
   } catch (err) {
     close();
     throw err;
+  } finally {
+    socket.off("close", onClose!);
   }
   secured = true;
   const chunks = socket[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   return {
     read: async () => {
-      const chunk = await Promise.race([chunks.next(), failed.promise]).catch((err) => {
+      const chunk = await chunks.next().catch((err) => {
         throw failure ?? err;
       });
       return chunk.done ? null : chunk.value;
     },
     write: (data) =>
-      Promise.race([
-        new Promise<void>((resolve, reject) =>
-          socket.write(data, (err) => err ? reject(failure ?? err) : resolve())
-        ),
-        failed.promise,
-      ]),
+      new Promise<void>((resolve, reject) =>
+        socket.write(data, (err) => err ? reject(failure ?? err) : resolve())
+      ),
     close,
   };
 }
