@@ -14,12 +14,15 @@ import {
   type JetStreamManager,
   jetstreamManager,
 } from "@nats-io/jetstream";
+import { fromSeed } from "@nats-io/nkeys";
 import type { Clock } from "../../clock.ts";
 import type { NaqConfig } from "../../config/mod.ts";
-import { ConnectionError, ErrorCode, isNaqError } from "../../errors.ts";
+import { ConfigError, ConnectionError, ErrorCode, isNaqError } from "../../errors.ts";
 import { isSupportedServerVersion, MIN_NATS_SERVER_VERSION } from "../../core/server_version.ts";
 import { LEADERLESS_PATIENCE_MS } from "./retry_while_leaderless.ts";
-import { type Credentials, probeServers } from "./server_probe.ts";
+import { type Credentials, type ProbeResult, probeServers } from "./server_probe.ts";
+import { catchTlsAlerts } from "./tls_alert_guard.ts";
+import { describeTlsFailure, readTlsFiles, type TlsMaterial } from "./tls_upgrade.ts";
 import type { ServiceManager } from "./service_manager.ts";
 
 /**
@@ -71,11 +74,22 @@ export class ConnectionService implements AsyncDisposable {
   #outage?: Outage;
   #outages = 0;
   readonly #reconnectListeners = new Set<() => void>();
+  readonly #tls: TlsMaterial;
+  /** Asks the servers again, as at connect: why they cannot be reached, if they say. */
+  readonly #probe: () => Promise<ProbeResult>;
 
-  private constructor(nc: NatsConnection, servers: readonly string[], clock: Clock) {
+  private constructor(
+    nc: NatsConnection,
+    servers: readonly string[],
+    clock: Clock,
+    tls: TlsMaterial,
+    probe: () => Promise<ProbeResult>,
+  ) {
     this.nc = nc;
     this.#servers = servers;
     this.#clock = clock;
+    this.#tls = tls;
+    this.#probe = probe;
     void this.#followStatus();
   }
 
@@ -91,11 +105,14 @@ export class ConnectionService implements AsyncDisposable {
   /**
    * Connects with the manager's `nats` configuration.
    *
-   * @throws {ConnectionError} naming the server URLs, within `nats.connectTimeout`; or when
-   *   the server is older than naq supports
+   * @throws {ConnectionError} naming the server URLs, within `nats.connectTimeout`; when a
+   *   server refuses the login or the TLS session, saying what it refused; when a TLS or
+   *   credentials file cannot be read; or when the server is older than naq supports
+   * @throws {ConfigError} when `nats.nkeySeed` is not a seed, or `nats.credsFile` holds no
+   *   credentials
    */
   static async create(services: ServiceManager): Promise<ConnectionService> {
-    const nc = await connectWithin(services.config.nats);
+    const { nc, tls, probe } = await connectWithin(services.config.nats);
     const version = nc.info?.version ?? "unknown";
     if (!isSupportedServerVersion(version)) {
       await nc.close();
@@ -107,7 +124,13 @@ export class ConnectionService implements AsyncDisposable {
           `https://docs.nats.io/running-a-nats-service/introduction/installation`,
       );
     }
-    return new ConnectionService(nc, [...services.config.nats.servers], services.clock);
+    return new ConnectionService(
+      nc,
+      [...services.config.nats.servers],
+      services.clock,
+      tls,
+      probe,
+    );
   }
 
   /** True once the connection is closed for good (disposed, or out of reconnect attempts). */
@@ -140,7 +163,7 @@ export class ConnectionService implements AsyncDisposable {
       return await operation();
     } catch (err) {
       if ((this.connected && this.#outages === outages) || !isUnanswered(err)) throw err;
-      throw this.#unreachable(what, err);
+      throw this.#unreachable(what, err, await this.#refusal());
     }
   }
 
@@ -253,14 +276,25 @@ export class ConnectionService implements AsyncDisposable {
     const patience = this.#clock.sleep(RECONNECT_PATIENCE_MS, stop.signal).catch(() => {});
     await Promise.race([outage.over.promise, patience]);
     stop.abort();
-    if (!this.connected) throw this.#unreachable(what);
+    if (!this.connected) throw this.#unreachable(what, undefined, await this.#refusal());
   }
 
-  #unreachable(what: string, cause?: unknown): ConnectionError {
+  /**
+   * During an outage, what a server refused (the login, a certificate), in its words: a
+   * server that answers and refuses is not one to look for.
+   */
+  async #refusal(): Promise<string | undefined> {
+    if (!this.#outage || this.nc.isClosed()) return undefined;
+    const probe = await this.#probe();
+    return probe.refused ? [...probe.failures.values()].join("; ") : undefined;
+  }
+
+  #unreachable(what: string, cause?: unknown, refusal?: string): ConnectionError {
     const servers = this.#servers.join(", ");
     const outage = this.#outage;
-    const check =
-      "Check that nats-server is running there, or set nats.servers (NAQ_NATS_SERVERS).";
+    const check = refusal
+      ? `The server now answers, and refuses: ${refusal}.`
+      : "Check that nats-server is running there, or set nats.servers (NAQ_NATS_SERVERS).";
     const message = this.nc.isClosed()
       ? `Cannot ${what}: the connection to NATS at ${servers} is closed for good (its manager ` +
         `was closed, or nats.reconnect.maxAttempts was reached)`
@@ -277,8 +311,13 @@ export class ConnectionService implements AsyncDisposable {
 
   /** Keeps track of outages: from a disconnect to the reconnect, or to the close. */
   async #followStatus(): Promise<void> {
+    let stopCatching: (() => void) | undefined;
     for await (const status of this.nc.status()) {
       if (status.type === "disconnect" && !this.#outage) {
+        if (this.#tls.configured || this.nc.info?.tls_required || this.nc.info?.tls_available) {
+          // the reconnects dial TLS through nats.js: see tls_alert_guard.ts
+          stopCatching ??= catchTlsAlerts();
+        }
         this.#outages += 1;
         this.#outage = {
           server: status.server,
@@ -287,12 +326,15 @@ export class ConnectionService implements AsyncDisposable {
         };
       } else if (status.type === "reconnect" || status.type === "close") {
         this.#outage?.over.resolve();
+        stopCatching?.();
+        stopCatching = undefined;
         if (status.type === "reconnect") {
           this.#outage = undefined;
           for (const listener of [...this.#reconnectListeners]) listener();
         }
       }
     }
+    stopCatching?.();
     this.#outage?.over.resolve();
   }
 
@@ -329,7 +371,9 @@ function isUnanswered(err: unknown): boolean {
  * Connects, giving up after `connectTimeout` even when a server accepts TCP and then says
  * nothing. A connection that completes after giving up is closed, not leaked.
  */
-async function connectWithin(nats: NatsSettings): Promise<NatsConnection> {
+async function connectWithin(
+  nats: NatsSettings,
+): Promise<{ nc: NatsConnection; tls: TlsMaterial; probe: () => Promise<ProbeResult> }> {
   const configured = [...nats.servers];
   const fail = (reason: string, cause?: unknown) =>
     new ConnectionError(
@@ -339,8 +383,18 @@ async function connectWithin(nats: NatsSettings): Promise<NatsConnection> {
       { cause },
     );
   const options = await connectionOptions(nats);
-  const probe = await probeServers(configured, nats.connectTimeout, loginFields(options));
-  if (probe.loginRefused) {
+  const tls = await readTlsFiles(nats.tls, configured);
+  const probeAgain = () =>
+    probeServers(configured, nats.connectTimeout, { credentials: loginFields(options), tls });
+  const probe = await probeAgain();
+  if (probe.refused === "tls") {
+    throw new ConnectionError(
+      configured,
+      `Cannot connect to NATS at ${configured.join(", ")}: ` +
+        `${[...probe.failures.values()].join("; ")}`,
+    );
+  }
+  if (probe.refused === "login") {
     throw new ConnectionError(
       configured,
       `Cannot connect to NATS at ${configured.join(", ")}: ` +
@@ -351,6 +405,9 @@ async function connectWithin(nats: NatsSettings): Promise<NatsConnection> {
   if (probe.failures.size === configured.length) {
     throw fail([...probe.failures.values()].join("; "));
   }
+  // the probe passed, but the server may refuse the certificate now: see tls_alert_guard.ts
+  let refusal: unknown;
+  const stopCatching = catchTlsAlerts((alert) => refusal ??= alert);
   // the server that greeted first goes first; nats.js must not shuffle it back
   const attempt = connect({
     ...options,
@@ -366,12 +423,21 @@ async function connectWithin(nats: NatsSettings): Promise<NatsConnection> {
     );
   });
   try {
-    return await Promise.race([attempt, timeout]);
+    return { nc: await Promise.race([attempt, timeout]), tls, probe: probeAgain };
   } catch (err) {
     attempt.then((late) => late.close(), () => {});
+    if (refusal !== undefined) {
+      throw new ConnectionError(
+        configured,
+        `Cannot connect to NATS at ${configured.join(", ")}: ` +
+          describeTlsFailure(refusal, true, tls).message,
+        { cause: refusal },
+      );
+    }
     throw fail(err instanceof Error ? err.message : String(err), err);
   } finally {
     clearTimeout(timer);
+    stopCatching();
   }
 }
 
@@ -391,10 +457,21 @@ function loginFields(options: ConnectionOptions): Credentials {
 async function connectionOptions(nats: NatsSettings) {
   const authenticator: Authenticator[] = [];
   if (nats.nkeySeed) {
-    authenticator.push(nkeyAuthenticator(new TextEncoder().encode(nats.nkeySeed)));
+    authenticator.push(nkeyAuthenticator(checkedSeed(nats.nkeySeed)));
   }
   if (nats.credsFile) {
-    authenticator.push(credsAuthenticator(await readCreds(nats.credsFile, [...nats.servers])));
+    const creds = credsAuthenticator(await readCreds(nats.credsFile, [...nats.servers]));
+    try {
+      creds("naq"); // nats.js reads the file's JWT and seed only when it signs a login
+    } catch (err) {
+      throw new ConfigError(
+        `Cannot use the NATS credentials file ${nats.credsFile} (nats.credsFile): ${
+          err instanceof Error ? err.message : err
+        }; it should hold the JWT and seed blocks that nsc writes (nsc generate creds)`,
+        { cause: err },
+      );
+    }
+    authenticator.push(creds);
   }
   return {
     servers: [...nats.servers],
@@ -415,6 +492,26 @@ async function connectionOptions(nats: NatsSettings) {
     // async stack traces cost 3-5x on publish rate
     noAsyncTraces: true,
   };
+}
+
+/**
+ * The seed as bytes, once nkeys could read it: a bad seed is a setting to fix, not a server
+ * to look for.
+ */
+function checkedSeed(seed: string): Uint8Array {
+  const bytes = new TextEncoder().encode(seed.trim());
+  try {
+    fromSeed(bytes);
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid nats.nkeySeed (NAQ_NATS_NKEY_SEED): it is not an nkey seed ` +
+        `(${err instanceof Error ? err.message : err}). Give the whole seed, the line of ` +
+        `58 characters starting with "SU" in the user's .nk file (not its public key, which ` +
+        `starts with "U")`,
+      { cause: err },
+    );
+  }
+  return bytes;
 }
 
 async function readCreds(path: string, servers: string[]): Promise<Uint8Array> {
