@@ -118,7 +118,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
 function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
   const { base, policy, feed } = context;
-  const app = context.base ? new Hono().basePath(base) : new Hono();
+  // "/naq" and "/naq/" are the same page
+  const app = context.base ? new Hono({ strict: false }).basePath(base) : new Hono();
   const notice = (c: { req: { query(name: string): string | undefined } }) => c.req.query("notice");
   const queueParam = (name: string) => {
     if (!isQueueName(name)) throw new HttpError(404, `There is no queue ${name}`);
