@@ -88,6 +88,7 @@ export const SCRIPT = `"use strict";
   const main = document.querySelector("main[data-live]");
   if (!main || !window.EventSource) return;
   const source = new EventSource(main.dataset.live);
+  source.addEventListener("ready", () => (document.documentElement.dataset.live = "ready"));
   let pending = false;
   const redraw = async () => {
     pending = false;

@@ -220,6 +220,15 @@ Deno.test("the dashboard in a browser", async (t) => {
     assert.equal(await env.jobs.isPaused(), false, "nothing was paused");
   });
 
+  await t.step("a page redraws itself when events of what it shows arrive", async () => {
+    await open(`/queues/backlog/jobs/${env.ids.waiting}`);
+    assert.equal(await page.getAttribute("#job-state", "data-state"), "waiting");
+    // the page's stream is open once the server said it is ready
+    await page.waitForSelector(`html[data-live="ready"]`);
+    assert.equal(await env.backlog.cancel(env.ids.waiting), true);
+    await page.waitForSelector('#job-state[data-state="cancelled"]');
+  });
+
   await t.step("no page ran markup from a job, and no script failed", async () => {
     assert.equal(await page.evaluate("window.pwned"), undefined);
     assert.deepEqual(errors, []);
