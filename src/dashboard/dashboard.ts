@@ -223,7 +223,8 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
       const stop = feed.listen((event) => {
         if ((queue && event.queue !== queue) || (jobId && event.jobId !== jobId)) return;
         batch.push(event);
-        timer ??= setTimeout(send, LIVE_BATCH_MS); // real time: see LIVE_BATCH_MS
+        // real time: see LIVE_BATCH_MS
+        timer ??= setTimeout(send, LIVE_BATCH_MS);
       });
       await stream.writeSSE({ event: "ready", data: "{}" });
       await new Promise<void>((resolve) => {
