@@ -6,23 +6,20 @@
  */
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
-import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
-import { streamSSE } from "hono/streaming";
 import { JOB_STATES, type JobState } from "../core/job.ts";
-import type { JobEvent } from "../core/job_event.ts";
 import { isQueueName } from "../core/names.ts";
 import { ErrorCode, isNaqError } from "../errors.ts";
 import { Queue, type ServicesOption } from "../queue.ts";
-import { EventService } from "../services/business/event_service.ts";
 import { JobService } from "../services/business/jobs/job_service.ts";
 import { ServiceManager } from "../services/core/service_manager.ts";
 import { type AccessPolicy, refusal, TOKEN_HEADER } from "./access.ts";
 import { addActions } from "./actions.ts";
 import { SCRIPT, STYLESHEET } from "./assets.ts";
 import type { DashboardContext } from "./context.ts";
-import { page } from "./layout.ts";
-import { LiveFeed } from "./live_feed.ts";
+import { LazyEvents, LiveFeed } from "./live_feed.ts";
+import { liveStream } from "./live_stream.ts";
+import { errorPage } from "./pages/error_page.ts";
 import { deadPage } from "./pages/dead_page.ts";
 import { jobNotFoundPage, jobPage } from "./pages/job_page.ts";
 import { queuePage } from "./pages/queue_page.ts";
@@ -51,9 +48,6 @@ export interface Dashboard extends AsyncDisposable {
   /** Ends the live streams and subscriptions, and the connection when it owns it. */
   close(): Promise<void>;
 }
-
-// how long events gather before they go to an open page together (real time: for people)
-const LIVE_BATCH_MS = 250;
 
 /**
  * Makes a dashboard. It starts hearing the queues' events at once: its charts count from
@@ -209,32 +203,8 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
   });
   app.get("/live", (c) => {
     const queue = c.req.query("queue");
-    const jobId = c.req.query("job");
-    if (queue) feed.watch([queueParam(queue)]);
-    return streamSSE(c, async (stream) => {
-      let batch: JobEvent[] = [];
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const send = () => {
-        timer = undefined;
-        const events = batch;
-        batch = [];
-        void stream.writeSSE({ event: "jobs", data: JSON.stringify(events) }).catch(() => {});
-      };
-      const stop = feed.listen((event) => {
-        if ((queue && event.queue !== queue) || (jobId && event.jobId !== jobId)) return;
-        batch.push(event);
-        // real time: see LIVE_BATCH_MS
-        timer ??= setTimeout(send, LIVE_BATCH_MS);
-      });
-      await stream.writeSSE({ event: "ready", data: "{}" });
-      await new Promise<void>((resolve) => {
-        stream.onAbort(resolve);
-        if (closing.aborted) resolve();
-        closing.addEventListener("abort", () => resolve(), { once: true });
-      });
-      stop();
-      clearTimeout(timer);
-    });
+    if (queue) queueParam(queue);
+    return liveStream(c, feed, { queue, jobId: c.req.query("job") }, closing);
   });
   addActions(app, context);
 
@@ -264,32 +234,5 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
 class HttpError extends Error {
   constructor(readonly status: 400 | 404, message: string) {
     super(message);
-  }
-}
-
-function errorPage(context: DashboardContext, status: number, message: string) {
-  return page(
-    { title: `Error ${status}`, base: context.base, policy: context.policy },
-    html`<h1>${status === 403 ? "Refused" : status === 404 ? "Not found" : "Could not do that"}</h1>
-<p class="notice error" id="error">${message}</p>
-<p><a href="${context.base}/">Back to the queues</a></p>`,
-  );
-}
-
-/** The event service, got once the first queue is watched, so creating a dashboard is sync. */
-class LazyEvents {
-  readonly #services: ServiceManager;
-  #events?: Promise<EventService>;
-
-  constructor(services: ServiceManager) {
-    this.#services = services;
-  }
-
-  subscribe(filter: Parameters<EventService["subscribe"]>[0]): AsyncIterableIterator<JobEvent> {
-    this.#events ??= this.#services.get(EventService);
-    const events = this.#events;
-    return (async function* () {
-      yield* (await events).subscribe(filter);
-    })();
   }
 }

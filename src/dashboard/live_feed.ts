@@ -5,7 +5,8 @@
  * @module
  */
 import type { JobEvent } from "../core/job_event.ts";
-import type { EventService } from "../services/business/event_service.ts";
+import { type EventFilter, EventService } from "../services/business/event_service.ts";
+import type { ServiceManager } from "../services/core/service_manager.ts";
 import { Activity } from "./activity.ts";
 import { RecentEvents } from "./recent_events.ts";
 
@@ -68,5 +69,28 @@ export class LiveFeed {
     } catch {
       // the connection closed under it: the dashboard is closing
     }
+  }
+}
+
+/**
+ * The event service of `services`, got when the first queue is watched: so that making a
+ * dashboard connects nothing, and a dashboard made before the server is up still starts.
+ */
+export class LazyEvents implements Pick<EventService, "subscribe"> {
+  readonly #services: ServiceManager;
+  #events?: Promise<EventService>;
+
+  /** @param services where the event service comes from */
+  constructor(services: ServiceManager) {
+    this.#services = services;
+  }
+
+  /** Subscribes as `EventService.subscribe()` does, once the service is there. */
+  subscribe(filter: EventFilter): AsyncIterableIterator<JobEvent> {
+    this.#events ??= this.#services.get(EventService);
+    const events = this.#events;
+    return (async function* () {
+      yield* (await events).subscribe(filter);
+    })();
   }
 }
