@@ -11,13 +11,14 @@ import { JOB_STATES, type JobState } from "../core/job.ts";
 import { isQueueName } from "../core/names.ts";
 import { ErrorCode, isNaqError } from "../errors.ts";
 import { Queue, type ServicesOption } from "../queue.ts";
+import { EventService } from "../services/business/event_service.ts";
 import { JobService } from "../services/business/jobs/job_service.ts";
 import { ServiceManager } from "../services/core/service_manager.ts";
 import { type AccessPolicy, refusal, TOKEN_HEADER } from "./access.ts";
 import { addActions } from "./actions.ts";
 import { SCRIPT, STYLESHEET } from "./assets.ts";
 import type { DashboardContext } from "./context.ts";
-import { LazyEvents, LiveFeed } from "./live_feed.ts";
+import { LiveFeed } from "./live_feed.ts";
 import { liveStream } from "./live_stream.ts";
 import { errorPage } from "./pages/error_page.ts";
 import { deadPage } from "./pages/dead_page.ts";
@@ -80,7 +81,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     token: options.token ?? services.config.dashboard.token,
     readOnly: options.readOnly ?? false,
   };
-  const feed = new LiveFeed(new LazyEvents(services));
+  const feed = new LiveFeed({
+    events: () => services.get(EventService),
+    exists: async (queue) =>
+      await (await services.get(JobService)).messageCount(queue).catch(() => null) !== null,
+  });
   const context: DashboardContext = {
     services,
     base,
@@ -92,7 +97,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const app = buildApp(context, streams.signal);
   // the charts count from now: hear every queue known already
   const started = services.get(JobService).then((jobs) => jobs.queues()).then(
-    (queues) => feed.watch(queues),
+    (queues) => feed.watch(queues, { known: true }),
     () => {}, // the pages say what is wrong with the connection
   );
   let closed: Promise<void> | undefined;
@@ -131,8 +136,12 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
     c.header("Referrer-Policy", "same-origin");
   });
   // every action: from a page of this origin, and with the token where one is set
-  app.post("*", csrf(), async (c, next) => {
+  const sameOrigin = csrf();
+  app.post("*", async (c, next) => {
     const header = c.req.header(TOKEN_HEADER);
+    // a form may be posted from any site, but a header of its own only from the dashboard's
+    // origin (no CORS is ever granted): a script sending the header needs no Origin
+    if (header === undefined) await sameOrigin(c, () => Promise.resolve());
     const form = header === undefined ? await c.req.parseBody() : {};
     const field = typeof form.token === "string" ? form.token : undefined;
     const why = refusal(policy, {
@@ -181,13 +190,15 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
   app.get("/queues/:queue/jobs/:id", async (c) => {
     const name = queueParam(c.req.param("queue"));
     const id = c.req.param("id");
-    feed.watch([name]);
+    void feed.watch([name]).catch(() => {});
     const job = await new Queue(name, { services: context.services }).getJob(id).catch((err) => {
       if (err instanceof TypeError) return null; // not an id a job can have
       throw err;
     });
     if (!job) return c.html(jobNotFoundPage(context, name, id), 404);
-    return c.html(await jobPage(context, job, notice(c)));
+    // the events heard since the dashboard started; with event history, the job's own too
+    const events = feed.recent.of(name, id);
+    return c.html(await jobPage(context, job, events, notice(c)));
   });
   app.get("/queues/:queue/dead", async (c) => {
     const name = queueParam(c.req.param("queue"));

@@ -5,10 +5,17 @@
  * @module
  */
 import type { JobEvent } from "../core/job_event.ts";
-import { type EventFilter, EventService } from "../services/business/event_service.ts";
-import type { ServiceManager } from "../services/core/service_manager.ts";
+import type { EventService } from "../services/business/event_service.ts";
 import { Activity } from "./activity.ts";
 import { RecentEvents } from "./recent_events.ts";
+
+/** Where a feed gets its events, and how it tells a queue that exists. */
+export interface FeedSource {
+  /** The event service, got when the first queue is watched (a dashboard connects lazily). */
+  readonly events: () => Promise<Pick<EventService, "subscribe">>;
+  /** Whether the queue exists: a name typed in a URL must not cost a subscription. */
+  readonly exists: (queue: string) => Promise<boolean>;
+}
 
 /** Hears the events of the queues it watches, and hands them on. */
 export class LiveFeed {
@@ -16,25 +23,37 @@ export class LiveFeed {
   readonly activity: Activity = new Activity();
   /** The latest events of each job, for its timeline. */
   readonly recent: RecentEvents = new RecentEvents();
-  readonly #events: Pick<EventService, "subscribe">;
-  readonly #watched = new Set<string>();
+  readonly #source: FeedSource;
+  /** Per queue watched (or being checked), settled once it is subscribed to. */
+  readonly #watching = new Map<string, Promise<void>>();
   readonly #listeners = new Set<(event: JobEvent) => void>();
   readonly #stop = new AbortController();
 
-  /** @param events where the events come from */
-  constructor(events: Pick<EventService, "subscribe">) {
-    this.#events = events;
+  /** @param source where the events come from */
+  constructor(source: FeedSource) {
+    this.#source = source;
   }
 
-  /** Starts hearing the events of each of `queues` not heard yet. */
-  watch(queues: readonly string[]): void {
-    if (this.#stop.signal.aborted) return;
-    for (const queue of queues) {
-      if (this.#watched.has(queue)) continue;
-      this.#watched.add(queue);
-      const subscription = this.#events.subscribe({ queue, signal: this.#stop.signal });
-      void this.#hear(subscription);
-    }
+  /**
+   * Starts hearing the events of each of `queues` that exists and is not heard yet.
+   *
+   * @param options `known`: the queues were just listed, so they need no check
+   * @returns once every one of them that exists is subscribed to: its later events are heard
+   */
+  async watch(
+    queues: readonly string[],
+    options: { readonly known?: boolean } = {},
+  ): Promise<void> {
+    await Promise.all(queues.map((queue) => {
+      let watching = this.#watching.get(queue);
+      if (!watching) {
+        watching = this.#subscribe(queue, options.known ?? false);
+        this.#watching.set(queue, watching);
+        // a queue that is not there yet is checked again when next asked for
+        watching.catch(() => this.#watching.delete(queue));
+      }
+      return watching;
+    }));
   }
 
   /**
@@ -53,6 +72,15 @@ export class LiveFeed {
     this.#listeners.clear();
   }
 
+  async #subscribe(queue: string, known: boolean): Promise<void> {
+    if (!known && !await this.#source.exists(queue)) {
+      throw new RangeError(`There is no queue ${queue} to watch`);
+    }
+    const events = await this.#source.events();
+    if (this.#stop.signal.aborted) return;
+    void this.#hear(events.subscribe({ queue, signal: this.#stop.signal }));
+  }
+
   async #hear(subscription: AsyncIterable<JobEvent>): Promise<void> {
     try {
       for await (const event of subscription) {
@@ -69,28 +97,5 @@ export class LiveFeed {
     } catch {
       // the connection closed under it: the dashboard is closing
     }
-  }
-}
-
-/**
- * The event service of `services`, got when the first queue is watched: so that making a
- * dashboard connects nothing, and a dashboard made before the server is up still starts.
- */
-export class LazyEvents implements Pick<EventService, "subscribe"> {
-  readonly #services: ServiceManager;
-  #events?: Promise<EventService>;
-
-  /** @param services where the event service comes from */
-  constructor(services: ServiceManager) {
-    this.#services = services;
-  }
-
-  /** Subscribes as `EventService.subscribe()` does, once the service is there. */
-  subscribe(filter: EventFilter): AsyncIterableIterator<JobEvent> {
-    this.#events ??= this.#services.get(EventService);
-    const events = this.#events;
-    return (async function* () {
-      yield* (await events).subscribe(filter);
-    })();
   }
 }

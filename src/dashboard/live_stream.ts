@@ -33,8 +33,9 @@ export function liveStream(
   closing: AbortSignal,
 ): Response {
   const { queue, jobId } = filter;
-  if (queue) feed.watch([queue]);
   return streamSSE(c, async (stream) => {
+    // a queue not there yet sends nothing until a page that lists it watches it
+    if (queue) await feed.watch([queue]).catch(() => {});
     let batch: JobEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
     const send = () => {

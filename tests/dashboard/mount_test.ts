@@ -48,6 +48,15 @@ Deno.test("the dashboard mounts under a base path in a Hono app, as the README s
   assert.equal(form.status, 303, "the token as a form field");
   await form.body?.cancel();
   assert.equal(await queue.isPaused(), false);
+  // a script (curl) sends no Origin: the header token is enough
+  const scripted = await fetch(`${origin}/naq/queues/mail/pause`, {
+    method: "POST",
+    headers: { [TOKEN_HEADER]: "t0ken" },
+    redirect: "manual",
+  });
+  assert.equal(scripted.status, 303);
+  await scripted.body?.cancel();
+  assert.equal(await queue.isPaused(), true);
 });
 
 Deno.test("without a token actions answer only a localhost Host; read-only refuses them all", async () => {

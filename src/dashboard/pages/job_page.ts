@@ -6,17 +6,27 @@
  */
 import { html } from "hono/html";
 import { isFinished, type JobRecord } from "../../core/job.ts";
+import type { JobEvent } from "../../core/job_event.ts";
 import type { DashboardContext } from "../context.ts";
 import { formatJson, formatTime } from "../format.ts";
 import { actionButton, type Markup, page } from "../layout.ts";
 import { jobTimeline } from "../timeline.ts";
 
-/** Renders a job's page. */
-export function jobPage(context: DashboardContext, job: JobRecord, notice?: string): Markup {
+/**
+ * Renders a job's page.
+ *
+ * @param events what is known to have happened to the job, for its timeline
+ */
+export function jobPage(
+  context: DashboardContext,
+  job: JobRecord,
+  events: readonly JobEvent[],
+  notice?: string,
+): Markup {
   const { base } = context;
   const queueHref = `${base}/queues/${encodeURIComponent(job.queue)}`;
   const href = `${queueHref}/jobs/${encodeURIComponent(job.id)}`;
-  const timeline = jobTimeline(job, context.feed.recent.of(job.queue, job.id));
+  const timeline = jobTimeline(job, events);
   const fields: [string, Markup | string][] = [
     ["Queue", html`<a href="${queueHref}">${job.queue}</a>`],
     ["Task", job.task],

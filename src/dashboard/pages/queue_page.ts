@@ -34,7 +34,7 @@ export async function queuePage(
   const { services, base } = context;
   const queue = new Queue(name, { services });
   const state = query.state ?? "waiting";
-  context.feed.watch([name]);
+  void context.feed.watch([name]).catch(() => {});
   const [stats, paused, listed] = await Promise.all([
     queue.stats(),
     queue.isPaused(),

@@ -17,7 +17,7 @@ import { activityCharts } from "./activity_charts.ts";
 export async function queuesPage(context: DashboardContext, notice?: string): Promise<Markup> {
   const { services, base } = context;
   const names = await (await services.get(JobService)).queues();
-  context.feed.watch(names);
+  void context.feed.watch(names, { known: true }).catch(() => {});
   const rows = await Promise.all(names.map(async (name) => {
     const queue = new Queue(name, { services });
     const [stats, paused] = await Promise.all([queue.stats(), queue.isPaused()]);
