@@ -96,16 +96,14 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const streams = new AbortController();
   const app = buildApp(context, streams.signal);
   // the charts count from now: hear every queue known already
-  const started = services.get(JobService).then((jobs) => jobs.queues()).then(
-    (queues) => feed.watch(queues, { known: true }),
-    () => {}, // the pages say what is wrong with the connection
-  );
+  void services.get(JobService).then((jobs) => jobs.queues())
+    .then((queues) => feed.watch(queues, { known: true }))
+    .catch(() => {}); // the pages say what is wrong with the connection
   let closed: Promise<void> | undefined;
   const close = () =>
     closed ??= (async () => {
       streams.abort();
       feed.close();
-      await started;
       if (ownsServices) await services.close();
     })();
   return {
@@ -185,6 +183,7 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
   app.get("/queues/:queue/jobs", (c) => {
     const name = queueParam(c.req.param("queue"));
     const id = (c.req.query("id") ?? "").trim();
+    if (id === "") return c.redirect(`${base}/queues/${name}`, 303);
     return c.redirect(`${base}/queues/${name}/jobs/${encodeURIComponent(id)}`, 303);
   });
   app.get("/queues/:queue/jobs/:id", async (c) => {
