@@ -59,3 +59,24 @@ Deno.test("listJobPage() tells the active jobs from the waiting ones", async () 
   assert.equal(completed.jobs.length, 2);
   assert.ok(completed.next !== null);
 });
+
+Deno.test("listJobPage() reads only its page, however many jobs the queue holds", async () => {
+  await using env = await setup();
+  const jobs = await env.services.get(JobService);
+  await env.queue.enqueueMany(Array.from({ length: 500 }, (_, n) => ({ task: "t", payload: n })));
+  // messages the server sent to clients so far (only this test's connection is open)
+  const sent = async () => {
+    const connz = await env.server.monitor<{ connections: { out_msgs: number }[] }>("connz");
+    return connz.connections.reduce((sum, connection) => sum + connection.out_msgs, 0);
+  };
+  await jobs.listJobPage("jobs", { state: "waiting", limit: 10 }); // opens what a read needs
+  const before = await sent();
+  const page = await jobs.listJobPage("jobs", { state: "waiting", limit: 10 });
+  const forPage = await sent() - before;
+  assert.equal(page.jobs.length, 10);
+  // the page's 11 messages, the end of the batch, and a few replies about the stream
+  assert.ok(forPage <= 20, `${forPage} messages for a page of 10`);
+  const beforeAll = await sent();
+  await jobs.listJobs("jobs", { limit: 10 });
+  assert.ok(await sent() - beforeAll >= 500, "a listing of every job reads them all");
+});
