@@ -55,7 +55,7 @@ await measure("timeline of a job without a record", async () => {
   return (await queue.jobEvents(`j${JOBS - 1}`)).length;
 });
 await measure("timeline of a job enqueued just now", async () => {
-  return (await events.timeline("history", `j${JOBS - 1}`, Date.now())).length; // real time
+  return (await events.timeline("history", `j${JOBS - 1}`, { enqueuedAt: Date.now() })).length; // real time
 });
 await measure("events({ since }) replaying the history", async () => {
   let count = 0;

@@ -5,7 +5,7 @@
  */
 import { timeoutSignal } from "./clock.ts";
 import type { NaqConfig } from "./config/types.ts";
-import type { FinishedJob, JobRecord, JobState } from "./core/job.ts";
+import { type FinishedJob, isFinished, type JobRecord, type JobState } from "./core/job.ts";
 import type { JobEvent, JobEventType } from "./core/job_event.ts";
 import { backoffMs, durationMs } from "./duration_options.ts";
 import { checkPayload } from "./core/payload.ts";
@@ -292,10 +292,10 @@ export class Queue implements AsyncDisposable {
   /**
    * A job's timeline: its events that the events stream holds now, in order (an empty list
    * for a job it holds none of). The stream keeps events by queue and by time, not by job:
-   * this reads every event of the queue stored since the job was enqueued (since a minute
-   * before, for clocks that differ), and every one the stream keeps when the job's record
-   * expired. It costs as much as the queue's events over that time; for a job in the past
-   * hour of a busy queue, that is the hour's events.
+   * this reads every event of the queue stored from the job's enqueue to its finish, or to now
+   * while it has not finished (each a minute wider, for clocks that differ), and every one the
+   * stream keeps when the job's record expired. It costs as much as the queue's events over
+   * that time; for a job that ran an hour ago, in a busy queue, that is the hour's events.
    *
    * @example Print how a job went
    * ```ts ignore
@@ -308,7 +308,10 @@ export class Queue implements AsyncDisposable {
     if (!this.#services.config.events.enabled) throw eventHistoryDisabled();
     const job = await this.getJob(id);
     const events = await this.#services.get(EventService);
-    return await events.timeline(this.name, id, job?.enqueuedAt);
+    return await events.timeline(this.name, id, {
+      enqueuedAt: job?.enqueuedAt,
+      finishedAt: job && isFinished(job) ? job.finishedAt : undefined,
+    });
   }
 
   /**

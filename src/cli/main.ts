@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import { WaitTimedOutError } from "./_wait.ts";
 import { configCommand } from "./config_command.ts";
+import { dashboardCommand } from "./dashboard_command.ts";
 import { deadCommand } from "./dead_command.ts";
 import { devCommand } from "./dev_command.ts";
 import { enqueueCommand } from "./enqueue_command.ts";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     .addCommand(queueCommand())
     .addCommand(eventsCommand())
     .addCommand(metricsCommand())
+    .addCommand(dashboardCommand())
     .addCommand(configCommand())
     .addCommand(devCommand());
   inheritSettings(program);

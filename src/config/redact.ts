@@ -16,7 +16,8 @@ export const SECRET_KEYS: readonly ("pass" | "token" | "nkeySeed")[] = [
 ];
 
 /**
- * A copy of `config` with every secret that is set replaced by `"<redacted>"`.
+ * A copy of `config` with every secret that is set (those of {@linkcode SECRET_KEYS}, and
+ * `dashboard.token`) replaced by `"<redacted>"`.
  *
  * @param config a resolved configuration
  * @returns a frozen copy, safe to print
@@ -33,5 +34,8 @@ export function redactConfig(config: NaqConfig): NaqConfig {
   for (const key of SECRET_KEYS) {
     if (nats[key] !== undefined) nats[key] = REDACTED;
   }
-  return Object.freeze({ ...config, nats: Object.freeze(nats) });
+  const dashboard = config.dashboard?.token === undefined
+    ? config.dashboard
+    : Object.freeze({ ...config.dashboard, token: REDACTED });
+  return Object.freeze({ ...config, nats: Object.freeze(nats), dashboard });
 }

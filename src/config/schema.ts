@@ -110,6 +110,9 @@ export const configSchema = z.strictObject({
   results: z.strictObject({
     ttl: duration().prefault("24h"),
   }, { error: OBJECT_ERROR }).prefault({}),
+  dashboard: z.strictObject({
+    token: str().optional(),
+  }, { error: OBJECT_ERROR }).prefault({}),
 }, { error: OBJECT_ERROR }).superRefine((config, ctx) => {
   // Checked on the whole config, not per queue: a queue may set `type: list` and inherit
   // its delays from queueDefaults.

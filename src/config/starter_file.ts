@@ -35,4 +35,5 @@ worker: { concurrency: 10, heartbeat: 5s, shutdownTimeout: 30s, scheduler: true 
 scheduler: { lease: 15s } # a leader silent this long is replaced
 events: { enabled: true, maxAge: 7d, maxBytes: 1GiB } # replicas: streams.replicas unless set
 results: { ttl: 24h }
+# dashboard: { token: <secret> } # or NAQ_DASHBOARD_TOKEN: for actions, and beyond localhost
 `;

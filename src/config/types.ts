@@ -128,6 +128,14 @@ export interface NaqConfig {
     /** How long a result is kept, in milliseconds. */
     readonly ttl: number;
   };
+  /** The web dashboard (`naq dashboard`). */
+  readonly dashboard: {
+    /**
+     * The secret every action (and, beyond localhost, starting at all) needs; from
+     * `NAQ_DASHBOARD_TOKEN` rather than a file, where it can.
+     */
+    readonly token?: string;
+  };
 }
 
 /** A duration as written: `"500ms"`, `"30s"`, `"5m"`, `"2h"`, `"1d"`, `"1h30m"`, or milliseconds. */
@@ -213,4 +221,6 @@ export interface ConfigInput {
   events?: { enabled?: boolean; maxAge?: DurationInput; maxBytes?: SizeInput; replicas?: number };
   /** See {@linkcode NaqConfig.results}. */
   results?: { ttl?: DurationInput };
+  /** See {@linkcode NaqConfig.dashboard}. */
+  dashboard?: { token?: string };
 }

@@ -42,6 +42,8 @@ export type { HistoryFilter } from "./business/event_history.ts";
 export {
   type Enqueued,
   type EnqueueRequest,
+  type JobPage,
+  type JobPageOptions,
   JobService,
   type QueueStats,
 } from "./business/jobs/job_service.ts";

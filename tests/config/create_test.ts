@@ -26,6 +26,7 @@ Deno.test("createConfig() fills every default, durations in ms and sizes in byte
     scheduler: { lease: 15_000 },
     events: { enabled: true, maxAge: 7 * 86_400_000, maxBytes: 1024 ** 3 },
     results: { ttl: 86_400_000 },
+    dashboard: {},
   });
   assert.deepEqual(defaultConfig(), config);
 });

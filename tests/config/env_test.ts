@@ -28,11 +28,12 @@ Deno.test("envVarNames() covers every leaf of the schema except queues", () => {
       "NAQ_SCHEDULER_LEASE",
       "NAQ_EVENTS_MAX_BYTES",
       "NAQ_RESULTS_TTL",
+      "NAQ_DASHBOARD_TOKEN",
     ]
   ) {
     assert.ok(names.includes(name), name);
   }
-  assert.equal(names.length, 35);
+  assert.equal(names.length, 36);
   assert.ok(!names.some((name) => name.startsWith("NAQ_QUEUES")));
   assert.equal(new Set(names).size, names.length, "names are unique");
 });

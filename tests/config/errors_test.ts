@@ -64,7 +64,7 @@ Deno.test("an unknown key points at the key and suggests the closest valid one",
       '  line 5, column 3: queueDefaults.backof: unknown key; did you mean "backoff"?',
       '  line 7, column 1: concurrency: unknown key; did you mean "worker.concurrency"?',
       "  line 8, column 1: colour: unknown key; expected one of nats, prefix, streams, " +
-      "queueDefaults, queues, worker, scheduler, events, results",
+      "queueDefaults, queues, worker, scheduler, events, results, dashboard",
     ].join("\n"),
   );
 });

@@ -59,17 +59,21 @@ export function eventHistoryDisabled(): ConfigError {
  *
  * @param startTime where to start reading, in ms since the epoch by the server's clock; from
  *   the first event the stream keeps when omitted
+ * @param endTime where to stop reading, by the server's clock; at the last event stored when
+ *   omitted
  */
 export async function readEvents(
   source: EventsSource,
   startTime: number | undefined,
   keep: (event: JobEvent) => boolean,
+  endTime?: number,
 ): Promise<JobEvent[]> {
   const { streams, stream, subject } = source;
   const last = await streams.lastStored(stream, subject);
   if (!last || (startTime !== undefined && last.storedAt < startTime)) return [];
   const events: JobEvent[] = [];
   for await (const message of streams.replay(stream, { subject, startTime, upToSeq: last.seq })) {
+    if (endTime !== undefined && message.storedAt > endTime) break;
     for (const event of unpack(message.data)) if (keep(event)) events.push(event);
   }
   return events;

@@ -197,18 +197,24 @@ export class EventService implements AsyncDisposable {
 
   /**
    * A job's stored events, in the order stored: {@linkcode history} of its queue, read from
-   * the job's enqueue (from a minute before, for clocks that differ) and not cut by time, as a
-   * worker's clock may lag the producer's.
+   * the job's enqueue to its finish (each a minute wider, for clocks that differ) and not cut
+   * by time, as a worker's clock may lag the producer's.
    *
-   * @param enqueuedAt when the job was first enqueued (its record's `enqueuedAt`); every event
-   *   the stream keeps is read when it is not known
+   * @param span the job's record's `enqueuedAt` and, once finished, `finishedAt`; every event
+   *   the stream keeps is read when they are not known
    * @throws {ConfigError} when events are disabled
    */
-  async timeline(queue: string, jobId: string, enqueuedAt?: number): Promise<JobEvent[]> {
+  async timeline(
+    queue: string,
+    jobId: string,
+    span: { readonly enqueuedAt?: number; readonly finishedAt?: number } = {},
+  ): Promise<JobEvent[]> {
+    const { enqueuedAt, finishedAt } = span;
     return await readEvents(
       await this.#source(queue),
       enqueuedAt === undefined ? undefined : enqueuedAt - STORED_LATE_MS,
       (event) => event.jobId === jobId,
+      finishedAt === undefined ? undefined : finishedAt + STORED_LATE_MS,
     );
   }
 

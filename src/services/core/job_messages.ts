@@ -240,6 +240,55 @@ export class JobMessages {
     for (const [jobId, message] of latest) yield { jobId, message };
   }
 
+  /**
+   * Reads one page of the queue's messages of `kind`, in stream order: only the page, however
+   * many the queue holds (one direct get of at most `limit` messages, answered from the
+   * server's subject index).
+   *
+   * @param options `after` the sequence the page starts past (0 for the first page),
+   *   `through` the last sequence it may hold, `limit` at most how many
+   */
+  async page(
+    queue: string,
+    kind: JobMessageKind,
+    options: { readonly after: number; readonly limit: number; readonly through?: number },
+  ): Promise<{ jobId: string; message: JobMessage }[]> {
+    const { after, limit, through = Infinity } = options;
+    if (limit < 1 || after >= through) return [];
+    const jsm = await this.#connection.jetstreamManager();
+    const found: { jobId: string; message: JobMessage }[] = [];
+    // "message not found": no message at or after seq, which a batch says as an error
+    const end = (err: unknown) => {
+      if (err instanceof Error && /not found/i.test(err.message)) return null;
+      throw err;
+    };
+    const batch = await jsm.direct.getBatch(this.#names.queueStream(queue), {
+      seq: after + 1,
+      batch: limit,
+      next_by_subj: this.#names.kindSubjects(queue, kind),
+    }).catch(end);
+    if (!batch) return found;
+    try {
+      for await (const stored of batch) {
+        if (stored.seq > through) break;
+        const parsed = this.#fromSubject(stored.subject);
+        if (!parsed) continue;
+        found.push({
+          jobId: parsed.jobId,
+          message: {
+            kind: parsed.kind,
+            seq: stored.seq,
+            body: stored.data,
+            ...readHeaders(stored.header),
+          },
+        });
+      }
+    } catch (err) {
+      end(err);
+    }
+    return found;
+  }
+
   async #get(
     queue: string,
     query: { last_by_subj: string },

@@ -8,6 +8,8 @@ export interface ReplayedMessage {
   readonly seq: number;
   /** Its body. */
   readonly data: Uint8Array;
+  /** When the stream stored it, in ms since the epoch by the server's clock. */
+  readonly storedAt: number;
 }
 
 /** Which of a stream's messages {@linkcode replayStream} yields. */
@@ -106,5 +108,5 @@ async function* readUpTo(
 }
 
 function replayed(message: JsMsg): ReplayedMessage {
-  return { seq: message.seq, data: message.data };
+  return { seq: message.seq, data: message.data, storedAt: message.info.timestampNanos / 1e6 };
 }

@@ -7,12 +7,21 @@ import { cancelJob, purgeJobs } from "./cancel_jobs.ts";
 import { checkEnqueue, type Enqueued, enqueueJobs, type EnqueueRequest } from "./enqueue_jobs.ts";
 import type { JobContext } from "./job_context.ts";
 import { JobStreams } from "./job_streams.ts";
-import { countJobs, getJob, listJobs, type QueueStats, waitUntilFinished } from "./read_jobs.ts";
+import {
+  countJobs,
+  getJob,
+  type JobPage,
+  type JobPageOptions,
+  listJobPage,
+  listJobs,
+  type QueueStats,
+  waitUntilFinished,
+} from "./read_jobs.ts";
 import { ResultWaiters } from "./result_waiters.ts";
 import { retryJob } from "./retry_job.ts";
 
 export type { Enqueued, EnqueueRequest } from "./enqueue_jobs.ts";
-export type { QueueStats } from "./read_jobs.ts";
+export type { JobPage, JobPageOptions, QueueStats } from "./read_jobs.ts";
 
 /**
  * Jobs from the producer's side: enqueue, read, cancel, retry, purge, count, and wait for an
@@ -155,6 +164,15 @@ export class JobService {
     options: { readonly state?: JobState; readonly limit?: number } = {},
   ): Promise<JobRecord[]> {
     return listJobs(this.#context, queue, options);
+  }
+
+  /**
+   * Reads one page of the queue's jobs in one state, without reading the rest of the queue.
+   *
+   * @throws {RangeError} for a limit outside 1..1000, or a negative `after`
+   */
+  listJobPage(queue: string, options: JobPageOptions): Promise<JobPage> {
+    return listJobPage(this.#context, queue, options);
   }
 
   /** How many messages the queue's stream holds (about one per job); `null` with no stream. */

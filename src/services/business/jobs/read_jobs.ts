@@ -1,6 +1,7 @@
 import { checkJobId } from "../../../core/envelope.ts";
 import { type FinishedJob, JOB_STATES, type JobRecord, type JobState } from "../../../core/job.ts";
 import { jobFromMessage } from "../../../core/job_view.ts";
+import type { JobMessageKind } from "../../../core/names.ts";
 import { ErrorCode, NaqError } from "../../../errors.ts";
 import { retryWhileLeaderless } from "../../core/retry_while_leaderless.ts";
 import type { JobContext } from "./job_context.ts";
@@ -74,6 +75,71 @@ export async function listJobs(
     // jobs enqueued in the same millisecond keep their queue order
     .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (b.seq ?? 0) - (a.seq ?? 0))
     .slice(0, limit);
+}
+
+/** Which page of a queue's jobs {@linkcode listJobPage} reads. */
+export interface JobPageOptions {
+  /** The state of the jobs. */
+  readonly state: JobState;
+  /** The `next` of the page before; 0 (the default) for the first page. */
+  readonly after?: number;
+  /** At most this many jobs. Default 50. */
+  readonly limit?: number;
+}
+
+/** One page of a queue's jobs in one state, in the order they were stored. */
+export interface JobPage {
+  /** The page's jobs, oldest message first. */
+  readonly jobs: JobRecord[];
+  /** The `after` of the next page; `null` on the last. */
+  readonly next: number | null;
+}
+
+// the message that holds a job in each state (run holds both waiting and active jobs)
+const MESSAGE_OF: Record<JobState, JobMessageKind> = {
+  waiting: "run",
+  active: "run",
+  delayed: "delayed",
+  failed: "retry",
+  completed: "completed",
+  dead: "dead",
+  cancelled: "cancelled",
+};
+
+/**
+ * Reads one page of the queue's jobs in one state: only that page's messages, whatever the
+ * queue holds, so an operator's listing costs the same with ten jobs or a million. Active
+ * jobs come without what only their worker knows (`getJob()` asks it).
+ *
+ * @returns at most `limit` records, in stream order, and where the next page starts
+ */
+export async function listJobPage(
+  { jobs }: JobContext,
+  queue: string,
+  options: JobPageOptions,
+): Promise<JobPage> {
+  const { state, after = 0, limit = 50 } = options;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1_000) {
+    throw new RangeError(`Cannot list a page of ${limit} jobs: give a limit from 1 to 1000`);
+  }
+  if (!Number.isSafeInteger(after) || after < 0) {
+    throw new RangeError(`Cannot list jobs after ${after}: give the next of a page, or 0`);
+  }
+  if (!await jobs.exists(queue)) return { jobs: [], next: null };
+  // run messages up to the workers' delivered sequence are held by a worker: active
+  const delivered = state === "waiting" || state === "active" ? await jobs.delivered(queue) : 0;
+  const range = state === "waiting"
+    ? { after: Math.max(after, delivered) }
+    : state === "active"
+    ? { after, through: delivered }
+    : { after };
+  // one more than the page, to tell whether another follows
+  const read = await jobs.messages.page(queue, MESSAGE_OF[state], { ...range, limit: limit + 1 });
+  const page = read.slice(0, limit);
+  return {
+    jobs: page.flatMap(({ message }) => jobFromMessage(queue, message, state === "active") ?? []),
+    next: read.length > limit ? page.at(-1)!.message.seq : null,
+  };
 }
 
 /**
