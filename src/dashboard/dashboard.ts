@@ -5,6 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { JOB_STATES, type JobState } from "../core/job.ts";
@@ -135,6 +136,23 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "same-origin");
   });
+  // an action's form holds a token and an id: a bigger body is refused as it arrives, before
+  // anyone is checked, so that a request cannot make the dashboard hold what it sends
+  app.post(
+    "*",
+    bodyLimit({
+      maxSize: MAX_ACTION_BODY_BYTES,
+      onError: (c) =>
+        c.html(
+          errorPage(
+            context,
+            413,
+            `Refused: an action's form is at most ${MAX_ACTION_BODY_BYTES} bytes`,
+          ),
+          413,
+        ),
+    }),
+  );
   // every action: from a page of this origin, and with the token where one is set
   const sameOrigin = csrf();
   app.post("*", async (c, next) => {
@@ -242,6 +260,9 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
   });
   return app;
 }
+
+/** The most an action's posted form may hold: a token and a job id, with room to spare. */
+const MAX_ACTION_BODY_BYTES = 16 * 1024;
 
 /** An error that is the answer to the request, with its HTTP status. */
 class HttpError extends Error {
