@@ -1,4 +1,3 @@
-import assert from "node:assert/strict";
 import { Hono } from "hono";
 import type { JobEvent } from "../../src/core/job_event.ts";
 import { LiveFeed } from "../../src/dashboard/live_feed.ts";
