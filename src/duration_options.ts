@@ -6,7 +6,7 @@
  * @module
  */
 import type { BackoffInput, BackoffSettings, DurationInput } from "./config/types.ts";
-import { durationProblem, tryParseDuration } from "./core/duration.ts";
+import { durationProblem, showDuration, tryParseDuration } from "./core/duration.ts";
 
 /**
  * The milliseconds of a duration option.
@@ -21,9 +21,7 @@ export function durationMs(value: DurationInput, option: string): number {
   const ms = tryParseDuration(value);
   if (ms === undefined) {
     throw new RangeError(
-      `Cannot parse duration ${JSON.stringify(value)} (option ${option}): ${
-        durationProblem(value)
-      }`,
+      `Cannot parse duration ${showDuration(value)} (option ${option}): ${durationProblem(value)}`,
     );
   }
   return Math.round(ms);

@@ -209,6 +209,9 @@ export class Worker implements AsyncDisposable {
   }
 
   async #runLoops(): Promise<void> {
+    // closed before it ran: close() has gone past the beats and the registry entry, which
+    // would then stay (the entry rewritten every heartbeat) until the process ends
+    if (this.#stopping.signal.aborted) return await this.close();
     if (this.#metricsListen) {
       // loaded only here: a worker without metrics never loads prom-client
       const { WorkerMetrics } = await import("./metrics/worker_metrics.ts");

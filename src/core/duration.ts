@@ -93,10 +93,18 @@ export function parseDuration(input: string | number): number {
   const ms = tryParseDuration(input);
   if (ms === undefined) {
     throw new RangeError(
-      `Cannot parse duration ${JSON.stringify(input)}: ${durationProblem(input)}`,
+      `Cannot parse duration ${showDuration(input)}: ${durationProblem(input)}`,
     );
   }
   return ms;
+}
+
+/**
+ * A duration as given, for an error: text quoted, a number as written (JSON would show NaN
+ * and Infinity as `null`).
+ */
+export function showDuration(input: unknown): string {
+  return typeof input === "number" ? String(input) : JSON.stringify(input);
 }
 
 /**

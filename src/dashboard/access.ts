@@ -21,7 +21,7 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 /** True for a host name or address that only this machine reaches. */
 export function isLoopback(host: string): boolean {
   const name = host.toLowerCase();
-  return LOOPBACK_HOSTS.has(name) || /^127(\.\d{1,3}){3}$/.test(name) ||
+  return LOOPBACK_HOSTS.has(name) || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(name) ||
     name.endsWith(".localhost");
 }
 
@@ -43,7 +43,12 @@ export function checkExposure(host: string, policy: AccessPolicy): void {
 /** Why an action is refused; `null` when it may run. */
 export function refusal(
   policy: AccessPolicy,
-  request: { readonly host: string; readonly token?: string },
+  request: {
+    readonly host: string;
+    readonly token?: string;
+    /** The address the request came from, when the server says (Deno.serve does). */
+    readonly peer?: string;
+  },
 ): string | null {
   if (policy.readOnly) return "the dashboard is read-only";
   if (policy.token) {
@@ -51,8 +56,13 @@ export function refusal(
       ? null
       : `this action needs the dashboard's token (the ${TOKEN_HEADER} header or a token field)`;
   }
-  // without a token, only this machine may act: a page elsewhere that rebinds its own name
-  // to 127.0.0.1 still sends its own name as Host
+  // without a token, only this machine may act. Any client but a browser chooses its Host,
+  // so the address it came from decides where it is known
+  if (request.peer !== undefined && !isLoopback(request.peer)) {
+    return `without a dashboard token, actions are taken only from this machine, not from ` +
+      request.peer;
+  }
+  // and a page elsewhere that rebinds its own name to 127.0.0.1 still sends its own name
   return isLoopback(hostName(request.host))
     ? null
     : `without a dashboard token, actions are taken only on localhost, not ${request.host}`;

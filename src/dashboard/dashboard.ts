@@ -5,6 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { JOB_STATES, type JobState } from "../core/job.ts";
@@ -44,8 +45,12 @@ export type DashboardOptions = ServicesOption & {
 
 /** A dashboard: a fetch handler, and what it holds open (a subscription per queue). */
 export interface Dashboard extends AsyncDisposable {
-  /** Answers one request; mount it as a `Deno.serve` handler or under a Hono route. */
-  readonly fetch: (request: Request) => Promise<Response>;
+  /**
+   * Answers one request; mount it as a `Deno.serve` handler or under a Hono route. Hand it
+   * the `info` that `Deno.serve` gives (Hono's `mount()` does): without a token, an action is
+   * taken only from a client on this machine, and only `info` says where a client is.
+   */
+  readonly fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
   /** Ends the live streams and subscriptions, and the connection when it owns it. */
   close(): Promise<void>;
 }
@@ -60,9 +65,9 @@ export interface Dashboard extends AsyncDisposable {
  * import { createDashboard } from "@naq/naq/dashboard";
  *
  * const dashboard = createDashboard({ config: createConfig(), basePath: "/naq" });
- * Deno.serve({ hostname: "127.0.0.1" }, (request) =>
+ * Deno.serve({ hostname: "127.0.0.1" }, (request, info) =>
  *   new URL(request.url).pathname.startsWith("/naq")
- *     ? dashboard.fetch(request)
+ *     ? dashboard.fetch(request, info)
  *     : new Response("my app"));
  * ```
  * @throws {TypeError} for a base path that does not start with `/`, or ends with one
@@ -109,7 +114,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (ownsServices) await services.close();
     })();
   return {
-    fetch: async (request) => await app.fetch(request),
+    fetch: async (request, info) => await app.fetch(request, info),
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -135,6 +140,23 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "same-origin");
   });
+  // an action's form holds a token and an id: a bigger body is refused as it arrives, before
+  // anyone is checked, so that a request cannot make the dashboard hold what it sends
+  app.post(
+    "*",
+    bodyLimit({
+      maxSize: MAX_ACTION_BODY_BYTES,
+      onError: (c) =>
+        c.html(
+          errorPage(
+            context,
+            413,
+            `Refused: an action's form is at most ${MAX_ACTION_BODY_BYTES} bytes`,
+          ),
+          413,
+        ),
+    }),
+  );
   // every action: from a page of this origin, and with the token where one is set
   const sameOrigin = csrf();
   app.post("*", async (c, next) => {
@@ -144,9 +166,11 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
     if (header === undefined) await sameOrigin(c, () => Promise.resolve());
     const form = header === undefined ? await c.req.parseBody() : {};
     const field = typeof form.token === "string" ? form.token : undefined;
+    const peer = (c.env as Partial<Deno.ServeHandlerInfo> | undefined)?.remoteAddr;
     const why = refusal(policy, {
       host: c.req.header("host") ?? new URL(c.req.url).host,
       token: header ?? field,
+      peer: peer && "hostname" in peer ? peer.hostname : undefined,
     });
     if (why !== null) return c.html(errorPage(context, 403, `Refused: ${why}`), 403);
     await next();
@@ -242,6 +266,9 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
   });
   return app;
 }
+
+/** The most an action's posted form may hold: a token and a job id, with room to spare. */
+const MAX_ACTION_BODY_BYTES = 16 * 1024;
 
 /** An error that is the answer to the request, with its HTTP status. */
 class HttpError extends Error {

@@ -51,11 +51,15 @@ export function liveStream(
       timer ??= setTimeout(send, LIVE_BATCH_MS);
     });
     await stream.writeSSE({ event: "ready", data: "{}" });
-    await new Promise<void>((resolve) => {
-      stream.onAbort(resolve);
-      if (closing.aborted) resolve();
-      closing.addEventListener("abort", () => resolve(), { once: true });
-    });
+    const ended = Promise.withResolvers<void>();
+    const end = () => ended.resolve();
+    // the page may have gone already, while its queue was looked up: onAbort would not fire
+    if (stream.aborted || closing.aborted) end();
+    stream.onAbort(end);
+    closing.addEventListener("abort", end, { once: true });
+    await ended.promise;
+    // the dashboard lives on after each page: nothing of this one stays on its signal
+    closing.removeEventListener("abort", end);
     stop();
     clearTimeout(timer);
   });

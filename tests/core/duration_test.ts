@@ -47,10 +47,12 @@ Deno.test("parseDuration() throws a RangeError that shows the value and the fix"
 });
 
 Deno.test("parseDuration() says a number of milliseconds must be finite and not negative", () => {
-  for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+  for (const [bad, shown] of [[-1, "-1"], [Number.NaN, "NaN"], [Infinity, "Infinity"]] as const) {
     assert.throws(() => parseDuration(bad), {
       name: "RangeError",
-      message: /: milliseconds must be a finite number, 0 or more$/,
+      message: new RegExp(
+        `^Cannot parse duration ${shown}: milliseconds must be a finite number, 0 or more$`,
+      ),
     });
   }
 });

@@ -31,6 +31,13 @@ Deno.test("refusal() lets an action through only with the token, or from localho
   assert.equal(refusal({}, { host: "[::1]:8787" }), null);
   // a page elsewhere whose name now resolves to 127.0.0.1 still sends its own name
   assert.match(refusal({}, { host: "evil.example:8787" })!, /only on localhost/);
+  // a client elsewhere may send any Host: where it came from decides
+  assert.match(
+    refusal({}, { host: "localhost", peer: "192.0.2.7" })!,
+    /only from this machine, not from 192\.0\.2\.7/,
+  );
+  assert.equal(refusal({}, { host: "localhost", peer: "::ffff:127.0.0.1" }), null);
+  assert.equal(refusal({ token: "t" }, { host: "x", peer: "192.0.2.7", token: "t" }), null);
   assert.match(refusal({ readOnly: true, token: "t" }, { host: "x", token: "t" })!, /read-only/);
 });
 

@@ -202,3 +202,13 @@ Deno.test("a registry that refuses the writes is warned of once, runs every job,
   await running;
   assert.equal(await registry.get("worker", "w-r"), null);
 });
+
+Deno.test("a worker closed before it runs leaves no registry entry behind", async () => {
+  await using server = await startNatsServer();
+  await using services = new ServiceManager(testConfig(server.url, HEARTBEAT));
+  const registry = await services.get(WorkerRegistry);
+  const worker = new Worker("jobs", [], { services, handleSignals: false, logger: silent });
+  await worker.close();
+  await worker.run(); // nothing to run: it was closed
+  assert.deepEqual((await registry.list()).map((entry) => entry.id), []);
+});
