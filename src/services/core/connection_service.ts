@@ -423,9 +423,12 @@ async function connectWithin(
     );
   });
   try {
-    return { nc: await Promise.race([attempt, timeout]), tls, probe: probeAgain };
+    const nc = await Promise.race([attempt, timeout]);
+    stopCatching();
+    return { nc, tls, probe: probeAgain };
   } catch (err) {
-    attempt.then((late) => late.close(), () => {});
+    // nats.js may be dialling still, past the timeout: its alerts are caught until it stops
+    attempt.then((late) => late.close(), () => {}).finally(stopCatching);
     if (refusal !== undefined) {
       throw new ConnectionError(
         configured,
@@ -437,7 +440,6 @@ async function connectWithin(
     throw fail(err instanceof Error ? err.message : String(err), err);
   } finally {
     clearTimeout(timer);
-    stopCatching();
   }
 }
 
