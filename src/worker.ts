@@ -532,10 +532,13 @@ export class Worker implements AsyncDisposable {
         this.#services.clock.now(),
       );
       if (!claimed.outcomeStored) {
-        this.#log.warn(
-          "the job was cancelled or taken over meanwhile; its outcome here was dropped",
-          fields,
-        );
+        // a cancel seen here was logged as it came: the outcome it drops is no news
+        if (!this.#cancelled.has(`${queue}.${job.id}.${job.nonce}`)) {
+          this.#log.warn(
+            "the job was cancelled or taken over meanwhile; its outcome here was dropped",
+            fields,
+          );
+        }
       } else if (decision.kind === "complete") {
         this.#log.info(`completed in ${ms} ms`, fields);
       } else {

@@ -20,7 +20,9 @@ export function queuesCommand(): Command {
     new Command("queues"),
     'print a JSON array: [{ "queue", "paused", "delayed", "waiting", ... }]',
   )
-    .description("List the queues and count their jobs per state (a scan of their records)")
+    .description(
+      "List the queues and count their jobs per state (from the server's consumer counts)",
+    )
     .addHelpText("after", examples("naq queues", "naq queues --json"))
     .action(async (options: CommonOptions) => {
       await using services = await openServices(options);

@@ -22,8 +22,8 @@ export function schedulerCommand(): Command {
     "log one JSON object per line instead of plain text",
   )
     .description(
-      "Run a scheduler replica until Ctrl-C or SIGTERM: it enqueues delayed jobs and fires " +
-        "schedules while it leads (run several; one leads)",
+      "Run a scheduler replica until Ctrl-C or SIGTERM: it fires cron and every schedules " +
+        "while it leads (run several; one leads); delayed jobs and retries need none",
     )
     .addHelpText("after", examples("naq scheduler", "naq scheduler --json"))
     .action(async (options: CommonOptions) => {

@@ -34,3 +34,13 @@ Deno.test("every command's help has an Examples section, each example naming the
     }
   }
 });
+
+Deno.test("the help says what a command does as the code does it", () => {
+  const program = buildProgram();
+  const about = (name: string) => program.commands.find((c) => c.name() === name)!.description();
+  // the server fires delayed jobs and retries (message schedules), not the scheduler
+  assert.doesNotMatch(about("scheduler"), /enqueues delayed/);
+  assert.match(about("scheduler"), /delayed jobs and retries need none/);
+  // queues counts from the consumers (queue.stats()), reading no record
+  assert.doesNotMatch(about("queues"), /scan/);
+});

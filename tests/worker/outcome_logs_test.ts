@@ -123,3 +123,33 @@ Deno.test("every outcome logs a line with its queue, task, job id and reason", a
     /^dead at its claim: attempt 1 of \d+ stopped without an outcome 1 times/,
   );
 });
+
+Deno.test("a job cancelled while it runs logs one line, at info, and no warning of a dropped outcome", async () => {
+  await using env = await setup();
+  const log = capture();
+  const started = Promise.withResolvers<void>();
+  const waits = defineTask("waits", (_payload: null, ctx) => {
+    started.resolve();
+    return new Promise((_, reject) => {
+      ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true });
+    });
+  });
+  const worker = new Worker("jobs", [waits], {
+    services: env.services,
+    handleSignals: false,
+    logger: log.logger,
+  });
+  void worker.run();
+  await env.queue.enqueue(waits, null, { jobId: "stopped" });
+  await started.promise;
+  assert.equal(await env.queue.cancel("stopped"), true);
+  const cancelled = await log.next((line) => line.data.jobId === "stopped");
+  assert.equal(cancelled.level, "info");
+  assert.equal(cancelled.message, "cancelled while running");
+  // close() waits for the job's settling, where a dropped outcome would be logged
+  await worker.close();
+  assert.deepEqual(
+    log.lines.filter((line) => line.data.jobId === "stopped").map((line) => line.message),
+    ["cancelled while running"],
+  );
+});
