@@ -117,15 +117,22 @@ export function enqueueCommand(): Command {
           await noteIfNoWorker(queue);
           return enqueued;
         });
-        const count = handles.length;
+        // a line whose id is known already stored nothing: it is a duplicate, not enqueued
+        const duplicates = handles.filter((handle) => handle.duplicate).length;
+        const count = handles.length - duplicates;
         if (options.json) {
           printJson({
             queue: queueName,
             enqueued: count,
             ids: handles.map((handle) => handle.id),
-            duplicates: handles.filter((handle) => handle.duplicate).length,
+            duplicates,
           });
-        } else console.log(`Enqueued ${count} job${count === 1 ? "" : "s"} in queue ${queueName}`);
+        } else {
+          console.log(
+            `Enqueued ${count} job${count === 1 ? "" : "s"} in queue ${queueName}` +
+              (duplicates === 0 ? "" : `; ${duplicates} already known, left as they were`),
+          );
+        }
         return;
       }
       if (task === undefined) usageError(command, "give a <task>, or --file with jobs");

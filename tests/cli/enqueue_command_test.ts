@@ -263,11 +263,16 @@ Deno.test("naq enqueue --delay, --at and --file", async (t) => {
     const again = await runNaq(server.url, ["enqueue", "later-file", "--file", file, "--json"]);
     assert.deepEqual(JSON.parse(again.stdout), {
       queue: "later-file",
-      enqueued: 2501,
+      enqueued: 0,
       ids: [...Array.from({ length: 2500 }, (_, i) => `bulk-${i}`), "bulk-late"],
       duplicates: 2501,
     });
     assert.equal((await queue.stats()).waiting, 2500, "the same ids again are the same jobs");
+    const plainAgain = await runNaq(server.url, ["enqueue", "later-file", "--file", file]);
+    assert.equal(
+      plainAgain.stdout,
+      "Enqueued 0 jobs in queue later-file; 2501 already known, left as they were\n",
+    );
     await Deno.remove(dir, { recursive: true });
   });
 
