@@ -221,16 +221,11 @@ export class JobMessages {
         for await (const stored of batch) {
           count += 1;
           seq = stored.seq + 1;
-          const parsed = this.#fromSubject(stored.subject);
-          if (!parsed) continue;
-          const seen = latest.get(parsed.jobId);
+          const read = this.#read(stored);
+          if (!read) continue;
+          const seen = latest.get(read.jobId);
           if (seen && seen.seq > stored.seq) continue;
-          latest.set(parsed.jobId, {
-            kind: parsed.kind,
-            seq: stored.seq,
-            body: stored.data,
-            ...readHeaders(stored.header),
-          });
+          latest.set(read.jobId, read.message);
         }
       } catch (err) {
         end(err);
@@ -271,17 +266,8 @@ export class JobMessages {
     try {
       for await (const stored of batch) {
         if (stored.seq > through) break;
-        const parsed = this.#fromSubject(stored.subject);
-        if (!parsed) continue;
-        found.push({
-          jobId: parsed.jobId,
-          message: {
-            kind: parsed.kind,
-            seq: stored.seq,
-            body: stored.data,
-            ...readHeaders(stored.header),
-          },
-        });
+        const read = this.#read(stored);
+        if (read) found.push(read);
       }
     } catch (err) {
       end(err);
@@ -309,16 +295,18 @@ export class JobMessages {
       throw err;
     }
     if (!stored) return null;
-    const parsed = this.#fromSubject(stored.subject);
-    if (!parsed) return null;
-    return { kind: parsed.kind, seq: stored.seq, body: stored.data, ...readHeaders(stored.header) };
+    return this.#read(stored)?.message ?? null;
   }
 
-  #fromSubject(subject: string): { jobId: string; kind: JobMessageKind } | null {
-    const tokens = subject.split(".");
+  /** A stored message as a job's, told by its subject; `null` when it is no job's. */
+  #read(
+    stored: Pick<StoredMsg, "subject" | "seq" | "data" | "header">,
+  ): { jobId: string; message: JobMessage } | null {
+    const tokens = stored.subject.split(".");
     const kind = tokens.at(-1) as JobMessageKind;
     if (tokens.length < 2 || !JOB_MESSAGE_KINDS.includes(kind)) return null;
-    return { jobId: tokens.at(-2)!, kind };
+    const message = { kind, seq: stored.seq, body: stored.data, ...readHeaders(stored.header) };
+    return { jobId: tokens.at(-2)!, message };
   }
 }
 
