@@ -176,3 +176,40 @@ Deno.test("with events disabled, since and jobEvents() say so", async () => {
   );
   await assert.rejects(() => env.queue.jobEvents("any"), ConfigError);
 });
+
+Deno.test("events({ since }) goes on with the events of an events stream deleted and created again", async () => {
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
+  const { emit, send } = await emitter(env, clock);
+  // five messages on the old stream, more than the new one will hold: going on at the old
+  // sequence + 1 (what nats.js's ordered consumer does) would hear none of the new ones
+  for (let i = 1; i <= 5; i++) {
+    emit(`old-${i}`);
+    await send();
+  }
+  const replay = env.queue.events({ since: 0 });
+  const heard: string[] = [];
+  for (let i = 1; i <= 5; i++) heard.push((await replay.next()).value?.jobId ?? "(ended)");
+  assert.deepEqual(heard, ["old-1", "old-2", "old-3", "old-4", "old-5"]);
+
+  const waiting = replay.next();
+  const streams = await env.services.get(StreamService);
+  const names = wireNames(env.services.config.prefix);
+  assert.equal(await streams.delete(names.eventsStream), true);
+  // nothing else creates it again here: the replay does, to go on
+  await waitFor(
+    "the replay to create the stream again",
+    async () => await streams.info(names.eventsStream) !== null,
+  );
+  for (let i = 1; i <= 3; i++) {
+    emit(`new-${i}`);
+    await env.services.get(EventService).then((events) => events.flush());
+    await waitFor(
+      "the new stream to store the batch",
+      async () => await streams.count(names.eventsStream, names.eventsSubject("jobs")) >= i,
+    );
+  }
+  const first = await within("the first event of the new stream", waiting);
+  const rest = await collectEvents(replay, (event) => event.jobId === "new-3");
+  assert.deepEqual(ids([first.value as JobEvent, ...rest]), ["new-1", "new-2", "new-3"]);
+});
