@@ -87,11 +87,12 @@ export async function* replayStream(
 
 /**
  * Reads on live, past the loss of the consumer. nats.js's ordered consumer, left to itself,
- * notices a deleted stream only by missed heartbeats, then creates its consumer again at the
- * old sequence + 1, which skips the first messages of a stream created again (or fails over
- * and over, for a replay that started at a time): so it is told to give up instead, and this
- * starts a consumer afresh: after the last message yielded on the same stream, from the
- * first message on a new one.
+ * notices a deleted stream only by missed heartbeats (30 s), then creates its consumer again
+ * at the old sequence + 1, which skips the first messages of a stream created again; for a
+ * replay that started at a time, the server refuses that consumer (a start sequence and a
+ * start time), and it tries again forever. So it is told to give up instead, and this starts
+ * a consumer afresh: after the last message yielded on the same stream (a consumer deleted,
+ * or lost with a server's restart), from the start on a new one.
  */
 async function* follow(
   connection: ConnectionService,
@@ -124,23 +125,19 @@ async function* follow(
           { cause: err },
         );
       }
-      // a stream created after the consumer, or shorter than what was read, is another one
-      const isNew = found.created > consumerCreated || found.lastSeq < lastSeq;
-      if (isNew) {
+      // a stream created after the consumer, or shorter than what was read, is another one:
+      // all it holds was stored after the replay started
+      if (found.created > consumerCreated || found.lastSeq < lastSeq) {
         recreated += 1;
         lastSeq = 0;
       }
       consumer = await connection.jetstream().consumers.get(
         stream,
-        isNew
-          ? { filter_subjects: options.subject, deliver_policy: DeliverPolicy.All }
-          : lastSeq === 0
-          ? start
-          : {
-            filter_subjects: options.subject,
-            deliver_policy: DeliverPolicy.StartSequence,
-            opt_start_seq: lastSeq + 1,
-          },
+        lastSeq === 0 ? start : {
+          filter_subjects: options.subject,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: lastSeq + 1,
+        },
       );
     }
   }
