@@ -42,6 +42,11 @@ export class Activity {
     counts[event.type] += 1;
   }
 
+  /** Forgets the queue's counts: they are about to be counted again, from a replay. */
+  forget(queue: string): void {
+    this.#minutes.delete(queue);
+  }
+
   /** The queue's last {@linkcode ACTIVITY_MINUTES} minutes up to `now`, the current one last. */
   series(queue: string, now: number): ActivitySeries {
     const last = Math.floor(now / MINUTE_MS);

@@ -82,13 +82,33 @@ export class LiveFeed {
     // the charts' hour, replayed and then live from one subscription: nothing counted twice
     const now = this.#source.now();
     const since = this.#source.history ? now - ACTIVITY_MINUTES * MINUTE_MS : undefined;
-    void this.#hear(events.subscribe({ queue, since, signal: this.#stop.signal }), now);
+    // what an earlier subscription counted, the replay counts again
+    if (since !== undefined) this.activity.forget(queue);
+    const subscription = events.subscribe({ queue, since, signal: this.#stop.signal });
+    void this.#hear(subscription, now).then((heard) => this.#ended(queue, heard));
   }
 
-  /** Counts every event; hands on those of `liveFrom` or later, which pages have not shown. */
-  async #hear(subscription: AsyncIterable<JobEvent>, liveFrom: number): Promise<void> {
+  /**
+   * A subscription ended or failed, the feed still open: the queue is watched afresh. At once
+   * when it heard events, else at the next watch() of it (each page of the queue asks), so
+   * that one failing from the start does not spin.
+   */
+  #ended(queue: string, heard: number): void {
+    if (this.#stop.signal.aborted) return;
+    this.#watching.delete(queue);
+    if (heard > 0) void this.watch([queue]).catch(() => {});
+  }
+
+  /**
+   * Counts every event; hands on those of `liveFrom` or later, which pages have not shown.
+   *
+   * @returns how many events it heard, once the subscription ends or fails
+   */
+  async #hear(subscription: AsyncIterable<JobEvent>, liveFrom: number): Promise<number> {
+    let heard = 0;
     try {
       for await (const event of subscription) {
+        heard += 1;
         this.activity.record(event);
         if (event.at < liveFrom) continue;
         for (const listener of this.#listeners) {
@@ -100,7 +120,8 @@ export class LiveFeed {
         }
       }
     } catch {
-      // the connection closed under it: the dashboard is closing
+      // the connection closed under it, or its stream is gone: see #ended
     }
+    return heard;
   }
 }

@@ -19,7 +19,6 @@ import { silent } from "../queue/_setup.ts";
 // queue.events({ since }) reads through the same replay. Remove `ignore` once the feed recovers.
 Deno.test({
   name: "the dashboard's feed hears the events of an events stream created again",
-  ignore: true,
   fn: async () => {
     await using server = await startNatsServer();
     await using services = new ServiceManager(testConfig(server.url));

@@ -3,6 +3,7 @@ import type { JobEvent } from "../../src/core/job_event.ts";
 import { wireNames } from "../../src/core/names.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { EventService } from "../../src/services/business/event_service.ts";
+import { ConnectionService } from "../../src/services/core/connection_service.ts";
 import { StreamService } from "../../src/services/core/stream_service.ts";
 import { defineTask } from "../../src/task.ts";
 import { waitFor, within } from "../helpers/config.ts";
@@ -175,4 +176,75 @@ Deno.test("with events disabled, since and jobEvents() say so", async () => {
       ),
   );
   await assert.rejects(() => env.queue.jobEvents("any"), ConfigError);
+});
+
+Deno.test("events({ since }) goes on with the events of an events stream deleted and created again", async () => {
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
+  const { emit, send } = await emitter(env, clock);
+  // five messages on the old stream, more than the new one will hold: going on at the old
+  // sequence + 1 (what nats.js's ordered consumer does) would hear none of the new ones
+  for (let i = 1; i <= 5; i++) {
+    emit(`old-${i}`);
+    await send();
+  }
+  const replay = env.queue.events({ since: 0 });
+  const heard: string[] = [];
+  for (let i = 1; i <= 5; i++) heard.push((await replay.next()).value?.jobId ?? "(ended)");
+  assert.deepEqual(heard, ["old-1", "old-2", "old-3", "old-4", "old-5"]);
+
+  const waiting = replay.next();
+  const streams = await env.services.get(StreamService);
+  const names = wireNames(env.services.config.prefix);
+  assert.equal(await streams.delete(names.eventsStream), true);
+  // nothing else creates it again here: the replay does, to go on
+  await waitFor(
+    "the replay to create the stream again",
+    async () => await streams.info(names.eventsStream) !== null,
+  );
+  for (let i = 1; i <= 3; i++) {
+    emit(`new-${i}`);
+    await env.services.get(EventService).then((events) => events.flush());
+    await waitFor(
+      "the new stream to store the batch",
+      async () => await streams.count(names.eventsStream, names.eventsSubject("jobs")) >= i,
+    );
+  }
+  const first = await within("the first event of the new stream", waiting);
+  const rest = await collectEvents(replay, (event) => event.jobId === "new-3");
+  assert.deepEqual(ids([first.value as JobEvent, ...rest]), ["new-1", "new-2", "new-3"]);
+});
+
+Deno.test("events({ since }) goes on where it was when its consumer alone is deleted", async () => {
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
+  const { emit, send } = await emitter(env, clock);
+  for (let i = 1; i <= 3; i++) {
+    emit(`before-${i}`);
+    await send();
+  }
+  const replay = env.queue.events({ since: 0 });
+  const heard: string[] = [];
+  for (let i = 1; i <= 3; i++) heard.push((await replay.next()).value?.jobId ?? "(ended)");
+  const waiting = replay.next();
+
+  const names = wireNames(env.services.config.prefix);
+  const jsm = await (await env.services.get(ConnectionService)).jetstreamManager();
+  const consumers = await jsm.consumers.list(names.eventsStream).next();
+  assert.equal(consumers.length, 1);
+  await jsm.consumers.delete(names.eventsStream, consumers[0].name);
+  for (let i = 1; i <= 3; i++) {
+    emit(`after-${i}`);
+    await send();
+  }
+  heard.push((await within("the first event after", waiting)).value?.jobId ?? "(ended)");
+  const rest = await collectEvents(replay, (event) => event.jobId === "after-3");
+  assert.deepEqual([...heard, ...ids(rest)], [
+    "before-1",
+    "before-2",
+    "before-3",
+    "after-1",
+    "after-2",
+    "after-3",
+  ]);
 });

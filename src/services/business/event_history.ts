@@ -30,6 +30,8 @@ export interface EventsSource {
   readonly stream: string;
   /** The queue's subject in it. */
   readonly subject: string;
+  /** Creates the stream again once it is found deleted, for a replay to go on. */
+  readonly restore?: () => Promise<void>;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function* replayEvents(
   source: EventsSource,
   filter: HistoryFilter & { readonly since: number; readonly signal?: AbortSignal },
 ): AsyncGenerator<JobEvent> {
-  const { streams, stream, subject } = source;
+  const { streams, stream, subject, restore } = source;
   const { since } = filter;
   // what the stream holds as the replay starts is history, cut at `since`; what it stores
   // later is live, never cut by its time (the clock of the process that sent it may lag)
@@ -97,10 +99,12 @@ export async function* replayEvents(
     subject,
     startTime: since - STORED_LATE_MS,
     signal: filter.signal,
+    restore,
   });
   for await (const message of stored) {
     for (const event of unpack(message.data)) {
-      if (message.seq <= seam && event.at < since) continue;
+      // a stream created again after the replay started holds only live events
+      if (message.recreated === 0 && message.seq <= seam && event.at < since) continue;
       if (matches(event, filter)) yield event;
     }
   }

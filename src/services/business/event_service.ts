@@ -159,6 +159,9 @@ export class EventService implements AsyncDisposable {
    * history ends, and a live event is never cut by its time (a producer's clock may lag).
    * Events then arrive once stored, a little later than a live subscription hears them. Such
    * a replay starts at the first `next()`, and misses nothing for it: it starts at `since`.
+   * Should the events stream be deleted meanwhile, the replay creates it again and goes on
+   * with its events from the first (those of the old one are gone); it fails when the stream
+   * cannot be created again.
    *
    * @throws {ConfigError} with `since`, when events are disabled
    */
@@ -230,6 +233,10 @@ export class EventService implements AsyncDisposable {
       streams: this.#streams,
       stream: this.#stream.name,
       subject: this.#names.eventsSubject(queue),
+      restore: async () => {
+        this.#streams.forget(this.#stream.name); // the stream it ensured is gone
+        await this.#streams.ensure(this.#stream);
+      },
     };
   }
 
