@@ -32,7 +32,8 @@ export interface ProbeResult {
   readonly failures: ReadonlyMap<string, string>;
   /**
    * What some server refused, when one did: the login, or the TLS session (a certificate, or
-   * TLS settings the server cannot use); undefined when every failure was no answer.
+   * TLS settings the server cannot use); undefined when every failure was no answer, or when
+   * another server greeted: one server's refusal is no reason not to use another.
    */
   readonly refused?: "login" | "tls";
 }
@@ -77,7 +78,7 @@ export async function probeServers(
     }
   }));
   if (first === undefined) return { servers: [...servers], failures, refused };
-  return { servers: [first, ...servers.filter((url) => url !== first)], failures, refused };
+  return { servers: [first, ...servers.filter((url) => url !== first)], failures };
 }
 
 async function greet(url: string, signal: AbortSignal, login: ProbeLogin): Promise<void> {

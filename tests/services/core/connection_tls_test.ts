@@ -238,3 +238,17 @@ Deno.test("when the server stops trusting the client certificate, reconnects do 
     return true;
   });
 });
+
+Deno.test("one configured server refusing the TLS settings does not keep naq from another that takes them", async () => {
+  await using certificates = await makeCertificates();
+  await using plain = await startNatsServer();
+  await using secured = await startNatsServer({ extraConfig: tlsVerifyConfig(certificates) });
+  const { ca, client } = certificates;
+  // the plain server refuses at once (no TLS offered); the TLS one is slower to accept
+  await using services = new ServiceManager(
+    testConfig([plain.url, secured.url], { nats: { tls: { ca, ...client } } }),
+  );
+  const connection = await within("the connect", services.get(ConnectionService));
+  await connection.flush();
+  await untilConnections(secured, 1);
+});
