@@ -73,6 +73,8 @@ export async function probeServers(
     } catch (err) {
       if (stop.signal.aborted) return;
       failures.set(url, describe(err, deadline));
+      // past the deadline, the error is of the socket the probe closed: no refusal
+      if (deadline.aborted) return;
       if (err instanceof LoginRefusedError) refused ??= "login";
       if (err instanceof TlsRefusedError) refused ??= "tls";
     }

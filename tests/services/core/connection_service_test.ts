@@ -141,3 +141,35 @@ Deno.test("with one of two configured servers down, it connects to the other", a
   await services.get(ConnectionService);
   await untilConnections(server, 1);
 });
+
+Deno.test("a server that offers TLS and never finishes the handshake times out as no answer, not as a refused certificate", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `nats://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  const peerClosed = (async () => {
+    const conn = await listener.accept();
+    // a hung server: it greets, offering TLS, then says nothing more
+    await conn.write(new TextEncoder().encode(
+      `INFO {"server_id":"hung","version":"2.10.0","tls_required":true}\r\n`,
+    ));
+    const buffer = new Uint8Array(1024);
+    while (await conn.read(buffer).catch(() => null) !== null) { /* read until EOF */ }
+    conn.close();
+  })();
+  await using services = new ServiceManager(testConfig(url, { nats: { connectTimeout: "500ms" } }));
+  await assert.rejects(
+    within("the connect to time out", services.get(ConnectionService)),
+    (err) => {
+      assert.ok(err instanceof ConnectionError);
+      assert.match(
+        err.message,
+        new RegExp(
+          `Cannot connect to NATS at ${url}: no greeting within the connect timeout\\. Check ` +
+            `that nats-server is running there`,
+        ),
+      );
+      return true;
+    },
+  );
+  await within("the client to close its socket", peerClosed);
+  listener.close();
+});
