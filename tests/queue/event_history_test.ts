@@ -248,3 +248,29 @@ Deno.test("events({ since }) goes on where it was when its consumer alone is del
     "after-3",
   ]);
 });
+
+Deno.test("events({ since }) left, or aborted, leaves no consumer on the server", async () => {
+  const clock = new ManualClock();
+  await using env = await setup({ clock });
+  const { emit, send } = await emitter(env, clock);
+  emit("stored");
+  await send();
+  const names = wireNames(env.services.config.prefix);
+  const jsm = await (await env.services.get(ConnectionService)).jetstreamManager();
+  const consumers = async () => (await jsm.consumers.list(names.eventsStream).next()).length;
+
+  const left = env.queue.events({ since: 0 });
+  assert.equal((await left.next()).value?.jobId, "stored");
+  assert.equal(await consumers(), 1);
+  await left.return?.();
+  // nats.js would leave an ordered consumer for its inactive threshold, 5 minutes
+  await waitFor("the consumer of the replay left to go", async () => await consumers() === 0);
+
+  const controller = new AbortController();
+  const aborted = env.queue.events({ since: 0, signal: controller.signal });
+  assert.equal((await aborted.next()).value?.jobId, "stored");
+  const waiting = aborted.next();
+  controller.abort();
+  assert.equal((await within("the replay to end", waiting)).done, true);
+  await waitFor("the consumer of the replay aborted to go", async () => await consumers() === 0);
+});

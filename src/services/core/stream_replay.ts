@@ -160,6 +160,8 @@ async function* consumeLive(
   } finally {
     signal?.removeEventListener("abort", stop);
     await settleBriefly(messages.close());
+    // closing leaves the consumer on the server for its inactive threshold (5 minutes)
+    await settleBriefly(consumer.delete());
   }
 }
 
