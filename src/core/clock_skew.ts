@@ -1,8 +1,10 @@
 /**
  * How far a process's clock is off the server's, judged by one write the server stamped.
  *
- * naq computes due times (a delay, a retry, a schedule's next instant) on the process's clock,
- * and nats-server fires them on its own: the two must agree. The server's stamp on a write sent
+ * naq computes due times on the process's clock, and the two must agree: a delay's or a retry's
+ * instant is fired by nats-server on its own clock (so a process ahead sets them late), and a
+ * schedule's instants by the leading scheduler on the process's clock (so one ahead fires them
+ * early, in the server's time). The server's stamp on a write sent
  * at `sentAt` and answered at `answeredAt` (both by the process's clock) falls between the two
  * when the clocks agree; how far outside it falls is how far, at least, they disagree. The
  * round trip is not counted as disagreement, however slow.
@@ -35,8 +37,11 @@ export function clockSkewMs(sentAt: number, answeredAt: number, storedAt: number
 export function describeClockSkew(skewMs: number): string | undefined {
   if (Math.abs(skewMs) <= CLOCK_SKEW_LIMIT_MS) return undefined;
   const seconds = Math.round(Math.abs(skewMs) / 1000);
-  const [side, when] = skewMs > 0 ? ["ahead of", "early"] : ["behind", "late"];
-  return `this process's clock is ${seconds} s ${side} nats-server's: delays, retries and ` +
-    `schedules computed here fire up to ${seconds} s ${when}. Keep every host's clock in sync ` +
-    `(NTP: chrony or systemd-timesyncd)`;
+  // the server fires delays and retries; the scheduler fires schedules on this clock
+  const [side, delays, schedules] = skewMs > 0
+    ? ["ahead of", "late", "early"]
+    : ["behind", "early", "late"];
+  return `this process's clock is ${seconds} s ${side} nats-server's: delays and retries set ` +
+    `here fire up to ${seconds} s ${delays}, schedules fired here up to ${seconds} s ` +
+    `${schedules}. Keep every host's clock in sync (NTP: chrony or systemd-timesyncd)`;
 }
