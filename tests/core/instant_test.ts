@@ -58,3 +58,15 @@ Deno.test("instantAfter() adds a delay, up to the farthest instant a Date holds"
   });
   assert.throws(() => instantAfter(NOW, MAX_INSTANT_MS - NOW + 1, "delay"), RangeError);
 });
+
+Deno.test("parseInstant() refuses a day the month does not have, rather than roll it over", () => {
+  // Date.parse reads "2026-02-30" as March 2, and "2026-04-31" as May 1
+  for (const text of ["2026-02-30", "2026-02-29T09:00:00Z", "2026-04-31 12:00", "2026-01-00"]) {
+    assert.throws(
+      () => parseInstant(text, "runAt"),
+      new RegExp(`^RangeError: Cannot use "${text}" as runAt: .* has no day .* ISO 8601 time`),
+    );
+  }
+  assert.equal(parseInstant("2028-02-29", "runAt"), Date.UTC(2028, 1, 29)); // a leap year
+  assert.equal(parseInstant("2026-12-31T23:59:59Z", "runAt"), Date.UTC(2026, 11, 31, 23, 59, 59));
+});
