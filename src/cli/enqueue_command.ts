@@ -162,8 +162,8 @@ export function enqueueCommand(): Command {
           const when = job.state === "delayed"
             ? `, delayed until ${new Date(job.runAt).toISOString()}`
             : "";
-          const fresh = job.state === "waiting" || job.state === "delayed";
-          const known = fresh ? "" : ` (already known: ${job.state})`;
+          // a waiting or delayed job can be a duplicate too: the id was known, nothing stored
+          const known = handle.duplicate ? ` (already known: ${job.state})` : "";
           console.log(
             `Enqueued job ${handle.id} (task ${task}) in queue ${queueName}${when}${known}`,
           );

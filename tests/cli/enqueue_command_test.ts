@@ -48,6 +48,18 @@ Deno.test("naq enqueue", async (t) => {
     assert.equal(record.options.timeoutMs, 30_000);
   });
 
+  await t.step("a --job-id known already is said to be, a waiting job's too", async () => {
+    const args = ["enqueue", "mail-again", "add", "{}", "--job-id", "twice"];
+    const first = await runNaq(server.url, args);
+    assert.equal(first.stdout, "Enqueued job twice (task add) in queue mail-again\n");
+    const second = await runNaq(server.url, args);
+    assert.equal(second.code, 0);
+    assert.equal(
+      second.stdout,
+      "Enqueued job twice (task add) in queue mail-again (already known: waiting)\n",
+    );
+  });
+
   await t.step("an invalid JSON payload or option is bad usage: exit 2", async () => {
     const payload = await runNaq(server.url, ["enqueue", "mail-usage", "add", "{a:1}"]);
     assert.equal(payload.code, 2);
