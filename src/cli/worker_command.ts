@@ -17,6 +17,7 @@ import {
   parseDurationOption,
   parsePort,
   parsePositiveInt,
+  usageError,
   withCommonOptions,
 } from "./_options.ts";
 
@@ -66,7 +67,10 @@ export function workerCommand(): Command {
         "naq worker emails --tasks ./tasks.ts --metrics-port 9464",
       ),
     )
-    .action(async (queues: string[], options: WorkerCommandOptions) => {
+    .action(async (queues: string[], options: WorkerCommandOptions, command: Command) => {
+      if (options.metricsHostname !== undefined && options.metricsPort === undefined) {
+        usageError(command, "--metrics-hostname needs --metrics-port, the port to serve on");
+      }
       const tasks = await loadTaskModule(options.tasks);
       const config = await loadConfig({ file: options.config });
       const logger = options.json ? jsonLogger : consoleLogger;

@@ -133,6 +133,18 @@ Deno.test("naq worker", async (t) => {
     ]);
     assert.equal(zero.code, 2);
     assert.match(zero.stderr, /Expected an integer >= 1, got "0"/);
+    // without a port, the address would serve nothing, and nothing would say so (a server
+    // nowhere: a worker that did start would exit 1 at once, not run on)
+    const hostnameOnly = await runNaq(`nats://127.0.0.1:${freePort()}`, [
+      "worker",
+      "q",
+      "--tasks",
+      "tasks.ts",
+      "--metrics-hostname",
+      "0.0.0.0",
+    ]);
+    assert.equal(hostnameOnly.code, 2, hostnameOnly.stderr);
+    assert.match(hostnameOnly.stderr, /--metrics-hostname needs --metrics-port/);
   });
 
   await t.step(
