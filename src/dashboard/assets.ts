@@ -113,8 +113,7 @@ export const SCRIPT = `"use strict";
     }
     if (pending) return;
     pending = true;
-    // real time, in the browser: one redraw for a burst of events
-    setTimeout(redraw, 300);
+    setTimeout(redraw, 300); // real time, in the browser: one redraw for a burst of events
   });
 })();
 `;

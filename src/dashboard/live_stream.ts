@@ -47,8 +47,7 @@ export function liveStream(
     const stop = feed.listen((event) => {
       if ((queue && event.queue !== queue) || (jobId && event.jobId !== jobId)) return;
       batch.push(event);
-      // real time: see LIVE_BATCH_MS
-      timer ??= setTimeout(send, LIVE_BATCH_MS);
+      timer ??= setTimeout(send, LIVE_BATCH_MS); // real time: see LIVE_BATCH_MS
     });
     await stream.writeSSE({ event: "ready", data: "{}" });
     const ended = Promise.withResolvers<void>();

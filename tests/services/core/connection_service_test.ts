@@ -8,6 +8,26 @@ import { StreamService } from "../../../src/services/core/stream_service.ts";
 import { testConfig, untilConnections, waitFor, within } from "../../helpers/config.ts";
 import { freePort, startNatsServer } from "../../helpers/nats_server.ts";
 
+/**
+ * A server that accepts one connection, writes `greeting` (nothing when omitted) and then says
+ * nothing more; `peerClosed` settles once the client closed its socket.
+ */
+function hungServer(greeting?: string) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const peerClosed = (async () => {
+    const conn = await listener.accept();
+    if (greeting) await conn.write(new TextEncoder().encode(greeting));
+    const buffer = new Uint8Array(1024);
+    while (await conn.read(buffer).catch(() => null) !== null) { /* read until EOF */ }
+    conn.close();
+  })();
+  return {
+    url: `nats://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    peerClosed,
+    [Symbol.dispose]: () => listener.close(),
+  };
+}
+
 Deno.test("1,000 operations through one ServiceManager use one connection, and none after", async () => {
   await using server = await startNatsServer();
   const services = new ServiceManager(testConfig(server.url));
@@ -56,14 +76,8 @@ Deno.test("with the server down, the error names the URL and comes at once, not 
 });
 
 Deno.test("a server that accepts and never answers times out, and the socket is closed", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const url = `nats://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
-  const peerClosed = (async () => {
-    const conn = await listener.accept();
-    const buffer = new Uint8Array(1024);
-    while (await conn.read(buffer).catch(() => null) !== null) { /* read until EOF */ }
-    conn.close();
-  })();
+  await using hung = hungServer();
+  const { url } = hung;
   await using services = new ServiceManager(testConfig(url, { nats: { connectTimeout: "500ms" } }));
   await assert.rejects(
     within("the connect to time out", services.get(ConnectionService)),
@@ -78,8 +92,7 @@ Deno.test("a server that accepts and never answers times out, and the socket is 
     },
   );
   // resolves only once the client closed its socket: nothing half-open
-  await within("the client to close its socket", peerClosed);
-  listener.close();
+  await within("the client to close its socket", hung.peerClosed);
 });
 
 Deno.test("a refused login says so, names what to check, and leaves no connection", async () => {
@@ -143,18 +156,11 @@ Deno.test("with one of two configured servers down, it connects to the other", a
 });
 
 Deno.test("a server that offers TLS and never finishes the handshake times out as no answer, not as a refused certificate", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const url = `nats://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
-  const peerClosed = (async () => {
-    const conn = await listener.accept();
-    // a hung server: it greets, offering TLS, then says nothing more
-    await conn.write(new TextEncoder().encode(
-      `INFO {"server_id":"hung","version":"2.10.0","tls_required":true}\r\n`,
-    ));
-    const buffer = new Uint8Array(1024);
-    while (await conn.read(buffer).catch(() => null) !== null) { /* read until EOF */ }
-    conn.close();
-  })();
+  // it greets, offering TLS, then says nothing more
+  await using hung = hungServer(
+    `INFO {"server_id":"hung","version":"2.10.0","tls_required":true}\r\n`,
+  );
+  const { url } = hung;
   await using services = new ServiceManager(testConfig(url, { nats: { connectTimeout: "500ms" } }));
   await assert.rejects(
     within("the connect to time out", services.get(ConnectionService)),
@@ -170,6 +176,5 @@ Deno.test("a server that offers TLS and never finishes the handshake times out a
       return true;
     },
   );
-  await within("the client to close its socket", peerClosed);
-  listener.close();
+  await within("the client to close its socket", hung.peerClosed);
 });
