@@ -19,22 +19,29 @@ function warnings(): { logger: WorkerLogger; said: string[] } {
   return { said, logger: { info() {}, warn: (message) => said.push(message), error() {} } };
 }
 
-Deno.test("a worker whose clock is 90 s ahead of the server's warns that its delays fire late and its schedules early", async () => {
-  await using server = await startNatsServer();
-  // real time 90 s on: the process's clock as naq reads it
-  const clock = new ManualClock(Date.now() + 90_000);
-  await using services = new ServiceManager(testConfig(server.url), { clock });
+/** Runs a worker on `services` until it warns of its clock; returns that warning. */
+async function workerClockWarning(services: ServiceManager, id: string): Promise<string> {
   const { logger, said } = warnings();
   const worker = new Worker("skewed", [defineTask("noop", () => {})], {
     services,
-    id: "ahead",
+    id,
     handleSignals: false,
     scheduler: false,
     logger,
   });
   const running = worker.run();
   await waitFor("the clock warning", () => said.some((line) => line.includes("clock")));
-  const [warning] = said.filter((line) => line.includes("clock"));
+  await worker.close();
+  await running;
+  return said.find((line) => line.includes("clock"))!;
+}
+
+Deno.test("a worker whose clock is 90 s ahead of the server's warns that its delays fire late and its schedules early", async () => {
+  await using server = await startNatsServer();
+  // real time 90 s on: the process's clock as naq reads it
+  const clock = new ManualClock(Date.now() + 90_000);
+  await using services = new ServiceManager(testConfig(server.url), { clock });
+  const warning = await workerClockWarning(services, "ahead");
   assert.match(
     warning,
     /^naq worker ahead: this process's clock is (8\d|9\d) s ahead of nats-server's/,
@@ -43,8 +50,6 @@ Deno.test("a worker whose clock is 90 s ahead of the server's warns that its del
     warning,
     /delays and retries set here fire up to \d+ s late, schedules fired here up to \d+ s early\. Keep every host's clock in sync/,
   );
-  await worker.close();
-  await running;
 });
 
 Deno.test("a scheduler whose clock is 2 minutes behind the server's warns that schedules fire late and delays early", async () => {
@@ -74,19 +79,7 @@ Deno.test("a delay set by a process whose clock is ahead fires late, as its warn
   });
   await using services = new ServiceManager(testConfig(server.url));
   const task = defineTask("noop", () => "ran");
-  const { logger, said } = warnings();
-  const worker = new Worker("skewed", [task], {
-    services: producer,
-    id: "ahead",
-    handleSignals: false,
-    scheduler: false,
-    logger,
-  });
-  const running = worker.run();
-  await waitFor("the clock warning", () => said.some((line) => line.includes("clock")));
-  await worker.close();
-  await running;
-  const [warning] = said.filter((line) => line.includes("clock"));
+  const warning = await workerClockWarning(producer, "ahead");
   assert.match(warning, /delays and retries set here fire up to \d+ s late/);
 
   await using queue = new Queue("skewed", { services: producer });
