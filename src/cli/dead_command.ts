@@ -7,7 +7,7 @@ import { systemClock } from "../clock.ts";
 import { Command } from "commander";
 import { Queue } from "../queue.ts";
 import { DeadLetterService } from "../services/business/dead_letter_service.ts";
-import type { StoredDeadLetter } from "../services/mod.ts";
+import type { ServiceManager, StoredDeadLetter } from "../services/mod.ts";
 import { confirm, type ConfirmOptions, withConfirmOptions } from "./_confirm.ts";
 import { examples, formatAge, formatTable, plural, printJson } from "./_output.ts";
 import { showProgress } from "./_progress.ts";
@@ -90,13 +90,7 @@ export function deadCommand(): Command {
       await using services = await openServices(options);
       const handle = new Queue(queue, { services });
       if (options.job === undefined) {
-        const count = await (await services.get(DeadLetterService)).count(queue);
-        const what = `retry ${plural(count, "dead letter")} of queue ${queue}`;
-        if (options.dryRun) {
-          if (options.json) return printJson({ queue, dryRun: true, deadLetters: count });
-          return console.log(`Would ${what}; nothing was done`);
-        }
-        await confirm(command, options, what);
+        if (!await goAhead(services, queue, "retry", options, command)) return;
       } else if (options.dryRun) {
         const job = await handle.getJob(options.job);
         const dead = job?.state === "dead";
@@ -126,13 +120,7 @@ export function deadCommand(): Command {
     .addHelpText("after", examples("naq dead purge emails --dry-run", "naq dead purge emails -y"))
     .action(async (queue: string, options: DeadCommandOptions, command: Command) => {
       await using services = await openServices(options);
-      const count = await (await services.get(DeadLetterService)).count(queue);
-      const what = `remove ${plural(count, "dead letter")} of queue ${queue}`;
-      if (options.dryRun) {
-        if (options.json) return printJson({ queue, dryRun: true, deadLetters: count });
-        return console.log(`Would ${what}; nothing was done`);
-      }
-      await confirm(command, options, what);
+      if (!await goAhead(services, queue, "remove", options, command)) return;
       const purged = await new Queue(queue, { services }).purgeDeadLetters();
       if (options.json) printJson({ purged });
       else console.log(`Purged ${plural(purged, "dead letter")} of queue ${queue}`);
@@ -170,4 +158,26 @@ async function retryOne(
   } catch (err) {
     return { seq: letter.seq, jobId: letter.job.id, error: (err as Error).message };
   }
+}
+
+/**
+ * With `--dry-run`, says what doing `verb` to every dead letter of the queue would concern, and
+ * returns false; otherwise asks first (see `confirm`), and returns true to go ahead.
+ */
+async function goAhead(
+  services: ServiceManager,
+  queue: string,
+  verb: string,
+  options: DeadCommandOptions,
+  command: Command,
+): Promise<boolean> {
+  const count = await (await services.get(DeadLetterService)).count(queue);
+  const what = `${verb} ${plural(count, "dead letter")} of queue ${queue}`;
+  if (options.dryRun) {
+    if (options.json) printJson({ queue, dryRun: true, deadLetters: count });
+    else console.log(`Would ${what}; nothing was done`);
+    return false;
+  }
+  await confirm(command, options, what);
+  return true;
 }
