@@ -297,6 +297,7 @@ export class Queue implements AsyncDisposable {
    * stream keeps when the job's record expired. It costs as much as the queue's events over
    * that time; for a job that ran an hour ago, in a busy queue, that is the hour's events.
    *
+   * @param job the job's id, or its record when read already (which saves reading it again)
    * @example Print how a job went
    * ```ts ignore
    * for (const event of await queue.jobEvents("welcome-42")) console.log(event.type, event.at);
@@ -304,13 +305,14 @@ export class Queue implements AsyncDisposable {
    * @throws {TypeError} for a bad job id
    * @throws {ConfigError} when events are disabled (`events.enabled: false`)
    */
-  async jobEvents(id: string): Promise<JobEvent[]> {
+  async jobEvents(job: string | JobRecord): Promise<JobEvent[]> {
     if (!this.#services.config.events.enabled) throw eventHistoryDisabled();
-    const job = await this.getJob(id);
+    const id = typeof job === "string" ? job : job.id;
+    const record = typeof job === "string" ? await this.getJob(job) : job;
     const events = await this.#services.get(EventService);
     return await events.timeline(this.name, id, {
-      enqueuedAt: job?.enqueuedAt,
-      finishedAt: job && isFinished(job) ? job.finishedAt : undefined,
+      enqueuedAt: record?.enqueuedAt,
+      finishedAt: record && isFinished(record) ? record.finishedAt : undefined,
     });
   }
 

@@ -50,7 +50,7 @@ export function jobCommand(): Command {
       const { job, events } = await withQueue(options.queue, options, async (queue) => {
         const job = await queue.getJob(id);
         if (!job) throw notFound(id, options.queue);
-        return { job, events: options.events ? await queue.jobEvents(id) : undefined };
+        return { job, events: options.events ? await queue.jobEvents(job) : undefined };
       });
       if (options.json) console.log(JSON.stringify(events ? { ...job, events } : job));
       else console.log(events ? `${showJob(job)}\n${showTimeline(events)}` : showJob(job));

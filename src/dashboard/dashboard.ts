@@ -223,7 +223,7 @@ function buildApp(context: DashboardContext, closing: AbortSignal): Hono {
     });
     if (!job) return c.html(jobNotFoundPage(context, name, id), 404);
     // its stored events; none to show when events are disabled
-    const events = context.services.config.events.enabled ? await queue.jobEvents(id) : [];
+    const events = context.services.config.events.enabled ? await queue.jobEvents(job) : [];
     return c.html(await jobPage(context, job, events, notice(c)));
   });
   app.get("/queues/:queue/dead", async (c) => {

@@ -162,6 +162,8 @@ Deno.test("jobEvents() is a job's timeline from the stream, without other jobs' 
     ["completed", 2],
   ]);
   assert.ok(timeline.every((event) => event.jobId === "mine"));
+  // the same from a record read already
+  assert.deepEqual(await env.queue.jobEvents((await env.queue.getJob("mine"))!), timeline);
   assert.deepEqual(await env.queue.jobEvents("never-was"), []);
 });
 
